@@ -1,0 +1,90 @@
+// Every environment variable sluice reads, named once. The local stack writes these
+// to `<dataDir>/env` so later commands (send, query, quarantine) find the stack;
+// on AWS the CDK app sets the same names on each Lambda function.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DATA_API } from './limits.ts';
+
+export const ENV = {
+  region: 'AWS_REGION',
+  accessKeyId: 'AWS_ACCESS_KEY_ID',
+  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  kinesisEndpoint: 'AWS_ENDPOINT_URL_KINESIS',
+  firehoseEndpoint: 'AWS_ENDPOINT_URL_FIREHOSE',
+  rdsDataEndpoint: 'AWS_ENDPOINT_URL_RDS_DATA',
+  streamName: 'SLUICE_STREAM_NAME',
+  deliveryStreamName: 'SLUICE_DELIVERY_STREAM_NAME',
+  dbClusterArn: 'SLUICE_DB_CLUSTER_ARN',
+  dbSecretArn: 'SLUICE_DB_SECRET_ARN',
+  dbName: 'SLUICE_DB_NAME',
+  ingestUrl: 'SLUICE_INGEST_URL',
+  dataDir: 'SLUICE_DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+} as const;
+
+/** The data directory `npm start` uses when SLUICE_DATA_DIR is not set. */
+export const DEFAULT_DATA_DIR = '.sluice';
+/** File inside the data directory that holds the running stack's variables. */
+export const STACK_ENV_FILE = 'env';
+
+export type StackEnv = Record<string, string | undefined>;
+
+/** Parses `KEY=value` lines (comments and blank lines ignored). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!.trim().replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return out;
+}
+
+/**
+ * The variables commands run with: the running local stack's file (if any) under
+ * whatever the process environment sets, so an explicit export always wins.
+ */
+export function readStackEnv(processEnv: StackEnv = process.env): StackEnv {
+  const dataDir = processEnv[ENV.dataDir] ?? DEFAULT_DATA_DIR;
+  const file = join(dataDir, STACK_ENV_FILE);
+  const fromFile = existsSync(file) ? parseEnvFile(readFileSync(file, 'utf8')) : {};
+  return { ...fromFile, ...processEnv };
+}
+
+/** A variable that must be set, with a message that says how to set it. */
+export function requireEnv(env: StackEnv, name: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`${name} is not set: start the local stack with \`npm start\` or export ${name}`);
+  return v;
+}
+
+type Service = 'kinesis' | 'firehose' | 'rdsData';
+const endpointVar: Record<Service, string> = {
+  kinesis: ENV.kinesisEndpoint,
+  firehose: ENV.firehoseEndpoint,
+  rdsData: ENV.rdsDataEndpoint,
+};
+
+/**
+ * SDK client configuration from the given variables: region, the service endpoint
+ * and static credentials when set (the local stack), otherwise the SDK's defaults.
+ * The Data API client waits longer than the 45 s statement timeout, as AWS advises.
+ */
+export function awsClientConfig(env: StackEnv, service: Service) {
+  const config: {
+    region: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    requestHandler?: NodeHttpHandler;
+    maxAttempts?: number;
+  } = { region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' };
+  const endpoint = env[endpointVar[service]];
+  if (endpoint) config.endpoint = endpoint;
+  const id = env[ENV.accessKeyId];
+  const secret = env[ENV.secretAccessKey];
+  if (id && secret) config.credentials = { accessKeyId: id, secretAccessKey: secret };
+  if (service === 'rdsData') {
+    config.requestHandler = new NodeHttpHandler({ requestTimeout: DATA_API.statementTimeoutMs + 15_000 });
+  }
+  return config;
+}

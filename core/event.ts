@@ -1,0 +1,155 @@
+// The one event shape, validated in one place. Producer, consumers, query and load
+// test all go through `normalizeEvent` (producer side: fills id, ts, value) or
+// `parseEvent` (consumer side: the same checks, nothing filled in silently).
+import { EventValidationError } from './errors.ts';
+import { newEventId } from './ids.ts';
+
+/** What a client may send. */
+export interface EventInput {
+  id?: string;
+  type: string;
+  /** ISO-8601 string or epoch milliseconds. */
+  ts?: string | number;
+  dims?: Record<string, string>;
+  value?: number;
+  payload?: unknown;
+}
+
+/** An event as it travels through the stream: every field settled. */
+export interface SluiceEvent {
+  id: string;
+  type: string;
+  /** Epoch milliseconds. */
+  ts: number;
+  dims?: Record<string, string>;
+  value: number;
+  payload?: unknown;
+}
+
+/** Documented limits of the event schema (README: "The event"). */
+export const EVENT_LIMITS = {
+  maxIdChars: 64,
+  maxTypeChars: 128,
+  typePattern: /^[A-Za-z0-9][A-Za-z0-9_.:\-/]*$/,
+  maxDims: 16,
+  /** Dimension names are safe as SQL identifiers once whitelisted. */
+  dimNamePattern: /^[a-z][a-z0-9_]{0,62}$/,
+  maxDimValueChars: 256,
+  /** Serialized event, including payload. */
+  maxEventBytes: 256 * 1024,
+  /** Accepted timestamp range: 2000-01-01 .. 2100-01-01. */
+  minTs: Date.UTC(2000, 0, 1),
+  maxTs: Date.UTC(2100, 0, 1),
+} as const;
+
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+function fail(field: string, message: string): never {
+  throw new EventValidationError(field, message);
+}
+
+function checkTs(ts: unknown): number {
+  let ms: number;
+  if (typeof ts === 'number') {
+    if (!Number.isInteger(ts)) fail('ts', 'epoch milliseconds must be an integer');
+    ms = ts;
+  } else if (typeof ts === 'string') {
+    if (!ISO_8601.test(ts)) fail('ts', `"${ts.slice(0, 40)}" is not an ISO-8601 date-time with a zone (e.g. 2026-11-28T14:00:00Z)`);
+    ms = Date.parse(ts);
+    if (Number.isNaN(ms)) fail('ts', `"${ts.slice(0, 40)}" is not a valid date`);
+  } else {
+    fail('ts', 'must be an ISO-8601 string or epoch milliseconds');
+  }
+  if (ms < EVENT_LIMITS.minTs || ms >= EVENT_LIMITS.maxTs) fail('ts', 'must be between 2000-01-01 and 2100-01-01');
+  return ms;
+}
+
+function checkDims(dims: unknown): Record<string, string> | undefined {
+  if (dims === undefined || dims === null) return undefined;
+  if (typeof dims !== 'object' || Array.isArray(dims)) fail('dims', 'must be an object of name: string');
+  let n = 0;
+  for (const name in dims as Record<string, unknown>) {
+    if (++n > EVENT_LIMITS.maxDims) fail('dims', `at most ${EVENT_LIMITS.maxDims} dimensions`);
+    if (!EVENT_LIMITS.dimNamePattern.test(name)) {
+      fail(`dims.${name}`, 'name must match ^[a-z][a-z0-9_]{0,62}$');
+    }
+    const v = (dims as Record<string, unknown>)[name];
+    if (typeof v !== 'string') fail(`dims.${name}`, 'value must be a string');
+    if (v.length > EVENT_LIMITS.maxDimValueChars) fail(`dims.${name}`, `value longer than ${EVENT_LIMITS.maxDimValueChars} characters`);
+  }
+  return n === 0 ? undefined : (dims as Record<string, string>);
+}
+
+function checkCommon(input: unknown): { o: Record<string, unknown>; type: string } {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('event', 'must be a JSON object');
+  const o = input as Record<string, unknown>;
+  const type = o.type;
+  if (typeof type !== 'string' || type.length === 0) fail('type', 'is required and must be a non-empty string');
+  if (type.length > EVENT_LIMITS.maxTypeChars) fail('type', `longer than ${EVENT_LIMITS.maxTypeChars} characters`);
+  if (!EVENT_LIMITS.typePattern.test(type)) fail('type', 'may hold letters, digits and _ . : - / only, starting with a letter or digit');
+  return { o, type };
+}
+
+function checkValue(v: unknown): number {
+  if (v === undefined) return 1;
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail('value', 'must be a finite number');
+  return v;
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || id.length === 0 || id.length > EVENT_LIMITS.maxIdChars) {
+    fail('id', `must be a string of 1..${EVENT_LIMITS.maxIdChars} characters`);
+  }
+  return id;
+}
+
+function build(o: Record<string, unknown>, id: string, type: string, ts: number, value: number): SluiceEvent {
+  const ev: SluiceEvent = { id, type, ts, value };
+  const dims = checkDims(o.dims);
+  if (dims) ev.dims = dims;
+  if (o.payload !== undefined) ev.payload = o.payload;
+  return ev;
+}
+
+/**
+ * Validates a client event and fills what the producer owns: `id` (UUIDv7) and `ts`
+ * (now) when absent, `value` 1 when absent. Throws EventValidationError naming the
+ * field. Size is checked by `serializeEvent`.
+ */
+export function normalizeEvent(input: unknown, now = Date.now()): SluiceEvent {
+  const { o, type } = checkCommon(input);
+  const id = o.id === undefined ? newEventId(now) : checkId(o.id);
+  const ts = o.ts === undefined ? now : checkTs(o.ts);
+  return build(o, id, type, ts, checkValue(o.value));
+}
+
+/**
+ * Validates an event read from the stream: the same rules, but `id` and `ts` must be
+ * present, since a producer always sets them.
+ */
+export function parseEvent(input: unknown): SluiceEvent {
+  const { o, type } = checkCommon(input);
+  const id = checkId(o.id);
+  if (o.ts === undefined) fail('ts', 'is required on a stream record');
+  return build(o, id, type, checkTs(o.ts), checkValue(o.value));
+}
+
+/** JSON bytes of a normalized event; rejects one over the size limit. */
+export function serializeEvent(ev: SluiceEvent): Buffer {
+  const buf = Buffer.from(JSON.stringify(ev), 'utf8');
+  if (buf.length > EVENT_LIMITS.maxEventBytes) {
+    fail('event', `serialized size ${buf.length} bytes exceeds ${EVENT_LIMITS.maxEventBytes}`);
+  }
+  return buf;
+}
+
+/** Decodes and validates one event from its JSON bytes. */
+export function deserializeEvent(data: Uint8Array): SluiceEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch (err) {
+    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
+  }
+  return parseEvent(raw);
+}

@@ -1,0 +1,18 @@
+// Code shared by producers and consumers: the event shape, service limits, the
+// record formats, shard hashing and sequence-number order.
+export { SluiceError, EventValidationError } from './errors.ts';
+export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent } from './event.ts';
+export type { EventInput, SluiceEvent } from './event.ts';
+export { newEventId } from './ids.ts';
+export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
+export { compareSequenceNumbers, maxSequenceNumber } from './sequence.ts';
+export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
+export type { HashKeyRange } from './hash.ts';
+export {
+  KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
+  encodeAggregatedRecordBody, encodeAggregatedRecord, encodeCompressedRecord, decodeAggregatedRecordBody,
+  recordFormat, deaggregate,
+} from './kpl.ts';
+export type { AggregatedRecord, UserRecord } from './kpl.ts';
+export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
+export type { StackEnv } from './env.ts';

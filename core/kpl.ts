@@ -1,0 +1,259 @@
+// The Kinesis Producer Library aggregated record format, and sluice's compressed
+// variant of it. Any KPL-aware consumer reads our plain aggregates; sluice's
+// consumers read both, plus non-aggregated records.
+//
+//   KPL:        F3 89 9A C2 | protobuf AggregatedRecord | MD5(protobuf)
+//   compressed: F3 53 4C 5A | deflate-raw(protobuf AggregatedRecord) | MD5(protobuf)
+//
+// 0xF3 can never start a JSON text, so neither magic collides with a plain event.
+import { createHash } from 'node:crypto';
+import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib';
+import { SluiceError } from './errors.ts';
+
+export const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
+export const COMPRESSED_MAGIC = Buffer.from([0xf3, 0x53, 0x4c, 0x5a]);
+export const DIGEST_BYTES = 16;
+
+/** A record that carries the magic but cannot be read: wrong checksum, truncated body. */
+export class CorruptRecordError extends SluiceError {}
+
+export interface AggregatedRecord {
+  partitionKeyTable: string[];
+  explicitHashKeyTable: string[];
+  records: { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array }[];
+}
+
+/** One user record recovered from a Kinesis record. */
+export interface UserRecord {
+  partitionKey: string;
+  explicitHashKey?: string;
+  data: Buffer;
+  /** 0-based position inside the aggregate (0 for a plain record). */
+  subSequenceNumber: number;
+  aggregated: boolean;
+}
+
+// ---- protobuf primitives -------------------------------------------------------
+
+/** Bytes a protobuf varint of `n` takes. */
+export function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 0x80) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(buf: Buffer, pos: number, n: number): number {
+  while (n >= 0x80) {
+    buf[pos++] = (n & 0x7f) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  buf[pos++] = n;
+  return pos;
+}
+
+/** Bytes of a length-delimited field whose payload is `len` bytes (tag is 1 byte). */
+export function fieldSize(len: number): number {
+  return 1 + varintSize(len) + len;
+}
+
+/** Bytes a Record message (with its field header in AggregatedRecord) takes. */
+export function recordEntrySize(pkIndex: number, ehkIndex: number | undefined, dataLen: number): number {
+  let inner = 1 + varintSize(pkIndex) + fieldSize(dataLen);
+  if (ehkIndex !== undefined) inner += 1 + varintSize(ehkIndex);
+  return fieldSize(inner);
+}
+
+// ---- encoding ------------------------------------------------------------------
+
+/** The protobuf bytes of an AggregatedRecord (no magic, no digest). */
+export function encodeAggregatedRecordBody(agg: AggregatedRecord): Buffer {
+  const pkBytes = agg.partitionKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
+  const ehkBytes = agg.explicitHashKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
+  let size = 0;
+  for (const n of pkBytes) size += fieldSize(n);
+  for (const n of ehkBytes) size += fieldSize(n);
+  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, r.data.length);
+  const buf = Buffer.allocUnsafe(size);
+  let pos = 0;
+  agg.partitionKeyTable.forEach((k, i) => {
+    buf[pos++] = 0x0a;
+    pos = writeVarint(buf, pos, pkBytes[i]!);
+    pos += buf.write(k, pos, 'utf8');
+  });
+  agg.explicitHashKeyTable.forEach((k, i) => {
+    buf[pos++] = 0x12;
+    pos = writeVarint(buf, pos, ehkBytes[i]!);
+    pos += buf.write(k, pos, 'utf8');
+  });
+  for (const r of agg.records) {
+    let inner = 1 + varintSize(r.partitionKeyIndex) + fieldSize(r.data.length);
+    if (r.explicitHashKeyIndex !== undefined) inner += 1 + varintSize(r.explicitHashKeyIndex);
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, inner);
+    buf[pos++] = 0x08;
+    pos = writeVarint(buf, pos, r.partitionKeyIndex);
+    if (r.explicitHashKeyIndex !== undefined) {
+      buf[pos++] = 0x10;
+      pos = writeVarint(buf, pos, r.explicitHashKeyIndex);
+    }
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, r.data.length);
+    buf.set(r.data, pos);
+    pos += r.data.length;
+  }
+  return buf;
+}
+
+/** A complete KPL aggregated record: magic, protobuf, MD5. */
+export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
+  const body = encodeAggregatedRecordBody(agg);
+  const digest = createHash('md5').update(body).digest();
+  return Buffer.concat([KPL_MAGIC, body, digest], KPL_MAGIC.length + body.length + DIGEST_BYTES);
+}
+
+/** sluice's compressed aggregate: magic, deflate-raw of the protobuf, MD5 of the protobuf. */
+export function encodeCompressedRecord(agg: AggregatedRecord, level = 6): Buffer {
+  const body = encodeAggregatedRecordBody(agg);
+  const digest = createHash('md5').update(body).digest();
+  const packed = deflateRawSync(body, { level, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
+  return Buffer.concat([COMPRESSED_MAGIC, packed, digest], COMPRESSED_MAGIC.length + packed.length + DIGEST_BYTES);
+}
+
+// ---- decoding ------------------------------------------------------------------
+
+class Reader {
+  pos: number;
+  constructor(readonly buf: Buffer, start: number, readonly end: number) {
+    this.pos = start;
+  }
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 10; i++) {
+      if (this.pos >= this.end) throw new CorruptRecordError('truncated varint');
+      const b = this.buf[this.pos++]!;
+      result += (b & 0x7f) * mul;
+      if (b < 0x80) return result;
+      mul *= 128;
+    }
+    throw new CorruptRecordError('varint longer than 10 bytes');
+  }
+  bytesEnd(): number {
+    const len = this.varint();
+    const end = this.pos + len;
+    if (end > this.end) throw new CorruptRecordError('length-delimited field runs past the end');
+    return end;
+  }
+  skip(wireType: number): void {
+    switch (wireType) {
+      case 0: this.varint(); return;
+      case 1: this.pos += 8; break;
+      case 2: this.pos = this.bytesEnd(); return;
+      case 5: this.pos += 4; break;
+      default: throw new CorruptRecordError(`unsupported wire type ${wireType}`);
+    }
+    if (this.pos > this.end) throw new CorruptRecordError('field runs past the end');
+  }
+}
+
+/** Parses the protobuf bytes of an AggregatedRecord; data fields are views into `buf`. */
+export function decodeAggregatedRecordBody(buf: Buffer, start = 0, end = buf.length): AggregatedRecord {
+  const r = new Reader(buf, start, end);
+  const agg: AggregatedRecord = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
+  while (r.pos < end) {
+    const tag = r.varint();
+    const field = tag >>> 3;
+    const wire = tag & 7;
+    if ((field === 1 || field === 2) && wire === 2) {
+      const e = r.bytesEnd();
+      const s = buf.toString('utf8', r.pos, e);
+      r.pos = e;
+      (field === 1 ? agg.partitionKeyTable : agg.explicitHashKeyTable).push(s);
+    } else if (field === 3 && wire === 2) {
+      const e = r.bytesEnd();
+      let pk = -1;
+      let ehk: number | undefined;
+      let data: Buffer | undefined;
+      while (r.pos < e) {
+        const t = r.varint();
+        const f = t >>> 3;
+        const w = t & 7;
+        if (f === 1 && w === 0) pk = r.varint();
+        else if (f === 2 && w === 0) ehk = r.varint();
+        else if (f === 3 && w === 2) {
+          const de = r.bytesEnd();
+          data = buf.subarray(r.pos, de);
+          r.pos = de;
+        } else r.skip(w); // tags (field 4) and unknown fields
+      }
+      if (r.pos !== e) throw new CorruptRecordError('record message overruns its length');
+      if (pk < 0 || data === undefined) throw new CorruptRecordError('record lacks partition_key_index or data');
+      const rec: AggregatedRecord['records'][number] = { partitionKeyIndex: pk, data };
+      if (ehk !== undefined) rec.explicitHashKeyIndex = ehk;
+      agg.records.push(rec);
+    } else {
+      r.skip(wire);
+    }
+  }
+  return agg;
+}
+
+function hasMagic(data: Buffer, magic: Buffer): boolean {
+  return data.length >= 4 && data[0] === magic[0] && data[1] === magic[1] && data[2] === magic[2] && data[3] === magic[3];
+}
+
+function toUserRecords(agg: AggregatedRecord): UserRecord[] {
+  const out: UserRecord[] = new Array(agg.records.length);
+  for (let i = 0; i < agg.records.length; i++) {
+    const rec = agg.records[i]!;
+    const partitionKey = agg.partitionKeyTable[rec.partitionKeyIndex];
+    if (partitionKey === undefined) throw new CorruptRecordError(`partition_key_index ${rec.partitionKeyIndex} out of range`);
+    const ur: UserRecord = { partitionKey, data: rec.data as Buffer, subSequenceNumber: i, aggregated: true };
+    if (rec.explicitHashKeyIndex !== undefined) {
+      const ehk = agg.explicitHashKeyTable[rec.explicitHashKeyIndex];
+      if (ehk === undefined) throw new CorruptRecordError(`explicit_hash_key_index ${rec.explicitHashKeyIndex} out of range`);
+      ur.explicitHashKey = ehk;
+    }
+    out[i] = ur;
+  }
+  return out;
+}
+
+/** Which format a Kinesis record's data is in. */
+export function recordFormat(data: Buffer): 'kpl' | 'compressed' | 'plain' {
+  if (hasMagic(data, KPL_MAGIC)) return 'kpl';
+  if (hasMagic(data, COMPRESSED_MAGIC)) return 'compressed';
+  return 'plain';
+}
+
+/**
+ * The user records inside one Kinesis record's data: the KPL aggregate's records,
+ * the compressed aggregate's records, or the record itself when it is plain.
+ * Throws CorruptRecordError for a bad checksum or a truncated body.
+ */
+export function deaggregate(data: Buffer, partitionKey: string, explicitHashKey?: string): UserRecord[] {
+  const format = recordFormat(data);
+  if (format === 'plain') {
+    const ur: UserRecord = { partitionKey, data, subSequenceNumber: 0, aggregated: false };
+    if (explicitHashKey !== undefined) ur.explicitHashKey = explicitHashKey;
+    return [ur];
+  }
+  if (data.length < 4 + DIGEST_BYTES) throw new CorruptRecordError(`${format} record of ${data.length} bytes is too short`);
+  const digestStart = data.length - DIGEST_BYTES;
+  let body: Buffer;
+  if (format === 'kpl') {
+    body = data.subarray(4, digestStart);
+  } else {
+    try {
+      body = inflateRawSync(data.subarray(4, digestStart));
+    } catch (err) {
+      throw new CorruptRecordError(`compressed body does not inflate: ${(err as Error).message}`);
+    }
+  }
+  const digest = createHash('md5').update(body).digest();
+  if (!digest.equals(data.subarray(digestStart))) throw new CorruptRecordError(`${format} record MD5 checksum mismatch`);
+  return toUserRecords(decodeAggregatedRecordBody(body));
+}
