@@ -16,3 +16,5 @@ export {
 export type { AggregatedRecord, UserRecord } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
 export type { StackEnv } from './env.ts';
+export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
+export type { ConsumerMapping } from './mappings.ts';

@@ -1,0 +1,34 @@
+// Command-line flags for every sluice command, on node:util's parseArgs in strict
+// mode: an unknown flag, a missing value or a stray argument is a UsageError, which
+// the CLI reports with the command's usage and exit code 2.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SluiceError } from '../core/index.ts';
+
+export class UsageError extends SluiceError {
+  constructor(message: string, readonly usage: string) {
+    super(message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+export function parseFlags<O extends Options>(argv: string[], options: O, usage: string, maxPositionals = 0) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message, usage);
+  }
+  if (parsed.positionals.length > maxPositionals) {
+    throw new UsageError(`unexpected argument "${parsed.positionals[maxPositionals]}"`, usage);
+  }
+  return parsed as { values: Record<string, string | boolean | string[] | undefined> & { help?: boolean }; positionals: string[] };
+}
+
+/** A flag that must parse as an integer in [min, max]. */
+export function intFlag(value: unknown, name: string, usage: string, min: number, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${String(value)}"`, usage);
+  return n;
+}
