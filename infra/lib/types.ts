@@ -1,0 +1,45 @@
+// Settings shared by more than one construct of the CDK app.
+import type { Duration } from 'aws-cdk-lib';
+
+/**
+ * How Lambda reads the stream for one consumer (the Kinesis event source mapping).
+ * Every unset field takes the consumer's value in core `AGGREGATOR_MAPPING` /
+ * `ARCHIVER_MAPPING` (core/mappings.ts), the settings the local runner plays, so
+ * what is tested locally is what is deployed. Partial batch responses
+ * (ReportBatchItemFailures) are always on: both handlers return them.
+ */
+export interface StreamConsumerSettings {
+  /** Records per invocation (1..10,000; Lambda also stops at 6 MB). @default the mapping's batchSize */
+  readonly batchSize?: number;
+  /** How long to gather records before invoking (0..300 s). @default the mapping's maximumBatchingWindowInSeconds */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Concurrent batches per shard (1..10). Order is then kept per partition key
+   * only; the aggregator's checkpoint stays exact at any factor.
+   * @default the mapping's parallelizationFactor
+   */
+  readonly parallelizationFactor?: number;
+  /** Split a failing batch in two and retry each half (splits are not retries). @default the mapping's bisectBatchOnFunctionError */
+  readonly bisectBatchOnError?: boolean;
+  /**
+   * Retries of a failing batch before its failure record goes to the on-failure
+   * queue: -1 retries until the record expires from the stream, else 0..10,000.
+   * @default the mapping's maximumRetryAttempts
+   */
+  readonly retryAttempts?: number;
+  /**
+   * Oldest record Lambda still delivers (60 s .. 7 days); older ones go to the
+   * on-failure queue. Unset with a mapping value of -1: records are delivered
+   * until the stream's retention drops them.
+   * @default the mapping's maximumRecordAgeInSeconds
+   */
+  readonly maxRecordAge?: Duration;
+  /** Function memory in MB. @default 512 */
+  readonly memorySize?: number;
+  /**
+   * Function timeout. It bounds the time the handler spends retrying Data API
+   * throttling and DatabaseResumingException inside one invocation.
+   * @default the mapping's functionTimeoutSeconds
+   */
+  readonly timeout?: Duration;
+}
