@@ -1,0 +1,129 @@
+// Shard-aware packing of user records into one Kinesis record: a KPL aggregate (or
+// sluice's compressed variant) whose size is tracked exactly as records are added,
+// so the result always fits the record limit. Pure: no clock, no I/O.
+import { DIGEST_BYTES, KPL_MAGIC, encodeAggregatedRecord, encodeCompressedRecord, fieldSize, recordEntrySize, type AggregatedRecord } from '../core/index.ts';
+
+/** What packing needs to know of a user record. */
+export interface PackableRecord {
+  partitionKey: string;
+  /** UTF-8 bytes of the partition key (Kinesis counts bytes, not characters). */
+  partitionKeyBytes: number;
+  explicitHashKey?: string | undefined;
+  /** The 128-bit hash key that places the record (its explicit one or MD5 of its key). */
+  hashKey: bigint;
+  data: Buffer;
+}
+
+/** One entry of a PutRecords call and the user records inside it. */
+export interface PutEntry<T extends PackableRecord = PackableRecord> {
+  Data: Buffer;
+  PartitionKey: string;
+  ExplicitHashKey?: string;
+  /** Bytes Kinesis counts against its limits: data + partition key. */
+  size: number;
+  items: T[];
+  aggregated: boolean;
+}
+
+const FRAME_BYTES = KPL_MAGIC.length + DIGEST_BYTES;
+
+/** Kinesis-counted size of one user record sent on its own (not aggregated). */
+export function plainRecordSize(r: PackableRecord): number {
+  return r.data.length + r.partitionKeyBytes;
+}
+
+/** A single record as its own PutRecords entry. */
+export function plainEntry<T extends PackableRecord>(r: T): PutEntry<T> {
+  const e: PutEntry<T> = { Data: r.data, PartitionKey: r.partitionKey, size: plainRecordSize(r), items: [r], aggregated: false };
+  if (r.explicitHashKey !== undefined) e.ExplicitHashKey = r.explicitHashKey;
+  return e;
+}
+
+export class AggregateBuilder<T extends PackableRecord> {
+  private items: T[] = [];
+  private agg: AggregatedRecord = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
+  private pkIndex = new Map<string, number>();
+  private ehkIndex = new Map<string, number>();
+  private bodyBytes = 0;
+
+  /** `maxBytes`: the largest Kinesis record (uncompressed aggregate + outer key) to build. */
+  constructor(readonly maxBytes: number) {}
+
+  get count(): number {
+    return this.items.length;
+  }
+
+  /** Size the record would have if built now (uncompressed). */
+  get size(): number {
+    if (this.items.length === 0) return 0;
+    return FRAME_BYTES + this.bodyBytes + this.items[0]!.partitionKeyBytes;
+  }
+
+  /** Size with `r` added; the outer partition key is the first record's. */
+  sizeWith(r: T): number {
+    const pk = this.pkIndex.get(r.partitionKey);
+    let add = pk === undefined ? fieldSize(r.partitionKeyBytes) : 0;
+    let ehk: number | undefined;
+    if (r.explicitHashKey !== undefined) {
+      ehk = this.ehkIndex.get(r.explicitHashKey);
+      if (ehk === undefined) {
+        ehk = this.agg.explicitHashKeyTable.length;
+        add += fieldSize(r.explicitHashKey.length);
+      }
+    }
+    add += recordEntrySize(pk ?? this.agg.partitionKeyTable.length, ehk, r.data.length);
+    const outerPk = this.items.length === 0 ? r.partitionKeyBytes : this.items[0]!.partitionKeyBytes;
+    return FRAME_BYTES + this.bodyBytes + add + outerPk;
+  }
+
+  /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
+  tryAdd(r: T): boolean {
+    if (this.items.length > 0 && this.sizeWith(r) > this.maxBytes) return false;
+    let pk = this.pkIndex.get(r.partitionKey);
+    if (pk === undefined) {
+      pk = this.agg.partitionKeyTable.push(r.partitionKey) - 1;
+      this.pkIndex.set(r.partitionKey, pk);
+      this.bodyBytes += fieldSize(r.partitionKeyBytes);
+    }
+    const rec: AggregatedRecord['records'][number] = { partitionKeyIndex: pk, data: r.data };
+    if (r.explicitHashKey !== undefined) {
+      let ehk = this.ehkIndex.get(r.explicitHashKey);
+      if (ehk === undefined) {
+        ehk = this.agg.explicitHashKeyTable.push(r.explicitHashKey) - 1;
+        this.ehkIndex.set(r.explicitHashKey, ehk);
+        this.bodyBytes += fieldSize(r.explicitHashKey.length);
+      }
+      rec.explicitHashKeyIndex = ehk;
+    }
+    this.bodyBytes += recordEntrySize(pk, rec.explicitHashKeyIndex, r.data.length);
+    this.agg.records.push(rec);
+    this.items.push(r);
+    return true;
+  }
+
+  /**
+   * The PutRecords entry, and the builder emptied. One record goes out plain (any
+   * consumer reads it); more go out as an aggregate whose outer explicit hash key
+   * is the first record's hash key, so it lands on the shard all of them map to.
+   */
+  build(compressionLevel?: number): PutEntry<T> {
+    const items = this.items;
+    let entry: PutEntry<T>;
+    if (items.length === 1) {
+      entry = plainEntry(items[0]!);
+    } else {
+      const first = items[0]!;
+      const data = compressionLevel === undefined ? encodeAggregatedRecord(this.agg) : encodeCompressedRecord(this.agg, compressionLevel);
+      entry = {
+        Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: first.hashKey.toString(),
+        size: data.length + first.partitionKeyBytes, items, aggregated: true,
+      };
+    }
+    this.items = [];
+    this.agg = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
+    this.pkIndex.clear();
+    this.ehkIndex.clear();
+    this.bodyBytes = 0;
+    return entry;
+  }
+}

@@ -1,0 +1,650 @@
+// The producer: validates events, places each on its shard (ListShards map + MD5 of
+// the partition key), packs same-shard events into KPL aggregates, collects them into
+// PutRecords calls within the service limits, keeps each shard under its write rate,
+// retries only failed entries with backoff, and bounds what it buffers. Packing,
+// collection, rate and retry decisions live in pure modules; this class does the I/O.
+import { performance } from 'node:perf_hooks';
+import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { KINESIS, effectiveHashKey, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
+import { AggregateBuilder, plainEntry, plainRecordSize, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
+import {
+  BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
+  RecordTooLargeError, RetriesExhaustedError, ShardMapError, type ProducerError,
+} from './errors.ts';
+import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics.ts';
+import { nextPutBatch } from './PutBatch.ts';
+import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
+import { ShardMap, loadShardMap } from './ShardMap.ts';
+import { ShardRateLimiter } from './TokenBucket.ts';
+import type { CloseOptions, CloseReport, ProducerOptions, SendOptions, SendResult, ShardRateLimit } from './types.ts';
+
+const EXPLICIT_HASH_KEY = /^(0|[1-9]\d{0,38})$/;
+/** Queue for events whose hash key no open shard holds (only while the map is stale). */
+const UNMAPPED = '(unmapped)';
+/** Room deflate may add to an incompressible body (stored blocks), plus the frame. */
+const COMPRESSION_HEADROOM = 1024 + Math.ceil(KINESIS.maxRecordBytes / 16_384) * 5;
+
+interface PendingEvent extends PackableRecord {
+  id: string;
+  /** performance.now() when send() was called. */
+  acceptedAt: number;
+  expiresAt: number;
+  attempts: number;
+  lastCode: string | undefined;
+  lastMessage: string | undefined;
+  bufferBytes: number;
+  state: 'queued' | 'inflight' | 'settled';
+  promise: Promise<SendResult>;
+  resolve: (r: SendResult) => void;
+  reject: (e: ProducerError) => void;
+}
+
+class ShardQueue {
+  pending: PendingEvent[] = [];
+  /** Rough bytes of `pending` once packed, to skip packing attempts that cannot fill an aggregate. */
+  pendingBytes = 0;
+  nextEagerCheck = 0;
+  /** A built record waiting for rate-limit tokens. */
+  held: PutEntry<PendingEvent> | undefined;
+  inFlight = 0;
+  failures = 0;
+  backoffUntil = 0;
+  constructor(readonly shardId: string, readonly limiter: ShardRateLimiter | undefined, readonly builder: AggregateBuilder<PendingEvent>) {}
+}
+
+interface ReadyEntry {
+  entry: PutEntry<PendingEvent>;
+  queue: ShardQueue;
+  oldest: number;
+  size: number;
+}
+
+const now = () => performance.now();
+
+export class KinesisProducer {
+  private readonly client: KinesisClient;
+  private readonly stream: { StreamName?: string; StreamARN?: string };
+  private readonly maxBufferTimeMs: number;
+  private readonly aggregation: boolean;
+  private readonly maxAggregateBytes: number;
+  private readonly compressionLevel: number | undefined;
+  private readonly rate: ShardRateLimit | false;
+  private readonly recordTtlMs: number;
+  private readonly backoff: BackoffPolicy;
+  private readonly maxBufferedBytes: number;
+  private readonly maxBufferedEvents: number;
+  private readonly onBufferFull: 'wait' | 'reject';
+  private readonly ordered: boolean;
+  private readonly maxConcurrentPuts: number;
+  private readonly maxRecordBytes: number;
+
+  private readonly stats = new ProducerMetrics();
+  private map: ShardMap | undefined;
+  private mapLoading: Promise<void> | undefined;
+  private remapping: Promise<void> | undefined;
+  private cuttingPaused = false;
+  private queues = new Map<string, ShardQueue>();
+  private unrouted: PendingEvent[] = [];
+  private ready: ReadyEntry[] = [];
+  private readonly outstanding = new Set<PendingEvent>();
+  private bufferedBytes = 0;
+  private bufferedEvents = 0;
+  private readonly spaceWaiters: { bytes: number; resolve: () => void; reject: (e: ProducerError) => void }[] = [];
+  private inFlightCalls = 0;
+  private readonly calls = new Set<AbortController>();
+  private idleWaiters: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
+  private flushDepth = 0;
+  private closing = false;
+  private closed = false;
+  private closePromise: Promise<CloseReport> | undefined;
+  private closeReport: CloseReport = { sent: 0, unsent: [] };
+
+  constructor(options: ProducerOptions) {
+    const o = options;
+    if (!o.client) throw new ProducerConfigError('client is required');
+    if (!o.streamARN && !o.streamName) throw new ProducerConfigError('streamName or streamARN is required');
+    this.client = o.client;
+    this.stream = o.streamARN ? { StreamARN: o.streamARN } : { StreamName: o.streamName! };
+    this.maxBufferTimeMs = positive('maxBufferTimeMs', o.maxBufferTimeMs ?? 100, true);
+    this.aggregation = o.aggregation ?? true;
+    const level = o.compression === true ? 6 : o.compression ? (o.compression.level ?? 6) : undefined;
+    if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 9)) throw new ProducerConfigError('compression.level must be an integer 1..9');
+    this.compressionLevel = level;
+    this.maxRecordBytes = positive('maxRecordBytes', o.maxRecordBytes ?? KINESIS.maxRecordBytes);
+    const cap = level === undefined ? this.maxRecordBytes : this.maxRecordBytes - COMPRESSION_HEADROOM;
+    this.maxAggregateBytes = Math.min(cap, positive('maxAggregateBytes', o.maxAggregateBytes ?? (level === undefined ? 51_200 : 262_144)));
+    if (o.shardRateLimit) {
+      positive('shardRateLimit.recordsPerSec', o.shardRateLimit.recordsPerSec);
+      positive('shardRateLimit.bytesPerSec', o.shardRateLimit.bytesPerSec);
+    }
+    this.rate = o.shardRateLimit === false ? false : (o.shardRateLimit ?? { recordsPerSec: KINESIS.shardWriteRecordsPerSec, bytesPerSec: KINESIS.shardWriteBytesPerSec });
+    this.recordTtlMs = positive('recordTtlMs', o.recordTtlMs ?? 30_000);
+    this.backoff = { baseMs: positive('backoff.baseMs', o.backoff?.baseMs ?? 100), maxMs: positive('backoff.maxMs', o.backoff?.maxMs ?? 5_000) };
+    this.maxBufferedBytes = positive('maxBufferedBytes', o.maxBufferedBytes ?? 64 * 1024 * 1024);
+    this.maxBufferedEvents = positive('maxBufferedEvents', o.maxBufferedEvents ?? 100_000);
+    this.onBufferFull = o.onBufferFull ?? 'wait';
+    this.ordered = (o.ordering ?? 'none') === 'perPartitionKey';
+    this.maxConcurrentPuts = positive('maxConcurrentPuts', o.maxConcurrentPuts ?? 16);
+  }
+
+  /** Counters and the send-to-acknowledgement latency histogram, as of now. */
+  get metrics(): ProducerMetricsSnapshot {
+    return this.stats.snapshot(this.bufferedEvents, this.bufferedBytes);
+  }
+
+  /**
+   * Validates and queues one event. Resolves once Kinesis has acknowledged it, with
+   * its shard and sequence number; rejects with EventValidationError (bad event),
+   * InvalidRoutingKeyError, RecordTooLargeError, BufferFullError, ProducerClosedError,
+   * NonRetryableSendError, RetriesExhaustedError or CloseDeadlineError.
+   */
+  async send(input: EventInput, opts?: SendOptions): Promise<SendResult> {
+    const t0 = now();
+    if (this.closing) throw new ProducerClosedError('producer is closed');
+    let item: PendingEvent;
+    try {
+      item = this.prepare(input, opts, t0);
+    } catch (err) {
+      this.stats.eventsRejected++;
+      throw err;
+    }
+    if (this.spaceWaiters.length > 0 || !this.fits(item.bufferBytes)) {
+      if (this.onBufferFull === 'reject') {
+        this.stats.eventsRejected++;
+        throw this.bufferedEvents + 1 > this.maxBufferedEvents
+          ? new BufferFullError('events', this.maxBufferedEvents)
+          : new BufferFullError('bytes', this.maxBufferedBytes);
+      }
+      await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes: item.bufferBytes, resolve, reject }));
+    } else {
+      this.bufferedBytes += item.bufferBytes;
+      this.bufferedEvents++;
+    }
+    item.expiresAt = now() + this.recordTtlMs;
+    this.outstanding.add(item);
+    this.route(item);
+    return item.promise;
+  }
+
+  /** Sends everything buffered now; resolves when every event sent before the call has settled. */
+  async flush(): Promise<void> {
+    if (this.outstanding.size === 0) return;
+    const waitFor = Array.from(this.outstanding, (i) => i.promise);
+    this.flushDepth++;
+    try {
+      this.drain();
+      await Promise.allSettled(waitFor);
+    } finally {
+      this.flushDepth--;
+    }
+  }
+
+  /**
+   * Stops accepting events, sends what is buffered and waits for it, up to
+   * `deadline`. What is not acknowledged by then rejects with CloseDeadlineError;
+   * the report lists every event that failed during close.
+   */
+  close(options: CloseOptions = {}): Promise<CloseReport> {
+    this.closePromise ??= this.doClose(options);
+    return this.closePromise;
+  }
+
+  private async doClose(options: CloseOptions): Promise<CloseReport> {
+    this.closing = true;
+    for (const w of this.spaceWaiters.splice(0)) w.reject(new ProducerClosedError('producer closed while send() waited for buffer space'));
+    const all = Promise.allSettled(Array.from(this.outstanding, (i) => i.promise));
+    this.flushDepth++;
+    this.drain();
+    const deadline = options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    const timedOut = deadline === undefined
+      ? await all.then(() => false)
+      : await Promise.race([
+        all.then(() => false),
+        new Promise<boolean>((resolve) => { deadlineTimer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now())); }),
+      ]);
+    clearTimeout(deadlineTimer);
+    if (timedOut) {
+      for (const item of [...this.outstanding]) if (item.state === 'queued') this.fail(item, new CloseDeadlineError(false, { eventId: item.id }));
+      this.unrouted = [];
+      this.ready = [];
+      for (const q of this.queues.values()) {
+        q.pending = [];
+        q.held = undefined;
+      }
+      for (const c of this.calls) c.abort();
+      await all;
+    }
+    this.closed = true;
+    this.clearTimer();
+    this.flushDepth--;
+    return this.closeReport;
+  }
+
+  // ---- accepting ---------------------------------------------------------------
+
+  private prepare(input: EventInput, opts: SendOptions | undefined, t0: number): PendingEvent {
+    const ev = normalizeEvent(input);
+    const data = serializeEvent(ev);
+    const partitionKey = opts?.partitionKey ?? ev.id;
+    if (typeof partitionKey !== 'string' || partitionKey.length === 0) throw new InvalidRoutingKeyError('partitionKey', 'must be a non-empty string');
+    if (partitionKey.length > KINESIS.maxPartitionKeyChars && [...partitionKey].length > KINESIS.maxPartitionKeyChars) {
+      throw new InvalidRoutingKeyError('partitionKey', `longer than ${KINESIS.maxPartitionKeyChars} characters`);
+    }
+    const ehk = opts?.explicitHashKey;
+    if (ehk !== undefined && (!EXPLICIT_HASH_KEY.test(ehk) || BigInt(ehk) > KINESIS.maxHashKey)) {
+      throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
+    }
+    const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
+    const record = { partitionKey, partitionKeyBytes, data };
+    if (plainRecordSize(record as PackableRecord) > this.maxRecordBytes) {
+      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${data.length + partitionKeyBytes} bytes, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
+    }
+    let resolve!: (r: SendResult) => void;
+    let reject!: (e: ProducerError) => void;
+    const promise = new Promise<SendResult>((res, rej) => { resolve = res; reject = rej; });
+    return {
+      id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKey: effectiveHashKey(partitionKey, ehk), data,
+      acceptedAt: t0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
+      bufferBytes: data.length + partitionKeyBytes, state: 'queued', promise, resolve, reject,
+    };
+  }
+
+  private fits(bytes: number): boolean {
+    if (this.bufferedEvents === 0) return true; // one oversized event must still get through
+    return this.bufferedEvents + 1 <= this.maxBufferedEvents && this.bufferedBytes + bytes <= this.maxBufferedBytes;
+  }
+
+  private release(item: PendingEvent): void {
+    this.bufferedBytes -= item.bufferBytes;
+    this.bufferedEvents--;
+    while (this.spaceWaiters.length > 0 && this.fits(this.spaceWaiters[0]!.bytes)) {
+      const w = this.spaceWaiters.shift()!;
+      this.bufferedBytes += w.bytes;
+      this.bufferedEvents++;
+      w.resolve();
+    }
+  }
+
+  // ---- routing -------------------------------------------------------------------
+
+  private route(item: PendingEvent): void {
+    if (!this.map) {
+      this.unrouted.push(item);
+      this.mapLoading ??= this.loadInitialMap();
+      return;
+    }
+    const q = this.queueFor(item);
+    q.pending.push(item);
+    q.pendingBytes += item.bufferBytes + 6;
+    if (!this.cuttingPaused && !this.closed) {
+      if (!this.aggregation || q.pendingBytes >= q.nextEagerCheck) {
+        this.cutShard(q, false, now());
+        this.emit(false, now());
+      }
+      this.ensureTimer(item.acceptedAt + this.maxBufferTimeMs);
+    }
+  }
+
+  private queueFor(item: PendingEvent): ShardQueue {
+    const shardId = this.map!.shardFor(item.hashKey) ?? UNMAPPED;
+    if (shardId === UNMAPPED) this.requestRemap();
+    let q = this.queues.get(shardId);
+    if (!q) {
+      q = this.newQueue(shardId);
+      this.queues.set(shardId, q);
+    }
+    return q;
+  }
+
+  private newQueue(shardId: string): ShardQueue {
+    const limiter = this.rate ? new ShardRateLimiter(this.rate.recordsPerSec, this.rate.bytesPerSec, now()) : undefined;
+    const q = new ShardQueue(shardId, limiter, new AggregateBuilder<PendingEvent>(this.maxAggregateBytes));
+    q.nextEagerCheck = this.maxAggregateBytes;
+    return q;
+  }
+
+  private async loadInitialMap(): Promise<void> {
+    try {
+      this.applyMap(await this.fetchMap());
+    } catch (err) {
+      const error = err instanceof ShardMapError ? err : new ShardMapError(`cannot list the shards of the stream: ${(err as Error).message}`, { cause: err });
+      for (const item of this.unrouted.splice(0)) this.fail(item, error);
+    } finally {
+      this.mapLoading = undefined;
+    }
+    this.drain();
+  }
+
+  /** ListShards, retrying retryable failures with backoff for up to the record TTL. */
+  private async fetchMap(): Promise<ShardMap> {
+    const giveUpAt = now() + this.recordTtlMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const map = await loadShardMap(this.client, this.stream);
+        if (map.ranges.length === 0) throw new ShardMapError('the stream has no open shards');
+        return map;
+      } catch (err) {
+        const { code, status } = errorCode(err);
+        const delay = backoffDelayMs(attempt, this.backoff);
+        if (err instanceof ShardMapError || classifyFailure(code, status) === 'fatal' || now() + delay > giveUpAt || this.closed) {
+          throw err instanceof ShardMapError ? err : new ShardMapError(`ListShards failed: ${code}: ${(err as Error).message}`, { cause: err });
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  /** Re-learns the shard map after a put landed on an unexpected shard (a reshard). */
+  private requestRemap(): void {
+    if (this.remapping || !this.map) return;
+    this.cuttingPaused = true;
+    this.remapping = (async () => {
+      try {
+        const map = await this.fetchMap();
+        // In ordering mode nothing may be in flight while events move to new shards,
+        // or a retried event could land behind a later one of the same key.
+        if (this.ordered) await this.whenIdle();
+        this.applyMap(map);
+      } catch {
+        // Keep the old map: puts still land (Kinesis routes by hash key), and the next
+        // unexpected shard asks again.
+      } finally {
+        this.cuttingPaused = false;
+        this.remapping = undefined;
+        this.drain();
+      }
+    })();
+  }
+
+  private whenIdle(): Promise<void> {
+    if (this.inFlightCalls === 0 && this.ready.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Installs a new map and moves every queued event to its shard's queue, keeping their order. */
+  private applyMap(map: ShardMap): void {
+    this.map = map;
+    const moving: PendingEvent[] = [];
+    for (const q of this.queues.values()) {
+      if (q.held) moving.push(...q.held.items);
+      moving.push(...q.pending);
+      q.held = undefined;
+      q.pending = [];
+      q.pendingBytes = 0;
+    }
+    const old = this.queues;
+    this.queues = new Map();
+    for (const id of map.shardIds) this.queues.set(id, old.get(id) ?? this.newQueue(id));
+    for (const item of moving) this.requeue(item, false);
+    for (const item of this.unrouted.splice(0)) this.requeue(item, false);
+  }
+
+  private requeue(item: PendingEvent, front: boolean): ShardQueue {
+    item.state = 'queued';
+    const q = this.queueFor(item);
+    if (front) q.pending.unshift(item);
+    else q.pending.push(item);
+    q.pendingBytes += item.bufferBytes + 6;
+    return q;
+  }
+
+  // ---- packing and collection -----------------------------------------------------
+
+  /**
+   * Runs the send loop once: cuts aggregates from every shard that may send,
+   * emits PutRecords calls, and sets the timer for the next moment something is due.
+   */
+  private drain(): void {
+    if (this.closed) return;
+    const t = now();
+    const force = this.flushDepth > 0;
+    if (!this.cuttingPaused) {
+      // When any shard is due, shards half-way due go along, so one call carries them.
+      let anyDue = force;
+      if (!anyDue) {
+        for (const q of this.queues.values()) {
+          if (q.pending.length && t - q.pending[0]!.acceptedAt >= this.maxBufferTimeMs) { anyDue = true; break; }
+        }
+      }
+      const dueAge = anyDue ? this.maxBufferTimeMs / 2 : this.maxBufferTimeMs;
+      for (const q of this.queues.values()) {
+        if (q.pending.length || q.held) this.cutShard(q, force || (q.pending.length > 0 && t - q.pending[0]!.acceptedAt >= dueAge), t);
+      }
+    }
+    this.emit(force, t);
+    this.scheduleNext(t);
+  }
+
+  /** Cuts records from one shard's queue: all of it when `due`, else only full aggregates. */
+  private cutShard(q: ShardQueue, due: boolean, t: number): void {
+    for (;;) {
+      if (this.ordered && q.inFlight > 0) return;
+      if (t < q.backoffUntil) return;
+      if (q.held) {
+        if (q.limiter && !q.limiter.tryTake(q.held.size, t)) return;
+        const held = q.held;
+        q.held = undefined;
+        this.dispatch(q, held);
+        continue;
+      }
+      while (q.pending.length && q.pending[0]!.expiresAt <= t) {
+        const item = q.pending.shift()!;
+        q.pendingBytes -= item.bufferBytes + 6;
+        this.fail(item, this.expiredError(item));
+      }
+      if (q.pending.length === 0) {
+        q.pendingBytes = 0;
+        q.nextEagerCheck = this.maxAggregateBytes;
+        return;
+      }
+      let entry: PutEntry<PendingEvent>;
+      let taken: number;
+      if (!this.aggregation || q.shardId === UNMAPPED) {
+        taken = 1;
+        entry = plainEntry(q.pending[0]!);
+      } else {
+        if (!due && q.pendingBytes < q.nextEagerCheck) return;
+        const b = q.builder;
+        let full = false;
+        taken = 0;
+        for (const item of q.pending) {
+          if (!b.tryAdd(item)) { full = true; break; }
+          taken++;
+        }
+        if (!full && !due) {
+          b.build(); // discarded: not enough for a full aggregate yet
+          q.nextEagerCheck = q.pendingBytes + this.maxAggregateBytes / 4;
+          return;
+        }
+        entry = b.build(this.compressionLevel);
+      }
+      const items = q.pending.splice(0, taken);
+      for (const item of items) q.pendingBytes -= item.bufferBytes + 6;
+      q.nextEagerCheck = this.maxAggregateBytes;
+      if (q.limiter && !q.limiter.tryTake(entry.size, t)) {
+        q.held = entry;
+        return;
+      }
+      this.dispatch(q, entry);
+    }
+  }
+
+  private dispatch(q: ShardQueue, entry: PutEntry<PendingEvent>): void {
+    q.inFlight++;
+    let oldest = Infinity;
+    for (const item of entry.items) if (item.acceptedAt < oldest) oldest = item.acceptedAt;
+    this.ready.push({ entry, queue: q, oldest, size: entry.size });
+  }
+
+  /** Sends ready records in calls: full calls at once, partial ones when due or forced. */
+  private emit(force: boolean, t: number): void {
+    while (this.ready.length > 0 && this.inFlightCalls < this.maxConcurrentPuts) {
+      const { count, full } = nextPutBatch(this.ready);
+      if (!full && !force && t - this.ready[0]!.oldest < this.maxBufferTimeMs / 2) {
+        let due = false;
+        for (let i = 0; i < count && !due; i++) due = t - this.ready[i]!.oldest >= this.maxBufferTimeMs;
+        if (!due) break;
+      }
+      void this.put(this.ready.splice(0, count));
+    }
+  }
+
+  private scheduleNext(t: number): void {
+    let next = Infinity;
+    const force = this.flushDepth > 0;
+    if (!this.cuttingPaused) {
+      for (const q of this.queues.values()) {
+        if (this.ordered && q.inFlight > 0) continue;
+        if (q.held) {
+          next = Math.min(next, Math.max(q.backoffUntil, t + (q.limiter ? q.limiter.waitMs(q.held.size, t) : 0)));
+        } else if (q.pending.length) {
+          next = Math.min(next, Math.max(q.backoffUntil, force ? t : q.pending[0]!.acceptedAt + this.maxBufferTimeMs));
+        }
+      }
+    }
+    if (this.ready.length && this.inFlightCalls < this.maxConcurrentPuts) next = Math.min(next, this.ready[0]!.oldest + this.maxBufferTimeMs);
+    if (next === Infinity) return;
+    this.ensureTimer(Math.max(next, t + 1));
+  }
+
+  private ensureTimer(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.drain();
+    }, Math.max(0, at - now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = Infinity;
+  }
+
+  // ---- putting -------------------------------------------------------------------
+
+  private async put(batch: ReadyEntry[]): Promise<void> {
+    this.inFlightCalls++;
+    this.stats.putCalls++;
+    const abort = new AbortController();
+    this.calls.add(abort);
+    for (const r of batch) for (const item of r.entry.items) { item.state = 'inflight'; item.attempts++; }
+    try {
+      const out = await this.client.send(new PutRecordsCommand({
+        ...this.stream,
+        Records: batch.map(({ entry }) => (entry.ExplicitHashKey === undefined
+          ? { Data: entry.Data, PartitionKey: entry.PartitionKey }
+          : { Data: entry.Data, PartitionKey: entry.PartitionKey, ExplicitHashKey: entry.ExplicitHashKey })),
+      }), { abortSignal: abort.signal });
+      const results = out.Records ?? [];
+      for (let i = 0; i < batch.length; i++) {
+        const r = results[i];
+        const ready = batch[i]!;
+        if (r?.SequenceNumber && r.ShardId) this.acknowledged(ready, r.ShardId, r.SequenceNumber);
+        else {
+          const code = r?.ErrorCode ?? 'InternalFailure';
+          this.failed(ready, code, r?.ErrorMessage ?? 'no result for this record', code === r?.ErrorCode ? classifyFailure(code) : 'retryable');
+        }
+      }
+    } catch (err) {
+      if (abort.signal.aborted) {
+        for (const r of batch) {
+          r.queue.inFlight--;
+          for (const item of r.entry.items) this.fail(item, new CloseDeadlineError(true, { eventId: item.id }));
+        }
+      } else {
+        const { code, status } = errorCode(err);
+        const kind = classifyFailure(code, status);
+        for (const r of batch) this.failed(r, code, (err as Error).message, kind, err);
+      }
+    } finally {
+      this.calls.delete(abort);
+      this.inFlightCalls--;
+      if (this.inFlightCalls === 0 && this.ready.length === 0) for (const w of this.idleWaiters.splice(0)) w();
+      this.drain();
+    }
+  }
+
+  private acknowledged(ready: ReadyEntry, shardId: string, sequenceNumber: string): void {
+    const q = ready.queue;
+    q.inFlight--;
+    q.failures = 0;
+    if (shardId !== q.shardId) this.requestRemap();
+    const { entry } = ready;
+    this.stats.kinesisRecords++;
+    this.stats.kinesisBytes += entry.size;
+    const t = now();
+    for (let i = 0; i < entry.items.length; i++) {
+      const item = entry.items[i]!;
+      if (item.state === 'settled') continue;
+      this.settle(item);
+      this.stats.eventsSent++;
+      this.stats.latency.record(t - item.acceptedAt);
+      if (this.closing) this.closeReport.sent++;
+      item.resolve({ eventId: item.id, shardId, sequenceNumber, subSequenceNumber: entry.aggregated ? i : 0, attempts: item.attempts });
+    }
+  }
+
+  private failed(ready: ReadyEntry, code: string, message: string, kind: FailureKind, cause?: unknown): void {
+    const q = ready.queue;
+    q.inFlight--;
+    const items = ready.entry.items;
+    if (kind === 'fatal') {
+      for (const item of items) this.fail(item, new NonRetryableSendError(code, message, { cause, eventId: item.id }));
+      return;
+    }
+    const t = now();
+    q.failures++;
+    q.backoffUntil = Math.max(q.backoffUntil, t + backoffDelayMs(q.failures, this.backoff));
+    if (kind === 'throttled') this.stats.eventsThrottled += items.length;
+    const retry: PendingEvent[] = [];
+    for (const item of items) {
+      if (item.state === 'settled') continue;
+      item.lastCode = code;
+      item.lastMessage = message;
+      if (item.expiresAt <= t || this.closed) this.fail(item, this.expiredError(item));
+      else retry.push(item);
+    }
+    this.stats.eventsRetried += retry.length;
+    // Back to the front of their queues in their original order, ahead of newer events.
+    for (let i = retry.length - 1; i >= 0; i--) this.requeue(retry[i]!, true);
+  }
+
+  private expiredError(item: PendingEvent): RetriesExhaustedError {
+    const code = item.lastCode ?? 'NotSent';
+    const why = item.lastCode ? `last error ${item.lastCode}: ${item.lastMessage}` : 'it could not be sent within the shard rate limit';
+    return new RetriesExhaustedError(code, item.attempts, `event ${item.id} not acknowledged within its ${this.recordTtlMs} ms time-to-live after ${item.attempts} attempt(s); ${why}`, { eventId: item.id });
+  }
+
+  private settle(item: PendingEvent): void {
+    item.state = 'settled';
+    this.outstanding.delete(item);
+    this.release(item);
+  }
+
+  private fail(item: PendingEvent, error: ProducerError): void {
+    if (item.state === 'settled') return;
+    this.settle(item);
+    this.stats.eventsFailed++;
+    if (this.closing) this.closeReport.unsent.push({ eventId: item.id, partitionKey: item.partitionKey, error });
+    item.reject(error);
+  }
+}
+
+function positive(name: string, v: number, allowZero = false): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
+    throw new ProducerConfigError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
+  }
+  return v;
+}
+
+function errorCode(err: unknown): { code: string; status: number | undefined } {
+  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
+  return { code: e.code && /^E[A-Z_]+$/.test(e.code) ? e.code : (e.name ?? 'Error'), status: e.$metadata?.httpStatusCode };
+}

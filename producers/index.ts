@@ -1,0 +1,24 @@
+// The producer SDK's public surface: KinesisProducer, its options and results, its
+// typed errors, and the HTTP ingest front door (POST /v1/events).
+export { KinesisProducer } from './KinesisProducer.ts';
+export type {
+  ProducerOptions, SendOptions, SendResult, CloseOptions, CloseReport, UnsentEvent, ShardRateLimit, BackoffOptions,
+} from './types.ts';
+export {
+  ProducerError, ProducerConfigError, ProducerClosedError, BufferFullError, InvalidRoutingKeyError, RecordTooLargeError,
+  NonRetryableSendError, RetriesExhaustedError, CloseDeadlineError, ShardMapError,
+} from './errors.ts';
+export type { ProducerMetricsSnapshot } from './ProducerMetrics.ts';
+export { AggregateBuilder, plainEntry, plainRecordSize } from './AggregateBuilder.ts';
+export type { PackableRecord, PutEntry } from './AggregateBuilder.ts';
+export { nextPutBatch, splitPutBatches, PUT_BATCH_LIMITS } from './PutBatch.ts';
+export type { PutBatchLimits } from './PutBatch.ts';
+export { classifyFailure, backoffDelayMs } from './RetryPolicy.ts';
+export type { FailureKind, BackoffPolicy } from './RetryPolicy.ts';
+export { TokenBucket, ShardRateLimiter } from './TokenBucket.ts';
+export { ShardMap, loadShardMap } from './ShardMap.ts';
+export { createIngestHandler } from './ingest/IngestHandler.ts';
+export { handleIngest, INGEST_PATH, INGEST_DEFAULTS } from './ingest/IngestService.ts';
+export type { EventSink, IngestOptions, IngestRequest, IngestResponse, IngestResult, EventResult } from './ingest/IngestService.ts';
+export { parseIngestBody } from './ingest/IngestBody.ts';
+export { IngestRequestError } from './ingest/errors.ts';

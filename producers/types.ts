@@ -1,0 +1,99 @@
+// The producer's public types: one options object (every default stated here),
+// what send() resolves with, and what close() reports.
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { ProducerError } from './errors.ts';
+
+/** Per-shard write rate the producer keeps itself under. */
+export interface ShardRateLimit {
+  recordsPerSec: number;
+  bytesPerSec: number;
+}
+
+export interface BackoffOptions {
+  /** First retry waits up to this long (ms). Default 100. */
+  baseMs?: number;
+  /** No retry waits longer (ms). Default 5,000. */
+  maxMs?: number;
+}
+
+export interface ProducerOptions {
+  /** The SDK client the producer puts records with. */
+  client: KinesisClient;
+  /** Target stream by name. One of `streamName` / `streamARN` is required. */
+  streamName?: string;
+  /** Target stream by ARN (wins over `streamName`). */
+  streamARN?: string;
+  /** Longest an event waits for its batch to fill before it is sent (ms). Default 100. */
+  maxBufferTimeMs?: number;
+  /** Pack same-shard events into KPL aggregated records. Default true. */
+  aggregation?: boolean;
+  /**
+   * Largest aggregate (uncompressed protobuf + magic + digest + partition key), bytes.
+   * Default 51,200 (the KPL's), 262,144 with compression. Capped below the record limit.
+   */
+  maxAggregateBytes?: number;
+  /**
+   * Opt-in compressed aggregates (sluice format, read by sluice consumers only).
+   * `true` or a deflate level 1..9. Default false.
+   */
+  compression?: boolean | { level?: number };
+  /** Per-shard token bucket limits; false turns them off. Default 1,000 records/s and 1 MiB/s. */
+  shardRateLimit?: ShardRateLimit | false;
+  /** An event still unacknowledged this long after send() fails with RetriesExhaustedError (ms). Default 30,000. */
+  recordTtlMs?: number;
+  /** Exponential backoff with jitter between retries. Defaults above. */
+  backoff?: BackoffOptions;
+  /** Buffered bytes (event data + partition keys) not yet acknowledged. Default 64 MiB. */
+  maxBufferedBytes?: number;
+  /** Buffered events not yet acknowledged. Default 100,000. */
+  maxBufferedEvents?: number;
+  /** When the buffer is full: 'wait' (send() waits for room) or 'reject' (BufferFullError). Default 'wait'. */
+  onBufferFull?: 'wait' | 'reject';
+  /**
+   * 'perPartitionKey' keeps the order of events with the same partition key, even
+   * across retries: one record in flight per shard, and a failed one holds back
+   * those behind it. Default 'none' (more throughput).
+   */
+  ordering?: 'none' | 'perPartitionKey';
+  /** PutRecords calls in flight at once. Default 16. */
+  maxConcurrentPuts?: number;
+  /** The stream's record size limit (data + partition key), bytes. Default 1 MiB. */
+  maxRecordBytes?: number;
+}
+
+export interface SendOptions {
+  /** Partition key (1..256 characters). Default: the event id, which spreads events evenly. */
+  partitionKey?: string;
+  /** Decimal 128-bit hash key that picks the shard instead of the partition key's MD5. */
+  explicitHashKey?: string;
+}
+
+/** Where an event landed. */
+export interface SendResult {
+  eventId: string;
+  shardId: string;
+  sequenceNumber: string;
+  /** Position inside the aggregated record (0 for a plain record). */
+  subSequenceNumber: number;
+  /** Put attempts it took (1 = no retry). */
+  attempts: number;
+}
+
+export interface CloseOptions {
+  /** Give up on what is not acknowledged by then (epoch ms or Date). Default: wait for every event (bounded by its TTL). */
+  deadline?: number | Date;
+}
+
+export interface UnsentEvent {
+  eventId: string;
+  partitionKey: string;
+  error: ProducerError;
+}
+
+/** What close() achieved for the events outstanding when it was called. */
+export interface CloseReport {
+  /** Events acknowledged by Kinesis during close. */
+  sent: number;
+  /** Events that failed or ran out of time, each with its error. */
+  unsent: UnsentEvent[];
+}
