@@ -1,0 +1,92 @@
+// The runner's checkpoints: per shard, the last sequence number whose record and all
+// records before it were processed, and whether a closed shard was drained. Written
+// atomically (temporary file, fsync, rename) so a kill leaves the old or the new
+// state, never a torn one; a restarted runner goes on from there.
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { CheckpointFileError } from './errors.ts';
+
+export interface ShardCheckpoint {
+  sequenceNumber?: string;
+  finished?: boolean;
+}
+
+interface FileBody {
+  version: 1;
+  streamName: string;
+  functionName: string;
+  shards: Record<string, ShardCheckpoint>;
+}
+
+export class CheckpointFile {
+  private shards: Record<string, ShardCheckpoint> = {};
+  private version = 0;
+  private written = 0;
+  private chain: Promise<void> = Promise.resolve();
+  private tmpCounter = 0;
+
+  constructor(
+    /** undefined keeps checkpoints in memory only. */
+    readonly path: string | undefined,
+    private readonly streamName: string,
+    private readonly functionName: string,
+  ) {}
+
+  /** Reads the file if it exists; throws CheckpointFileError if it is unreadable or another mapping's. */
+  load(): void {
+    if (!this.path || !existsSync(this.path)) return;
+    let body: FileBody;
+    try {
+      body = JSON.parse(readFileSync(this.path, 'utf8')) as FileBody;
+    } catch (err) {
+      throw new CheckpointFileError(this.path, `not valid JSON (${(err as Error).message})`, { cause: err });
+    }
+    if (body?.version !== 1 || typeof body.shards !== 'object' || body.shards === null) {
+      throw new CheckpointFileError(this.path, 'not a version 1 checkpoint file');
+    }
+    if (body.streamName !== this.streamName || body.functionName !== this.functionName) {
+      throw new CheckpointFileError(this.path, `belongs to ${body.functionName} on stream ${body.streamName}, not ${this.functionName} on ${this.streamName}`);
+    }
+    this.shards = body.shards;
+  }
+
+  get(shardId: string): ShardCheckpoint {
+    return this.shards[shardId] ?? {};
+  }
+
+  set(shardId: string, sequenceNumber: string): void {
+    this.shards[shardId] = { ...this.shards[shardId], sequenceNumber };
+    this.version++;
+  }
+
+  finish(shardId: string): void {
+    this.shards[shardId] = { ...this.shards[shardId], finished: true };
+    this.version++;
+  }
+
+  /** Writes the current state unless a newer write already covers it; writes never overlap. */
+  save(): Promise<void> {
+    const target = this.version;
+    this.chain = this.chain.then(() => (this.written >= target || !this.path ? undefined : this.writeNow()));
+    return this.chain;
+  }
+
+  private async writeNow(): Promise<void> {
+    const path = this.path!;
+    const version = this.version;
+    const body: FileBody = { version: 1, streamName: this.streamName, functionName: this.functionName, shards: this.shards };
+    const text = JSON.stringify(body, null, 2) + '\n';
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${this.tmpCounter++}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(text);
+      await fh.datasync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    this.written = version;
+  }
+}
