@@ -2,3 +2,10 @@
 // and settings, and a `lambda.ts` entry that builds them from the environment.
 export { createArchiverHandler } from './archiver/index.ts';
 export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
+export {
+  createAggregatorHandler, applyBatch, decodeBatch, RollupAccumulator, DecimalSum, HyperLogLog, estimateFromStats,
+  classifyDataApiError, BatchNotAppliedError,
+} from './aggregator/index.ts';
+export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta } from './aggregator/index.ts';
+export { loadConfig, validateConfig, DEFAULT_CONFIG, DEFAULT_ROLLUP_NAME, CONFIG_FILE, ConfigError } from './config/index.ts';
+export type { RollupConfig, SluiceConfig, SluiceConfigInput } from './config/index.ts';

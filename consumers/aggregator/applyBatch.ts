@@ -1,0 +1,114 @@
+// Applies one decoded batch in one Data API transaction: lock and read the
+// checkpoints of the batch's (shard, partition key)s, drop what they show as already
+// applied, drop event ids already applied within the horizon, then quarantine poison
+// records, upsert the rollup deltas and move the checkpoints, and commit. Replaying
+// the same batch, whole or in part, changes nothing.
+import { compareSequenceNumbers } from '../../core/index.ts';
+import type { SluiceEvent } from '../../core/index.ts';
+import { fieldNumber, fieldText } from '../../schema/index.ts';
+import type { DataApiSession } from '../../schema/index.ts';
+import type { SluiceConfig } from '../config/index.ts';
+import {
+  advanceCheckpointsStatements, lockCheckpointsStatements, quarantineStatements, recordEventIdsStatements,
+  upsertRollupStatements,
+} from './batchStatements.ts';
+import type { CheckpointKey, Statement } from './batchStatements.ts';
+import { RollupAccumulator } from './RollupAccumulator.ts';
+import type { DecodedRecord } from './types.ts';
+
+export interface BatchOutcome {
+  /** Kinesis records the checkpoints showed as already applied. */
+  recordsSkipped: number;
+  /** Events added to the rollups. */
+  eventsApplied: number;
+  /** Events dropped because their id was already applied (in this batch or within the horizon). */
+  eventsDuplicate: number;
+  /** Poison records written to the quarantine. */
+  eventsQuarantined: number;
+  /** Rollup rows inserted or updated. */
+  rollupRows: number;
+  /** Data API calls the transaction made, BeginTransaction and CommitTransaction included. */
+  calls: number;
+}
+
+function keyOf(k: CheckpointKey): string {
+  return `${k.streamArn}\u0000${k.shardId}\u0000${k.partitionKey}`;
+}
+
+export async function applyBatch(session: DataApiSession, records: DecodedRecord[], config: SluiceConfig): Promise<BatchOutcome> {
+  let statements = 0;
+  const outcome = await session.transaction(async (transactionId) => {
+    const exec = (st: Statement) => {
+      statements++;
+      return session.execute(st.sql, { parameters: st.parameters, transactionId });
+    };
+
+    const keys = new Map<string, CheckpointKey>();
+    for (const r of records) {
+      const k = keyOf(r);
+      if (!keys.has(k)) keys.set(k, { streamArn: r.streamArn, shardId: r.shardId, partitionKey: r.partitionKey });
+    }
+    const applied = new Map<string, string>();
+    for (const { statement, keys: part } of lockCheckpointsStatements([...keys.values()])) {
+      for (const row of await exec(statement)) {
+        const ord = fieldNumber(row[0]);
+        const seq = fieldText(row[1]);
+        if (ord !== null && seq !== null) applied.set(keyOf(part[ord - 1]!), seq);
+      }
+    }
+
+    const fresh = records.filter((r) => {
+      const done = applied.get(keyOf(r));
+      return done === undefined || compareSequenceNumbers(r.sequenceNumber, done) > 0;
+    });
+
+    const seenIds = new Set<string>();
+    const events: SluiceEvent[] = [];
+    let eventsDuplicate = 0;
+    for (const r of fresh) {
+      for (const ev of r.events) {
+        if (seenIds.has(ev.id)) eventsDuplicate++;
+        else {
+          seenIds.add(ev.id);
+          events.push(ev);
+        }
+      }
+    }
+    const duplicate = new Set<number>();
+    if (events.length > 0) {
+      for (const { statement, offset } of recordEventIdsStatements(events.map((e) => e.id), config.dedupHorizonSeconds)) {
+        for (const row of await exec(statement)) {
+          const ord = fieldNumber(row[0]);
+          if (ord !== null) duplicate.add(offset + ord - 1);
+        }
+      }
+    }
+    const acc = new RollupAccumulator(config);
+    for (let i = 0; i < events.length; i++) if (!duplicate.has(i)) acc.add(events[i]!);
+    eventsDuplicate += duplicate.size;
+    const deltas = acc.deltas();
+
+    const poison = fresh.flatMap((r) => r.poison);
+    for (const st of quarantineStatements(poison)) await exec(st);
+    for (const st of upsertRollupStatements(deltas)) await exec(st);
+
+    const advances = new Map<string, CheckpointKey & { sequenceNumber: string }>();
+    for (const r of fresh) {
+      const k = keyOf(r);
+      const prev = advances.get(k);
+      if (!prev || compareSequenceNumbers(r.sequenceNumber, prev.sequenceNumber) > 0) {
+        advances.set(k, { streamArn: r.streamArn, shardId: r.shardId, partitionKey: r.partitionKey, sequenceNumber: r.sequenceNumber });
+      }
+    }
+    for (const st of advanceCheckpointsStatements([...advances.values()])) await exec(st);
+
+    return {
+      recordsSkipped: records.length - fresh.length,
+      eventsApplied: acc.eventCount,
+      eventsDuplicate,
+      eventsQuarantined: poison.length,
+      rollupRows: deltas.length,
+    };
+  });
+  return { ...outcome, calls: statements + 2 };
+}

@@ -1,0 +1,38 @@
+// Packs rows into JSON-array parameters that keep each Data API request under its
+// 4 MiB limit (counting the escaping a JSON string inside the JSON request adds)
+// and each response under its 1 MiB limit (by capping rows per chunk).
+import { DATA_API, KiB } from '../../core/index.ts';
+
+/** Room left for the SQL text, the ARNs, the other parameters and the HTTP headers. */
+export const REQUEST_OVERHEAD_BYTES = 64 * KiB;
+export const MAX_PARAMETER_BYTES = DATA_API.maxRequestBytes - REQUEST_OVERHEAD_BYTES;
+
+/** Bytes `text` takes once embedded as a JSON string value in the request body. */
+export function escapedJsonBytes(text: string): number {
+  // JSON.stringify escapes quotes, backslashes and control characters exactly as the SDK will.
+  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+}
+
+/**
+ * Splits already-serialized JSON values into JSON-array texts, each at most
+ * `maxBytes` once escaped and at most `maxItems` long. A single value larger than
+ * the budget gets a chunk of its own (the caller then hits the service limit,
+ * which is the honest outcome; no single row we build comes near it).
+ */
+export function chunkJsonArray(items: string[], maxBytes: number = MAX_PARAMETER_BYTES, maxItems = Infinity): string[] {
+  const chunks: string[] = [];
+  let current: string[] = [];
+  let bytes = 2;
+  for (const item of items) {
+    const size = escapedJsonBytes(item) + 1;
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxItems)) {
+      chunks.push(`[${current.join(',')}]`);
+      current = [];
+      bytes = 2;
+    }
+    current.push(item);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
+  return chunks;
+}

@@ -1,0 +1,149 @@
+// The aggregator's Lambda handler: decode the batch (pure), apply it in one
+// idempotent transaction, retry infrastructure failures while the invocation has
+// time, and otherwise report the batch failed so Lambda re-delivers it. Poison
+// records never fail a batch: they go to the quarantine.
+import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { DataApiSession } from '../../schema/index.ts';
+import type { DataApiTarget } from '../../schema/index.ts';
+import { DEFAULT_CONFIG } from '../config/index.ts';
+import type { SluiceConfig } from '../config/index.ts';
+import { applyBatch } from './applyBatch.ts';
+import type { BatchOutcome } from './applyBatch.ts';
+import { classifyDataApiError } from './dataApiErrors.ts';
+import { decodeBatch } from './decodeBatch.ts';
+import { BatchNotAppliedError } from './errors.ts';
+import { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
+import type { RetryPolicy } from './retryPolicy.ts';
+import { pruneStatements } from './batchStatements.ts';
+
+export interface AggregatorDeps extends DataApiTarget {
+  rdsData: RDSDataClient;
+  /** Rollups and horizons. Default: DEFAULT_CONFIG (every type per minute). */
+  config?: SluiceConfig;
+  /** Powertools logger. Default: none (silent). */
+  logger?: Logger;
+  /** Powertools metrics, published (EMF) once per batch. Default: none. */
+  metrics?: Metrics;
+  /** Backoff settings. Default: DEFAULT_RETRY_POLICY. */
+  retryPolicy?: RetryPolicy;
+  /** Time budget when the context has no getRemainingTimeInMillis. Default 60 s. */
+  defaultBudgetMs?: number;
+  /** How often, at most, a handler prunes expired event ids and checkpoints. Default 60 s; 0 never. */
+  pruneIntervalMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
+}
+
+export type AggregatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler {
+  const config = deps.config ?? DEFAULT_CONFIG;
+  const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  const now = deps.now ?? Date.now;
+  const pruneIntervalMs = deps.pruneIntervalMs ?? 60_000;
+  const target: DataApiTarget = { resourceArn: deps.resourceArn, secretArn: deps.secretArn, database: deps.database };
+  let lastPrune = now();
+  let pruning = false;
+
+  async function prune(): Promise<void> {
+    if (pruning || pruneIntervalMs <= 0 || now() - lastPrune < pruneIntervalMs) return;
+    pruning = true;
+    lastPrune = now();
+    try {
+      const session = new DataApiSession(deps.rdsData, target);
+      for (const st of pruneStatements(config.dedupHorizonSeconds, config.checkpointRetentionSeconds)) {
+        await session.execute(st.sql, { parameters: st.parameters });
+      }
+    } catch (err) {
+      // Pruning is housekeeping; the next interval tries again.
+      deps.logger?.warn('pruning expired event ids failed', { error: err as Error });
+    } finally {
+      pruning = false;
+    }
+  }
+
+  return async function aggregatorHandler(event, context) {
+    const started = now();
+    const deadline = started + (typeof context?.getRemainingTimeInMillis === 'function'
+      ? context.getRemainingTimeInMillis()
+      : deps.defaultBudgetMs ?? 60_000);
+    const records = event.Records ?? [];
+    if (records.length === 0) return { batchItemFailures: [] };
+    const first = records[0]!;
+    const last = records[records.length - 1]!;
+    const logKeys = {
+      shardId: first.eventID?.split(':')[0],
+      firstSequenceNumber: first.kinesis.sequenceNumber,
+      lastSequenceNumber: last.kinesis.sequenceNumber,
+      records: records.length,
+    };
+
+    const decoded = decodeBatch(event);
+    const eventsIn = decoded.reduce((n, r) => n + r.events.length + r.poison.length, 0);
+    const latencies: number[] = [];
+    const session = new DataApiSession(deps.rdsData, target, ({ latencyMs }) => latencies.push(latencyMs));
+
+    let outcome: BatchOutcome | undefined;
+    let failure: BatchNotAppliedError | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const attemptStarted = now();
+      try {
+        outcome = await applyBatch(session, decoded, config);
+        break;
+      } catch (err) {
+        const kind = classifyDataApiError(err);
+        const delay = backoffDelayMs(policy, attempt);
+        const retry = kind !== 'permanent' && canRetry(policy, deadline - now(), delay, now() - attemptStarted);
+        deps.logger?.warn('batch transaction failed', { ...logKeys, attempt, kind, retry, error: err as Error });
+        if (!retry) {
+          failure = new BatchNotAppliedError(kind, attempt, err);
+          break;
+        }
+        await sleep(delay);
+      }
+    }
+
+    const lagMs = Math.max(0, now() - Math.round(last.kinesis.approximateArrivalTimestamp * 1000));
+    publishMetrics(deps.metrics, { eventsIn, outcome, latencies, lagMs, failed: failure !== undefined });
+
+    if (failure) {
+      deps.logger?.error('batch not applied; reporting it failed so the stream keeps it', { ...logKeys, error: failure });
+      // The batch is one transaction, so either all of it applied or none: report the first record.
+      return { batchItemFailures: [{ itemIdentifier: first.kinesis.sequenceNumber }] };
+    }
+    deps.logger?.info('batch applied', { ...logKeys, ...outcome, lagMs });
+    if (outcome && outcome.eventsQuarantined > 0) {
+      deps.logger?.warn('poison records quarantined', { ...logKeys, quarantined: outcome.eventsQuarantined });
+    }
+    void prune();
+    return { batchItemFailures: [] };
+  };
+}
+
+function publishMetrics(
+  metrics: Metrics | undefined,
+  m: { eventsIn: number; outcome: BatchOutcome | undefined; latencies: number[]; lagMs: number; failed: boolean },
+): void {
+  if (!metrics) return;
+  // Added and flushed without an await in between, so concurrent batches never mix.
+  metrics.addMetric('EventsIn', MetricUnit.Count, m.eventsIn);
+  metrics.addMetric('DataApiCalls', MetricUnit.Count, m.latencies.length);
+  for (const l of m.latencies) metrics.addMetric('DataApiLatency', MetricUnit.Milliseconds, l);
+  metrics.addMetric('BatchLag', MetricUnit.Milliseconds, m.lagMs);
+  metrics.addMetric('BatchesFailed', MetricUnit.Count, m.failed ? 1 : 0);
+  if (m.outcome) {
+    metrics.addMetric('EventsApplied', MetricUnit.Count, m.outcome.eventsApplied);
+    metrics.addMetric('EventsDuplicate', MetricUnit.Count, m.outcome.eventsDuplicate);
+    metrics.addMetric('EventsQuarantined', MetricUnit.Count, m.outcome.eventsQuarantined);
+    metrics.addMetric('RecordsAlreadyApplied', MetricUnit.Count, m.outcome.recordsSkipped);
+    metrics.addMetric('RollupRowsWritten', MetricUnit.Count, m.outcome.rollupRows);
+    metrics.addMetric('EventsPerStatement', MetricUnit.Count, m.outcome.calls > 0 ? m.eventsIn / m.outcome.calls : 0);
+  }
+  metrics.publishStoredMetrics();
+}

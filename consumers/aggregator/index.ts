@@ -1,0 +1,21 @@
+// The aggregator consumer: Kinesis batches to exact rollups through the Data API.
+export { createAggregatorHandler } from './createAggregatorHandler.ts';
+export type { AggregatorDeps, AggregatorHandler } from './createAggregatorHandler.ts';
+export { applyBatch } from './applyBatch.ts';
+export type { BatchOutcome } from './applyBatch.ts';
+export { decodeBatch, decodeRecord, shardIdOf } from './decodeBatch.ts';
+export { RollupAccumulator } from './RollupAccumulator.ts';
+export { DecimalSum } from './DecimalSum.ts';
+export { HyperLogLog, estimateFromStats, murmur3, HLL_PRECISION, HLL_REGISTERS } from './HyperLogLog.ts';
+export {
+  lockCheckpointsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
+  advanceCheckpointsStatements, pruneStatements, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+} from './batchStatements.ts';
+export type { Statement, CheckpointKey } from './batchStatements.ts';
+export { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from './chunking.ts';
+export { classifyDataApiError } from './dataApiErrors.ts';
+export type { DataApiFailureKind } from './dataApiErrors.ts';
+export { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
+export type { RetryPolicy } from './retryPolicy.ts';
+export { BatchNotAppliedError } from './errors.ts';
+export type { DecodedRecord, PoisonRecord, RecordPosition, RollupDelta } from './types.ts';

@@ -1,0 +1,46 @@
+// Shapes that flow through the aggregator: decoded Kinesis records, poison records
+// and the rollup deltas a batch becomes.
+import type { SluiceEvent } from '../../core/index.ts';
+
+/** Where a Kinesis record sits: the checkpoint key is (stream, shard, partition key). */
+export interface RecordPosition {
+  streamArn: string;
+  shardId: string;
+  partitionKey: string;
+  sequenceNumber: string;
+}
+
+/** A user record that could not be decoded or validated. */
+export interface PoisonRecord extends RecordPosition {
+  /** Position inside a KPL aggregate; -1 when the whole Kinesis record is unreadable. */
+  subSequenceNumber: number;
+  raw: Buffer;
+  reason: string;
+}
+
+/** One Kinesis record of the batch, decoded. */
+export interface DecodedRecord extends RecordPosition {
+  events: SluiceEvent[];
+  poison: PoisonRecord[];
+  /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
+  approximateArrivalTimestamp: number;
+}
+
+/** The change one batch makes to one rollup row. */
+export interface RollupDelta {
+  rollup: string;
+  windowS: number;
+  eventType: string;
+  /** Bucket start, seconds since the epoch. */
+  bucketS: number;
+  /** JSON array of the group-by values, in the rollup's groupBy order. */
+  dimKey: string;
+  dims: Record<string, string | null>;
+  count: number;
+  /** Exact decimal text. */
+  sum: string;
+  min: number;
+  max: number;
+  /** Sparse HyperLogLog registers, when the rollup counts distinct values. */
+  hll: Record<string, number> | null;
+}

@@ -1,0 +1,14 @@
+// The configuration that applies when no sluice.config.json exists: every event type
+// counted per minute, event ids remembered for a day.
+import type { SluiceConfig } from './types.ts';
+
+export const DEFAULT_ROLLUP_NAME = 'by_type';
+
+export const DEFAULT_CONFIG: SluiceConfig = {
+  rollups: [{ name: DEFAULT_ROLLUP_NAME, types: '*', groupBy: [], windows: [60] }],
+  dedupHorizonSeconds: 86_400,
+  checkpointRetentionSeconds: 8 * 86_400,
+};
+
+/** The file `loadConfig()` reads from the working directory. */
+export const CONFIG_FILE = 'sluice.config.json';

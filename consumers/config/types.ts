@@ -1,0 +1,46 @@
+// The typed shape of sluice.config.json: which rollups the aggregator keeps and how
+// long it remembers event ids.
+
+/** One rollup: a family of aggregate rows kept for some event types. */
+export interface RollupConfig {
+  /** Unique name, `^[a-z][a-z0-9_]{0,62}$`; stored with every row. */
+  name: string;
+  /** Event types it covers; `"*"` covers every type. */
+  types: string[] | '*';
+  /**
+   * Dimension names it groups by (besides the event type). This list is the
+   * whitelist: only these names are read from events or accepted by queries.
+   * Default: none.
+   */
+  groupBy: string[];
+  /** Window sizes in seconds (each divides a day), e.g. [60, 3600]. Default [60]. */
+  windows: number[];
+  /**
+   * A dimension whose distinct values are counted approximately per row
+   * (HyperLogLog, about 3% standard error). Default: none.
+   */
+  approxDistinct?: string;
+}
+
+/** The whole configuration. Every row always carries count, sum, min and max of `value`. */
+export interface SluiceConfig {
+  rollups: RollupConfig[];
+  /**
+   * Seconds an applied event id is remembered: a duplicate written by a retrying
+   * producer within this horizon is counted once. Default 86,400 (one day).
+   */
+  dedupHorizonSeconds: number;
+  /**
+   * Seconds a (shard, partition key) checkpoint is kept after its last use; must be
+   * at least the stream's retention, or a very late re-delivery could apply twice.
+   * Default 8 days (the stream keeps records 24 h by default, 7 days at most here).
+   */
+  checkpointRetentionSeconds: number;
+}
+
+/** What a configuration file may hold: every field optional. */
+export interface SluiceConfigInput {
+  rollups?: Array<Partial<RollupConfig> & { name: string }>;
+  dedupHorizonSeconds?: number;
+  checkpointRetentionSeconds?: number;
+}
