@@ -1,0 +1,139 @@
+// Pure producer logic without a network: packing within the record limit, collection
+// within the PutRecords limits, token buckets, and the retry policy.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { KINESIS, deaggregate, partitionKeyHash, recordFormat } from '../core/index.ts';
+import {
+  AggregateBuilder, ShardRateLimiter, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  type PackableRecord,
+} from '../producers/index.ts';
+
+function rec(partitionKey: string, dataBytes: number, explicitHashKey?: string): PackableRecord {
+  return {
+    partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey, 'utf8'), explicitHashKey,
+    hashKey: explicitHashKey ? BigInt(explicitHashKey) : partitionKeyHash(partitionKey), data: Buffer.alloc(dataBytes, 0x61),
+  };
+}
+
+describe('AggregateBuilder', () => {
+  it('predicts the exact size of the record it builds', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ pk: fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }), len: fc.nat(3000), ehk: fc.option(fc.bigInt({ min: 0n, max: KINESIS.maxHashKey })) }), { minLength: 2, maxLength: 60 }),
+      (inputs) => {
+        const b = new AggregateBuilder<PackableRecord>(KINESIS.maxRecordBytes);
+        for (const i of inputs) expect(b.tryAdd(rec(i.pk, i.len, i.ehk === null ? undefined : i.ehk.toString()))).toBe(true);
+        const predicted = b.size;
+        const entry = b.build();
+        expect(entry.size).toBe(predicted);
+        expect(entry.size).toBe(entry.Data.length + Buffer.byteLength(entry.PartitionKey, 'utf8'));
+      },
+    ), { numRuns: 200 });
+  });
+
+  it('stops before the limit, counting multi-byte partition keys in UTF-8', () => {
+    const b = new AggregateBuilder<PackableRecord>(10_000);
+    const key = 'clé-€-🙂'.repeat(10); // 60 characters, more bytes
+    let added = 0;
+    while (b.tryAdd(rec(`${key}${added}`, 300))) added++;
+
+    const entry = b.build();
+
+    expect(entry.size).toBeLessThanOrEqual(10_000);
+    expect(entry.size).toBe(entry.Data.length + Buffer.byteLength(entry.PartitionKey, 'utf8'));
+    expect(deaggregate(entry.Data, entry.PartitionKey)).toHaveLength(added);
+    expect(added).toBeGreaterThan(20);
+  });
+
+  it('sets the outer explicit hash key to the first record\'s hash key, and sends a lone record plain', () => {
+    const b = new AggregateBuilder<PackableRecord>(50_000);
+    b.tryAdd(rec('a', 10));
+    b.tryAdd(rec('b', 10));
+    const agg = b.build();
+    b.tryAdd(rec('c', 10, '42'));
+    const single = b.build();
+
+    expect(agg.ExplicitHashKey).toBe(partitionKeyHash('a').toString());
+    expect(recordFormat(agg.Data)).toBe('kpl');
+    expect(single).toMatchObject({ PartitionKey: 'c', ExplicitHashKey: '42', aggregated: false, size: 11 });
+    expect(recordFormat(single.Data)).toBe('plain');
+  });
+
+  it('always takes the first record, even one larger than the aggregate limit', () => {
+    const b = new AggregateBuilder<PackableRecord>(1_000);
+
+    expect(b.tryAdd(rec('k', 5_000))).toBe(true);
+    expect(b.tryAdd(rec('k', 1))).toBe(false);
+    expect(b.build().aggregated).toBe(false);
+  });
+});
+
+describe('PutRecords collection', () => {
+  it('never exceeds 500 records or 5 MiB per call, and keeps entry order', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: KINESIS.maxRecordBytes }), { maxLength: 1200 }), (sizes) => {
+      const entries = sizes.map((size, i) => ({ size, i }));
+      const batches = splitPutBatches(entries);
+      for (const batch of batches) {
+        expect(batch.length).toBeGreaterThan(0);
+        expect(batch.length).toBeLessThanOrEqual(KINESIS.maxRecordsPerPut);
+        expect(batch.reduce((n, e) => n + e.size, 0)).toBeLessThanOrEqual(KINESIS.maxBytesPerPut);
+      }
+      expect(batches.flat().map((e) => e.i)).toEqual(entries.map((e) => e.i));
+    }), { numRuns: 100 });
+  });
+
+  it('says a call is full when a limit stopped it, so it goes without waiting', () => {
+    expect(nextPutBatch(Array.from({ length: 600 }, () => ({ size: 10 })))).toEqual({ count: 500, full: true });
+    expect(nextPutBatch(Array.from({ length: 6 }, () => ({ size: KINESIS.maxRecordBytes })))).toEqual({ count: 5, full: true });
+    expect(nextPutBatch([{ size: 10 }, { size: 10 }])).toEqual({ count: 2, full: false });
+  });
+});
+
+describe('TokenBucket', () => {
+  it('allows a burst of one second, then refills at its rate', () => {
+    const b = new TokenBucket(1000, 1000, 0);
+
+    expect(b.canTake(1000, 0)).toBe(true);
+    b.take(1000, 0);
+    expect(b.canTake(1, 0)).toBe(false);
+    expect(b.waitMs(100, 0)).toBe(100);
+    expect(b.canTake(100, 100)).toBe(true);
+  });
+
+  it('lets a record larger than the bucket through once the bucket is full', () => {
+    const limiter = new ShardRateLimiter(1000, 1000, 0);
+
+    expect(limiter.tryTake(5000, 0)).toBe(true);
+    expect(limiter.tryTake(10, 0)).toBe(false);
+    expect(limiter.waitMs(1000, 0)).toBe(1000);
+  });
+});
+
+describe('retry policy', () => {
+  it.each([
+    ['ProvisionedThroughputExceededException', 400, 'throttled'],
+    ['KMSThrottlingException', 400, 'throttled'],
+    ['InternalFailure', 500, 'retryable'],
+    ['SomethingNew', 503, 'retryable'],
+    ['ECONNRESET', undefined, 'retryable'],
+    ['InvalidArgumentException', 400, 'fatal'],
+    ['ResourceNotFoundException', 400, 'fatal'],
+    ['AccessDeniedException', 400, 'fatal'],
+    ['KMSDisabledException', 400, 'fatal'],
+    ['KMSInvalidStateException', 400, 'fatal'],
+    ['KMSNotFoundException', 400, 'fatal'],
+    ['KMSOptInRequired', 400, 'fatal'],
+    ['ValidationException', 400, 'fatal'],
+  ] as const)('classifies %s (HTTP %s) as %s', (code, status, kind) => {
+    expect(classifyFailure(code, status)).toBe(kind);
+  });
+
+  it('backs off exponentially with jitter, capped', () => {
+    const policy = { baseMs: 100, maxMs: 5000 };
+
+    expect(backoffDelayMs(1, policy, () => 0)).toBe(50);
+    expect(backoffDelayMs(1, policy, () => 1)).toBe(100);
+    expect(backoffDelayMs(4, policy, () => 0)).toBe(400);
+    expect(backoffDelayMs(30, policy, () => 1)).toBe(5000);
+    expect(backoffDelayMs(30, policy, () => 0)).toBe(2500);
+  });
+});
