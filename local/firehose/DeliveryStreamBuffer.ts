@@ -1,0 +1,145 @@
+// One delivery stream's buffer. Accepted records are appended to a segment file (and
+// fdatasync'd) before the client hears back, so a killed process loses nothing it
+// acknowledged. A segment becomes exactly one object, named from the segment's id
+// and its oldest record: replaying a segment after a crash writes the same key, and
+// skips it if it was already written.
+import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { FIREHOSE } from '../../core/index.ts';
+import { objectKey } from './ObjectKey.ts';
+import type { ArchiveObject, DeliveryStreamConfig } from './types.ts';
+
+/** Frame header: u32 data length, f64 arrival time (epoch ms). */
+const FRAME_HEADER = 12;
+const SEGMENT_SUFFIX = '.seg';
+
+interface BufferedRecord { data: Buffer; arrivalMs: number }
+
+export interface BufferDirectories {
+  /** Segment files of this delivery stream. */
+  segments: string;
+  /** `<dataDir>/s3`. */
+  s3: string;
+  /** Same filesystem as s3, for write-then-rename. */
+  tmp: string;
+}
+
+export class DeliveryStreamBuffer {
+  private records: BufferedRecord[] = [];
+  private bytes = 0;
+  private segment: { id: string; fd: number; path: string } | undefined;
+  readonly sizeBytes: number;
+  readonly intervalMs: number;
+
+  constructor(
+    readonly config: DeliveryStreamConfig,
+    private readonly dirs: BufferDirectories,
+    private readonly fsync: boolean,
+  ) {
+    this.sizeBytes = config.bufferSizeBytes ?? FIREHOSE.defaultBufferBytes;
+    this.intervalMs = config.bufferIntervalMs ?? FIREHOSE.defaultBufferIntervalMs;
+    mkdirSync(dirs.segments, { recursive: true });
+    mkdirSync(dirs.tmp, { recursive: true });
+  }
+
+  /** Writes the objects of segments left by a previous process; returns what it wrote. */
+  recover(): ArchiveObject[] {
+    const written: ArchiveObject[] = [];
+    for (const file of readdirSync(this.dirs.segments).filter((f) => f.endsWith(SEGMENT_SUFFIX)).sort()) {
+      const path = join(this.dirs.segments, file);
+      const records = readSegment(readFileSync(path));
+      if (records.length) {
+        const obj = this.writeObject(file.slice(0, -SEGMENT_SUFFIX.length), records);
+        if (obj) written.push(obj);
+      }
+      unlinkSync(path);
+    }
+    return written;
+  }
+
+  /** Durably appends records that arrived at `arrivalMs`; writes an object if the buffer is full. */
+  append(datas: Buffer[], arrivalMs: number): ArchiveObject | undefined {
+    if (datas.length === 0) return undefined;
+    if (!this.segment) {
+      const id = randomUUID();
+      const path = join(this.dirs.segments, id + SEGMENT_SUFFIX);
+      this.segment = { id, path, fd: openSync(path, 'a') };
+    }
+    let size = 0;
+    for (const d of datas) size += FRAME_HEADER + d.length;
+    const frames = Buffer.allocUnsafe(size);
+    let pos = 0;
+    for (const d of datas) {
+      frames.writeUInt32BE(d.length, pos);
+      frames.writeDoubleBE(arrivalMs, pos + 4);
+      d.copy(frames, pos + FRAME_HEADER);
+      pos += FRAME_HEADER + d.length;
+    }
+    for (let off = 0; off < frames.length;) off += writeSync(this.segment.fd, frames, off, frames.length - off);
+    if (this.fsync) fdatasyncSync(this.segment.fd);
+    for (const d of datas) {
+      this.records.push({ data: d, arrivalMs });
+      this.bytes += d.length;
+    }
+    return this.bytes >= this.sizeBytes || this.intervalMs === 0 ? this.flush() : undefined;
+  }
+
+  /** Writes an object if the oldest buffered record has waited the buffer interval. */
+  flushIfDue(now: number): ArchiveObject | undefined {
+    if (this.records.length && now - this.records[0]!.arrivalMs >= this.intervalMs) return this.flush();
+    return undefined;
+  }
+
+  /** Writes every buffered record as one object now. */
+  flush(): ArchiveObject | undefined {
+    if (!this.segment) return undefined;
+    const { id, fd, path } = this.segment;
+    const obj = this.records.length ? this.writeObject(id, this.records) : undefined;
+    closeSync(fd);
+    unlinkSync(path);
+    this.segment = undefined;
+    this.records = [];
+    this.bytes = 0;
+    return obj;
+  }
+
+  get bufferedRecords(): number {
+    return this.records.length;
+  }
+
+  private writeObject(segmentId: string, records: BufferedRecord[]): ArchiveObject | undefined {
+    const gzip = this.config.compression === 'GZIP';
+    const oldest = records.reduce((m, r) => Math.min(m, r.arrivalMs), Infinity);
+    const key = objectKey(this.config.name, this.config.prefix ?? '', oldest, segmentId, gzip ? '.gz' : '');
+    const path = join(this.dirs.s3, this.config.bucket, key);
+    // A replayed segment whose object was written before the crash: already delivered.
+    if (existsSync(path)) return undefined;
+    const body = Buffer.concat(records.map((r) => r.data));
+    const tmp = join(this.dirs.tmp, `${segmentId}.object`);
+    writeFileSync(tmp, gzip ? gzipSync(body) : body);
+    if (this.fsync) {
+      const fd = openSync(tmp, 'r+');
+      fdatasyncSync(fd);
+      closeSync(fd);
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    renameSync(tmp, path);
+    return { bucket: this.config.bucket, key, path };
+  }
+}
+
+/** The complete frames of a segment; a torn last frame was never acknowledged. */
+function readSegment(buf: Buffer): BufferedRecord[] {
+  const out: BufferedRecord[] = [];
+  let pos = 0;
+  while (pos + FRAME_HEADER <= buf.length) {
+    const len = buf.readUInt32BE(pos);
+    const arrivalMs = buf.readDoubleBE(pos + 4);
+    if (pos + FRAME_HEADER + len > buf.length) break;
+    out.push({ data: buf.subarray(pos + FRAME_HEADER, pos + FRAME_HEADER + len), arrivalMs });
+    pos += FRAME_HEADER + len;
+  }
+  return out;
+}
