@@ -1,0 +1,157 @@
+// Reading rollups back: queryRollups and `sluice query` against the real local Data
+// API over a database the aggregator filled from Lambda-shaped batches.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import type { Context, KinesisStreamRecord } from 'aws-lambda';
+import { ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
+import type { SluiceEvent } from '../core/index.ts';
+import { openDatabase } from '../local/database/index.ts';
+import type { SqlDatabase } from '../local/database/index.ts';
+import { DataApiServer } from '../local/dataapi/index.ts';
+import { migrate } from '../schema/index.ts';
+import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
+import { queryRollups, QueryError } from '../query/index.ts';
+import { runQuery } from '../cli/query.ts';
+import { UsageError } from '../cli/flags.ts';
+
+const target = {
+  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:query-test',
+  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:query-test-AbCdEf',
+  database: 'sluice',
+};
+const T0 = Date.UTC(2026, 10, 28, 9, 0, 0);
+const config = validateConfig({
+  rollups: [
+    { name: 'by_type', types: '*', windows: [60, 3600] },
+    { name: 'by_country', types: ['click'], groupBy: ['country'], windows: [60], approxDistinct: 'user' },
+  ],
+});
+
+let dir: string;
+let db: SqlDatabase;
+let server: DataApiServer;
+let client: RDSDataClient;
+let env: Record<string, string>;
+let events: SluiceEvent[];
+
+function capture(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } });
+  return { stream, text: () => text };
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-query-'));
+  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  server = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
+  client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  env = {
+    [ENV.rdsDataEndpoint]: server.endpoint, [ENV.region]: 'us-east-1', [ENV.accessKeyId]: 'x', [ENV.secretAccessKey]: 'x',
+    [ENV.dbClusterArn]: target.resourceArn, [ENV.dbSecretArn]: target.secretArn, [ENV.dbName]: target.database,
+  };
+  await migrate(client, target);
+  // 3 minutes of clicks (values 1..), one view; 40 distinct users, 2 countries
+  events = Array.from({ length: 240 }, (_, i) => normalizeEvent({
+    type: 'click', ts: T0 + Math.floor(i / 80) * 60_000 + (i % 60) * 500, value: i % 10 === 0 ? 2.5 : 1,
+    dims: { country: i % 2 ? 'DE' : 'FR', user: `user-${i % 40}` },
+  }));
+  events.push(normalizeEvent({ type: 'view', ts: T0, value: 7 }));
+  const records: KinesisStreamRecord[] = events.map((e, i) => ({
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i % 7}`, sequenceNumber: String(1000 + i), data: serializeEvent(e).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
+    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${1000 + i}`, eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/q', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/q',
+  }));
+  const handler = createAggregatorHandler({ rdsData: client, ...target, config });
+  const res = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
+  expect(res.batchItemFailures).toEqual([]);
+});
+
+afterAll(async () => {
+  client?.destroy();
+  await server?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('queryRollups', () => {
+  it('returns one row per minute with exact count, sum, min and max', async () => {
+    const r = await queryRollups(client, target, { type: 'click', config });
+
+    expect(r.rows.map((x) => x.bucket)).toEqual([0, 1, 2].map((m) => new Date(T0 + m * 60_000).toISOString()));
+    for (const row of r.rows) {
+      expect(row).toMatchObject({ count: 80, sum: 8 * 2.5 + 72, min: 1, max: 2.5 });
+    }
+    expect(r.totals).toMatchObject({ count: 240, sum: 24 * 2.5 + 216 });
+  });
+
+  it('honours from (inclusive) and to (exclusive)', async () => {
+    const r = await queryRollups(client, target, {
+      type: 'click', config, from: new Date(T0 + 60_000).toISOString(), to: new Date(T0 + 120_000).toISOString(),
+    });
+
+    expect(r.rows).toHaveLength(1);
+    expect(r.totals.count).toBe(80);
+  });
+
+  it('reads the hourly window of the same rollup', async () => {
+    const r = await queryRollups(client, target, { type: 'click', config, window: 3600 });
+
+    expect(r.rows).toEqual([expect.objectContaining({ bucket: new Date(T0).toISOString(), count: 240 })]);
+  });
+
+  it('breaks rows down by a whitelisted dimension and counts distinct users approximately', async () => {
+    const r = await queryRollups(client, target, { type: 'click', config, rollup: 'by_country', groupBy: ['country'] });
+
+    expect(r.rows).toHaveLength(6);
+    expect(r.rows.filter((x) => x.dims?.country === 'DE').reduce((n, x) => n + x.count, 0)).toBe(120);
+    expect(r.totals.distinct).toBeGreaterThanOrEqual(38);
+    expect(r.totals.distinct).toBeLessThanOrEqual(42);
+    const filtered = await queryRollups(client, target, { type: 'click', config, rollup: 'by_country', dims: { country: 'FR' } });
+    expect(filtered.totals.count).toBe(120);
+  });
+
+  it('refuses a dimension the rollup does not group by', async () => {
+    await expect(queryRollups(client, target, { type: 'click', config, rollup: 'by_country', groupBy: ['user'] }))
+      .rejects.toThrow(QueryError);
+  });
+});
+
+describe('sluice query', () => {
+  it('prints one JSON object with rows and totals', async () => {
+    const out = capture();
+    const cfg = join(dir, 'sluice.config.json');
+    writeFileSync(cfg, JSON.stringify(config));
+
+    const code = await runQuery(['--type', 'click', '--format', 'json', '--config', cfg], env, out.stream);
+
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out.text());
+    expect(Object.keys(parsed)).toEqual(['rows', 'totals']);
+    expect(parsed.rows[0]).toEqual({ bucket: new Date(T0).toISOString(), count: 80, sum: 92, min: 1, max: 2.5 });
+    expect(parsed.totals).toEqual({ count: 240, sum: 276 });
+  });
+
+  it('prints a table with a totals line by default', async () => {
+    const out = capture();
+
+    const code = await runQuery(['--type', 'view'], env, out.stream);
+
+    expect(code).toBe(0);
+    expect(out.text()).toMatch(/bucket\s+count\s+sum\s+min\s+max/);
+    expect(out.text()).toMatch(/total\s+1\s+7\s+7\s+7/);
+  });
+
+  it.each([
+    [['--from', '2026-11-28T00:00:00Z'], /--type is required/],
+    [['--type', 'click', '--colour', 'red'], /colour/],
+    [['--type', 'click', '--format', 'xml'], /--format must be table or json/],
+    [['--type', 'click', '--from', 'yesterday'], /from: "yesterday" is not an ISO-8601/],
+  ])('rejects %j with a usage error', async (argv, message) => {
+    await expect(runQuery(argv, env, capture().stream)).rejects.toThrow(UsageError);
+    await expect(runQuery(argv, env, capture().stream)).rejects.toThrow(message);
+  });
+});
