@@ -1,0 +1,183 @@
+// The aggregator's pure parts: batch decoding into events and poison records, SQL
+// building and chunking under the Data API limits, failure classification and the
+// retry budget. No network.
+import { describe, expect, it } from 'vitest';
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { DATA_API, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
+import {
+  advanceCheckpointsStatements, backoffDelayMs, canRetry, chunkJsonArray, classifyDataApiError, decodeRecord,
+  escapedJsonBytes, lockCheckpointsStatements, MAX_PARAMETER_BYTES, quarantineStatements, recordEventIdsStatements,
+  upsertRollupStatements, DEFAULT_RETRY_POLICY, RollupAccumulator,
+} from '../consumers/aggregator/index.ts';
+import { DEFAULT_CONFIG } from '../consumers/index.ts';
+import { splitSqlStatements, loadMigrations, TABLES } from '../schema/index.ts';
+
+function kinesisRecord(data: Buffer, sequenceNumber = '49590338271490256608559692538361571095921575989136588898'): KinesisStreamRecord {
+  return {
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'pk', sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: 1_700_000_000.5 },
+    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000006:${sequenceNumber}`, eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::0:role/r', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:0:stream/s',
+  };
+}
+
+const good = (i: number) => normalizeEvent({ type: 't', value: i });
+
+describe('decodeRecord', () => {
+  it('reads plain, KPL and compressed records into events', () => {
+    const events = [good(1), good(2), good(3)];
+    const agg = { partitionKeyTable: ['a'], explicitHashKeyTable: [], records: events.map((e) => ({ partitionKeyIndex: 0, data: serializeEvent(e) })) };
+
+    const plain = decodeRecord(kinesisRecord(serializeEvent(events[0]!)));
+    const kpl = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
+    const compressed = decodeRecord(kinesisRecord(encodeCompressedRecord(agg)));
+
+    expect(plain.events).toEqual([events[0]]);
+    expect(kpl.events).toEqual(events);
+    expect(compressed.events).toEqual(events);
+    expect(kpl).toMatchObject({ shardId: 'shardId-000000000006', partitionKey: 'pk', poison: [] });
+  });
+
+  it('quarantines a bad sub-record and keeps its neighbours', () => {
+    const agg = {
+      partitionKeyTable: ['a'], explicitHashKeyTable: [],
+      records: [serializeEvent(good(1)), Buffer.from('{"type":"t","id":"x"}'), serializeEvent(good(3))].map((data) => ({ partitionKeyIndex: 0, data })),
+    };
+
+    const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
+
+    expect(out.events.map((e) => e.value)).toEqual([1, 3]);
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: expect.stringContaining('ts: is required') })]);
+    expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x"}');
+  });
+
+  it('quarantines a whole record whose checksum is wrong, with its raw bytes', () => {
+    const bytes = encodeAggregatedRecord({ partitionKeyTable: ['a'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(good(1)) }] });
+    bytes[bytes.length - 1]! ^= 0xff;
+
+    const out = decodeRecord(kinesisRecord(bytes));
+
+    expect(out.events).toEqual([]);
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: -1, reason: expect.stringMatching(/corrupt record.*checksum/) })]);
+    expect(out.poison[0]!.raw.equals(bytes)).toBe(true);
+  });
+
+  it('quarantines plain garbage', () => {
+    const out = decodeRecord(kinesisRecord(Buffer.from('not json')));
+
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: -1, reason: expect.stringContaining('not valid JSON') })]);
+  });
+});
+
+describe('statements', () => {
+  it('bind every value as a parameter and keep dimension values out of the SQL text', () => {
+    const acc = new RollupAccumulator({ ...DEFAULT_CONFIG, rollups: [{ name: 'r', types: '*', groupBy: ['country'], windows: [60] }] });
+    acc.add({ id: '1', type: "x'; DROP TABLE t; --", ts: Date.UTC(2026, 0, 1), value: 1, dims: { country: "'); DELETE FROM t; --" } });
+
+    const [st] = upsertRollupStatements(acc.deltas());
+
+    expect(st!.sql).not.toContain('DROP');
+    expect(st!.sql).not.toContain('DELETE');
+    expect(st!.parameters).toHaveLength(1);
+    expect(st!.parameters[0]!.value!.stringValue).toContain('DELETE FROM t');
+  });
+
+  it('make one upsert statement for a batch of any size that fits the request limit', () => {
+    const acc = new RollupAccumulator(DEFAULT_CONFIG);
+    for (let i = 0; i < 50_000; i++) acc.add({ id: String(i), type: `type-${i % 50}`, ts: Date.UTC(2026, 0, 1) + (i % 10) * 60_000, value: i });
+
+    const statements = upsertRollupStatements(acc.deltas());
+
+    expect(statements).toHaveLength(1);
+  });
+
+  it('chunk rows so each escaped parameter stays under the 4 MiB request limit', () => {
+    const rows = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, pad: '"'.repeat(1000) }));
+
+    const chunks = chunkJsonArray(rows);
+
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const c of chunks) expect(escapedJsonBytes(c)).toBeLessThanOrEqual(MAX_PARAMETER_BYTES);
+    expect(MAX_PARAMETER_BYTES).toBeLessThan(DATA_API.maxRequestBytes);
+    expect(chunks.flatMap((c) => JSON.parse(c))).toHaveLength(3000);
+  });
+
+  it('cap rows per statement where the response could pass 1 MiB', () => {
+    const keys = Array.from({ length: 4500 }, (_, i) => ({ streamArn: 's', shardId: 'h', partitionKey: `k${i}` }));
+    const ids = Array.from({ length: 45_000 }, (_, i) => `id-${i}`);
+
+    const locks = lockCheckpointsStatements(keys);
+    const dedup = recordEventIdsStatements(ids, 3600);
+
+    expect(locks.map((l) => l.keys.length)).toEqual([2000, 2000, 500]);
+    expect(dedup.map((d) => d.offset)).toEqual([0, 20_000, 40_000]);
+  });
+
+  it('compare sequence numbers numerically in SQL (numeric), never as text', () => {
+    const [st] = advanceCheckpointsStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k', sequenceNumber: '10' }]);
+
+    expect(st!.sql).toMatch(/c\.sequence_number < CAST\(v\.n AS numeric\)/);
+  });
+
+  it('quarantine raw bytes as base64 and decode them in SQL', () => {
+    const raw = Buffer.from([0xf3, 0x89, 0, 1, 2]);
+
+    const [st] = quarantineStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k', sequenceNumber: '1', subSequenceNumber: -1, raw, reason: 'r' }]);
+
+    expect(JSON.parse(st!.parameters[0]!.value!.stringValue!)[0].b).toBe(raw.toString('base64'));
+    expect(st!.sql).toContain("decode(q.b, 'base64')");
+  });
+});
+
+describe('classifyDataApiError', () => {
+  const named = (name: string, message = '') => Object.assign(new Error(message), { name });
+
+  it.each([
+    [named('DatabaseResumingException'), 'transient'],
+    [named('ThrottlingException'), 'transient'],
+    [named('ServiceUnavailableError'), 'transient'],
+    [named('TransactionNotFoundException'), 'transient'],
+    [named('DatabaseErrorException', 'ERROR: deadlock detected; SQLState: 40P01'), 'transient'],
+    [named('StatementTimeoutException'), 'outcome-unknown'],
+    [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'outcome-unknown'],
+    [named('BadRequestException'), 'permanent'],
+    [named('DatabaseErrorException', 'ERROR: column "x" does not exist'), 'permanent'],
+    [named('ForbiddenException'), 'permanent'],
+  ])('%s is %s', (err, kind) => {
+    expect(classifyDataApiError(err)).toBe(kind);
+  });
+});
+
+describe('retry budget', () => {
+  it('backs off exponentially up to the cap', () => {
+    const max = () => 0.999999;
+
+    expect([1, 2, 3, 10].map((a) => backoffDelayMs(DEFAULT_RETRY_POLICY, a, max))).toEqual([99, 199, 399, 4999]);
+  });
+
+  it('retries only while the reserve before the deadline stays free', () => {
+    expect(canRetry(DEFAULT_RETRY_POLICY, 10_000, 1000, 2000)).toBe(true);
+    expect(canRetry(DEFAULT_RETRY_POLICY, 5_000, 1000, 2000)).toBe(false);
+  });
+});
+
+describe('migrations', () => {
+  it('split at top-level semicolons only', () => {
+    const sql = `CREATE TABLE a (x text DEFAULT ';'); -- a comment; with a semicolon
+CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
+/* block; comment */ INSERT INTO a VALUES ('it''s; fine');
+-- only a comment;`;
+
+    expect(splitSqlStatements(sql)).toEqual([
+      "CREATE TABLE a (x text DEFAULT ';')",
+      '-- a comment; with a semicolon\nCREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$',
+      "/* block; comment */ INSERT INTO a VALUES ('it''s; fine')",
+    ]);
+  });
+
+  it('create exactly the tables the code names', () => {
+    const created = loadMigrations().flatMap((m) => m.statements)
+      .map((s) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1]).filter(Boolean);
+
+    expect(new Set(created)).toEqual(new Set(Object.values(TABLES).filter((t) => t !== TABLES.migrations)));
+  });
+});
