@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { CustomResource, Duration } from 'aws-cdk-lib';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { MIGRATIONS_DIR } from '../../schema/index.ts';
 import type { RollupDatabase } from './RollupDatabase.ts';
 import { REPO_ROOT, SluiceFunction } from './SluiceFunction.ts';
 
@@ -58,6 +59,8 @@ export class SchemaMigration extends Construct {
       serviceName: 'migrate',
       timeout: props.timeout ?? Duration.minutes(10),
       environment: props.database.dataApiEnvironment(),
+      // The runner reads the SQL files at run time; the entry looks for them here.
+      bundleFiles: [{ from: relative(REPO_ROOT, MIGRATIONS_DIR), to: 'migrations' }],
     });
     props.database.grantDataApiAccess(this.function);
 

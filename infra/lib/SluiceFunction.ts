@@ -2,6 +2,7 @@
 // settings every sluice function shares: Node.js 22, arm64, an ESM bundle made by
 // the local esbuild (never Docker), Powertools service/namespace and a log group.
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -39,6 +40,13 @@ export interface SluiceFunctionProps {
   readonly environment?: Record<string, string>;
   /** How long the function's log group keeps logs. @default logs.RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Files or directories copied into the bundle, for code that reads them at run
+   * time beside itself (`from` relative to the repository root, `to` relative to
+   * the bundle). A missing `from` is skipped, for optional files such as a config.
+   * @default none
+   */
+  readonly bundleFiles?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
   /** Powertools log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -49,6 +57,7 @@ export class SluiceFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const copies = (props.bundleFiles ?? []).filter((f) => existsSync(join(REPO_ROOT, f.from)));
     super(scope, id, {
       entry: join(REPO_ROOT, props.entry),
       functionName: props.functionName,
@@ -81,7 +90,18 @@ export class SluiceFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          // Runs in a local shell (no Docker), so plain cp is enough.
+          afterBundling: (_input: string, output: string) =>
+            copies.map((f) => `cp -R ${shellQuote(join(REPO_ROOT, f.from))} ${shellQuote(join(output, f.to))}`),
+        },
       },
     });
   }
+}
+
+function shellQuote(path: string): string {
+  return `'${path.replace(/'/g, `'\\''`)}'`;
 }

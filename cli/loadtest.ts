@@ -1,0 +1,113 @@
+// `sluice loadtest`: paces realistic events into the running local stack (or its
+// HTTP ingest) for a set time, prints a line per second on stderr, then a summary
+// (or one JSON object with --json) and optionally an HTML report. Exit 0 when every
+// event was accepted and the rollups showed the exact totals in time, else 1.
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { StackEnv } from '../core/index.ts';
+import {
+  LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, progressPrinter, renderHtmlReport, resolveOptions, runLoadTest,
+  type LoadTestOptions,
+} from '../loadtest/index.ts';
+import { UsageError, intFlag, parseFlags } from './flags.ts';
+
+const D = LOADTEST_DEFAULTS;
+export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N] [--duration S] [--types K] [--keys K] [--payload-bytes B]
+                      [--http] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
+                      [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
+
+Sends generated events to the running stack (see .sluice/env, written by \`npm start\`)
+and checks that the rollups reach the exact totals of what was accepted.
+
+  --rate N            events per second to offer (default ${D.rate})
+  --duration S        seconds of sending; stops by itself (default ${D.durationSec})
+  --types K           distinct event types (default ${D.types})
+  --keys K            distinct partition keys, Zipf-distributed (default ${D.keys})
+  --payload-bytes B   approximate JSON payload per event (default ${D.payloadBytes})
+  --zipf X            Zipf exponent of keys and types, 0 = uniform (default ${D.zipfExponent})
+  --http              POST to the HTTP ingest instead of the producer SDK to Kinesis
+  --report FILE       write a self-contained HTML report with a chart
+  --json              print one JSON object instead of the summary
+  --no-verify         do not wait for the rollups
+  --settle-timeout S  how long the rollups may take after the last ack (default ${D.settleTimeoutSec})
+  --seed N            replay the same event mix
+  --max-in-flight N   unacknowledged events at most (default ${D.maxInFlight})
+  --allow-remote      allow endpoints that are not on this machine (loopback only by default)`;
+
+export interface LoadtestArgs {
+  options: LoadTestOptions;
+  reportPath?: string;
+  json: boolean;
+  help: boolean;
+}
+
+/** Flags to options; every bad value is a UsageError naming the flag (exit 2). */
+export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
+  const { values } = parseFlags(argv, {
+    rate: { type: 'string' },
+    duration: { type: 'string' },
+    types: { type: 'string' },
+    keys: { type: 'string' },
+    'payload-bytes': { type: 'string' },
+    zipf: { type: 'string' },
+    http: { type: 'boolean' },
+    report: { type: 'string' },
+    json: { type: 'boolean' },
+    'no-verify': { type: 'boolean' },
+    'settle-timeout': { type: 'string' },
+    seed: { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    'allow-remote': { type: 'boolean' },
+  }, LOADTEST_USAGE);
+  const U = LOADTEST_USAGE;
+  const options: LoadTestOptions = {
+    rate: intFlag(values.rate, 'rate', U, 1, 1_000_000),
+    durationSec: intFlag(values.duration, 'duration', U, 1, 3600),
+    types: intFlag(values.types, 'types', U, 1, 64),
+    keys: intFlag(values.keys, 'keys', U, 1, 10_000_000),
+    payloadBytes: intFlag(values['payload-bytes'], 'payload-bytes', U, 0, 1_000_000),
+    settleTimeoutSec: intFlag(values['settle-timeout'], 'settle-timeout', U, 0, 3600),
+    seed: intFlag(values.seed, 'seed', U, 0, 2 ** 31 - 1),
+    maxInFlight: intFlag(values['max-in-flight'], 'max-in-flight', U, 1, 10_000_000),
+    target: values.http ? 'http' : 'kinesis',
+    verify: !values['no-verify'],
+    allowRemote: !!values['allow-remote'],
+  };
+  if (values.zipf !== undefined) {
+    const z = Number(values.zipf);
+    if (String(values.zipf).trim() === '' || !Number.isFinite(z)) throw new UsageError(`--zipf must be a number, got "${String(values.zipf)}"`, U);
+    options.zipfExponent = z;
+  }
+  for (const k of Object.keys(options) as (keyof LoadTestOptions)[]) if (options[k] === undefined) delete options[k];
+  // The harness's own ranges (e.g. payload under the event size limit) as usage errors too.
+  try {
+    resolveOptions(options);
+  } catch (err) {
+    if (err instanceof LoadTestOptionError) throw new UsageError(err.message, U);
+    throw err;
+  }
+  const reportPath = values.report === undefined ? undefined : resolve(String(values.report));
+  if (reportPath !== undefined) {
+    try {
+      accessSync(dirname(reportPath), constants.W_OK);
+    } catch {
+      throw new UsageError(`--report ${String(values.report)}: directory ${dirname(reportPath)} does not exist or is not writable`, U);
+    }
+  }
+  return { options, reportPath, json: !!values.json, help: !!values.help };
+}
+
+export async function runLoadtest(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+  const args = parseLoadtestArgs(argv);
+  if (args.help) {
+    out.write(LOADTEST_USAGE + '\n');
+    return 0;
+  }
+  const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env);
+  if (args.reportPath) {
+    writeFileSync(args.reportPath, renderHtmlReport(report));
+    process.stderr.write(`report written to ${args.reportPath}\n`);
+  }
+  out.write(args.json ? JSON.stringify(report) + '\n' : formatSummary(report));
+  return report.ok ? 0 : 1;
+}

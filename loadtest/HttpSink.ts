@@ -1,0 +1,77 @@
+// Sends load-test events as POST /v1/events bodies (JSON arrays) to the HTTP ingest,
+// split under the endpoint's event count and body size limits, and reads the
+// per-event results it answers with.
+import { ENV, type StackEnv } from '../core/index.ts';
+import { TargetNotConfiguredError } from './errors.ts';
+import { assertLoopback } from './loopback.ts';
+import type { LoadSink, SendOutcome } from './types.ts';
+
+/** Kept under the ingest's defaults (1,000 events, 1 MiB per body) with room to spare. */
+const MAX_EVENTS_PER_BODY = 500;
+const MAX_BODY_BYTES = 900 * 1024;
+
+interface IngestAnswer {
+  results?: Array<{ index: number; status: 'accepted' | 'rejected' | 'failed'; error?: string; field?: string }>;
+}
+
+export class HttpSink implements LoadSink {
+  readonly description: string;
+  readonly endpoint: string;
+
+  constructor(env: StackEnv, allowRemote: boolean) {
+    const url = env[ENV.ingestUrl];
+    if (!url) throw new TargetNotConfiguredError(ENV.ingestUrl, 'POST events to');
+    assertLoopback(url, ENV.ingestUrl, allowRemote);
+    this.endpoint = url;
+    this.description = `HTTP ingest ${url}`;
+  }
+
+  send(batch: ReadonlyArray<{ event: object; partitionKey: string }>): Promise<SendOutcome>[] {
+    const out: Promise<SendOutcome>[] = [];
+    let body: string[] = [];
+    let bytes = 2;
+    const post = () => {
+      const n = body.length;
+      const answer = this.post(`[${body.join(',')}]`, n);
+      for (let i = 0; i < n; i++) out.push(answer.then((a) => a[i]!));
+      body = [];
+      bytes = 2;
+    };
+    for (const { event } of batch) {
+      const json = JSON.stringify(event);
+      if (body.length > 0 && (body.length >= MAX_EVENTS_PER_BODY || bytes + json.length + 1 > MAX_BODY_BYTES)) post();
+      body.push(json);
+      bytes += json.length + 1;
+    }
+    if (body.length > 0) post();
+    return out;
+  }
+
+  /** One outcome per event of the body; a whole-request failure fails each of them. */
+  private async post(body: string, count: number): Promise<SendOutcome[]> {
+    const all = (error: string): SendOutcome[] => Array.from({ length: count }, () => ({ ok: false, error }));
+    let res: Response;
+    try {
+      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    } catch (err) {
+      return all(`fetch: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
+    }
+    const text = await res.text();
+    let answer: IngestAnswer;
+    try {
+      answer = JSON.parse(text) as IngestAnswer;
+    } catch {
+      return all(`HTTP ${res.status}`);
+    }
+    if (!Array.isArray(answer.results)) return all(`HTTP ${res.status}`);
+    const outcomes = all(`HTTP ${res.status}: no result for the event`);
+    for (const r of answer.results) {
+      if (r.index >= 0 && r.index < count) {
+        outcomes[r.index] = r.status === 'accepted' ? { ok: true } : { ok: false, error: r.status === 'rejected' ? `rejected (${r.field ?? 'event'})` : (r.error ?? 'failed') };
+      }
+    }
+    return outcomes;
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,55 @@
+// Sends load-test events through sluice's producer SDK (shard-aware aggregation,
+// per-shard rate limits, retries), so the run measures what applications get.
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ENV, awsClientConfig, type EventInput, type StackEnv } from '../core/index.ts';
+import { KinesisProducer } from '../producers/index.ts';
+import { TargetNotConfiguredError } from './errors.ts';
+import { assertLoopback } from './loopback.ts';
+import type { LoadSink, SendOutcome } from './types.ts';
+
+export class KinesisSink implements LoadSink {
+  readonly description: string;
+  readonly endpoint: string;
+  private readonly client: KinesisClient;
+  private readonly producer: KinesisProducer;
+
+  constructor(env: StackEnv, allowRemote: boolean) {
+    const streamName = env[ENV.streamName];
+    if (!streamName) throw new TargetNotConfiguredError(ENV.streamName, 'send events to');
+    const endpoint = env[ENV.kinesisEndpoint];
+    if (!endpoint && !allowRemote) throw new TargetNotConfiguredError(ENV.kinesisEndpoint, 'load (without it the SDK would reach AWS; pass --allow-remote for that)');
+    if (endpoint) assertLoopback(endpoint, ENV.kinesisEndpoint, allowRemote);
+    this.endpoint = endpoint ?? `kinesis.${env[ENV.region] ?? 'us-east-1'}.amazonaws.com`;
+    this.description = `kinesis stream ${streamName} at ${this.endpoint}`;
+    this.client = new KinesisClient(awsClientConfig(env, 'kinesis'));
+    this.producer = new KinesisProducer({ client: this.client, streamName });
+  }
+
+  send(batch: ReadonlyArray<{ event: object; partitionKey: string }>): Promise<SendOutcome>[] {
+    return batch.map(({ event, partitionKey }) =>
+      this.producer.send(event as EventInput, { partitionKey }).then(
+        (): SendOutcome => ({ ok: true }),
+        (err: unknown): SendOutcome => ({ ok: false, error: err instanceof Error ? err.name : String(err) }),
+      ),
+    );
+  }
+
+  metrics(): Record<string, number> {
+    const m = this.producer.metrics;
+    return {
+      putCalls: m.putCalls,
+      kinesisRecords: m.kinesisRecords,
+      kinesisBytes: m.kinesisBytes,
+      eventsRetried: m.eventsRetried,
+      eventsThrottled: m.eventsThrottled,
+    };
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.producer.close();
+    } finally {
+      this.client.destroy();
+    }
+  }
+}

@@ -1,0 +1,177 @@
+// The run itself: paces generated events at the offered rate into a sink for the
+// set duration (open loop: a slow target lowers the achieved rate, it does not
+// slow the schedule beyond the in-flight cap), waits for every acknowledgement,
+// then verifies the rollups and returns the report.
+import { randomBytes, randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { StackEnv } from '../core/index.ts';
+import { DataApiRollupReader } from './DataApiRollupReader.ts';
+import { EventGenerator } from './EventGenerator.ts';
+import { HttpSink } from './HttpSink.ts';
+import { KinesisSink } from './KinesisSink.ts';
+import { resolveOptions } from './options.ts';
+import { summarizeLatencies } from './percentiles.ts';
+import { watchRollups, type RollupReader } from './RollupWatcher.ts';
+import { seededRandom } from './SeededRandom.ts';
+import { Timeline } from './Timeline.ts';
+import type { LoadSink, LoadTestOptions, LoadTestReport, RollupTotals } from './types.ts';
+
+/** Time between pacing ticks; each tick sends what the schedule says is due. */
+const TICK_MS = 5;
+/** Rollup buckets are per minute: read a minute either side of the run. */
+const ROLLUP_MARGIN_MS = 60_000;
+
+export interface LoadTestDeps {
+  /** Where events go. Default: a KinesisSink or HttpSink built from `env`. */
+  sink?: LoadSink;
+  /** How rollups are read. Default: `queryRollups` through the stack's Data API. */
+  readRollups?: RollupReader;
+}
+
+export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps = {}): Promise<LoadTestReport> {
+  const o = resolveOptions(opts);
+  const progress = opts.progress ?? (() => {});
+  const seed = opts.seed ?? randomInt(0, 2 ** 31);
+  const runId = randomBytes(4).toString('hex');
+  // Both ends are checked (configured, loopback) before the first event is sent.
+  const reader = o.verify && !deps.readRollups ? new DataApiRollupReader(env, o.allowRemote) : undefined;
+  const readRollups = deps.readRollups ?? reader?.read;
+  let sink: LoadSink;
+  try {
+    sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote));
+  } catch (err) {
+    reader?.close();
+    throw err;
+  }
+  try {
+    return await run(o, seed, runId, sink, progress, readRollups);
+  } finally {
+    reader?.close();
+  }
+}
+
+async function run(
+  o: ReturnType<typeof resolveOptions>, seed: number, runId: string, sink: LoadSink,
+  progress: (line: string) => void, readRollups: RollupReader | undefined,
+): Promise<LoadTestReport> {
+
+  const generator = new EventGenerator({
+    types: o.types, keys: o.keys, payloadBytes: o.payloadBytes, zipfExponent: o.zipfExponent,
+    typePrefix: `lt_${runId}`, random: seededRandom(seed),
+  });
+  const expected: Record<string, RollupTotals> = Object.fromEntries(generator.typeNames.map((t) => [t, { count: 0, sum: 0 }]));
+  const failures: Record<string, number> = {};
+  const latencies: number[] = [];
+  let sent = 0;
+  let accepted = 0;
+  let failed = 0;
+  let inFlight = 0;
+  let lastAckPerf = 0;
+  let drained: (() => void) | undefined;
+
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const timeline = new Timeline(t0);
+  const endPerf = t0 + o.durationSec * 1000;
+  let scheduled = 0;
+  let lastSendPerf = t0;
+  let nextProgress = t0 + 1000;
+
+  const progressLine = (now: number) => {
+    const second = Math.round((now - t0) / 1000);
+    const last = timeline.samples()[second - 1];
+    const p = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '-' : `${v.toFixed(1)}ms`);
+    progress(
+      `[${String(second).padStart(4)}s] sent ${sent}  accepted ${accepted}  failed ${failed}  in flight ${inFlight}` +
+        `  last second: ${last?.sent ?? 0} sent/s, ${last?.acked ?? 0} acked/s, p50 ${p(last?.latencyP50Ms)} p99 ${p(last?.latencyP99Ms)}`,
+    );
+  };
+
+  try {
+    for (let last = false; !last;) {
+      const now = performance.now();
+      // The last tick sends what the schedule still owes, so a full-speed run sends
+      // exactly rate × duration events.
+      last = now >= endPerf;
+      const due = Math.floor((o.rate * (Math.min(now, endPerf) - t0)) / 1000) - scheduled;
+      // Past the in-flight cap the schedule moves on without sending: the shortfall
+      // shows as a lower achieved rate instead of a burst later.
+      const n = Math.max(0, Math.min(due, o.maxInFlight - inFlight));
+      scheduled += Math.max(0, due);
+      if (n > 0) {
+        const batch = Array.from({ length: n }, () => generator.next());
+        sent += n;
+        inFlight += n;
+        lastSendPerf = now;
+        timeline.recordSent(now, n);
+        const outcomes = sink.send(batch);
+        outcomes.forEach((promise, i) => {
+          void promise.then((outcome) => {
+            const at = performance.now();
+            inFlight--;
+            if (outcome.ok) {
+              accepted++;
+              const e = batch[i]!.event;
+              const t = expected[e.type]!;
+              t.count++;
+              t.sum += e.value;
+              latencies.push(at - now);
+              timeline.recordAck(at, at - now);
+              lastAckPerf = at;
+            } else {
+              failed++;
+              failures[outcome.error] = (failures[outcome.error] ?? 0) + 1;
+              timeline.recordFailure(at);
+            }
+            if (inFlight === 0) drained?.();
+          });
+        });
+      }
+      if (now >= nextProgress) {
+        progressLine(now);
+        nextProgress += 1000;
+      }
+      if (!last) await sleep(Math.max(0, Math.min(TICK_MS, endPerf - performance.now())));
+    }
+    // Every event answered for; the producer also settles each one within its TTL.
+    if (inFlight > 0) {
+      const ticker = setInterval(() => progressLine(performance.now()), 1000);
+      await new Promise<void>((resolve) => { drained = resolve; });
+      clearInterval(ticker);
+    }
+  } finally {
+    await sink.close();
+  }
+  const sinkMetrics = sink.metrics?.() ?? {};
+  progressLine(performance.now());
+
+  const sendDurationMs = Math.max(1, lastSendPerf - t0);
+  const lastAckAtMs = startedAt.getTime() + (lastAckPerf || performance.now()) - t0;
+  let rollups: LoadTestReport['rollups'] = { checked: false, matched: false, lagMs: null, expected, observed: {} };
+  if (o.verify && readRollups) {
+    progress(`verifying rollups of ${generator.typeNames.length} types (up to ${o.settleTimeoutSec} s) ...`);
+    rollups = await watchRollups(readRollups, {
+      expected,
+      from: new Date(startedAt.getTime() - ROLLUP_MARGIN_MS),
+      to: new Date(lastAckAtMs + ROLLUP_MARGIN_MS),
+      lastAckAtMs,
+      timeoutMs: o.settleTimeoutSec * 1000,
+    });
+  }
+
+  return {
+    runId, seed, target: o.target, endpoint: sink.endpoint, options: o, startedAt: startedAt.toISOString(),
+    sent, accepted, failed, failures,
+    sendDurationMs,
+    achievedRate: accepted / (Math.max(sendDurationMs, o.durationSec * 1000) / 1000),
+    latencyMs: summarizeLatencies(latencies),
+    timeline: timeline.samples(),
+    sinkMetrics,
+    rollups,
+    ok: failed === 0 && sent > 0 && (!o.verify || rollups.matched),
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
