@@ -9,5 +9,6 @@ export default defineConfig({
     // running them all at once starves the event-source runners.
     fileParallelism: true,
     maxWorkers: 2,
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

@@ -3,3 +3,14 @@
 export { KinesisServer } from './kinesis/KinesisServer.ts';
 export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
 export { KinesisFaults } from './kinesis/KinesisFaults.ts';
+export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN, LOCAL_REGION } from './stack.ts';
+export type { LocalStack, LocalStackOptions } from './stack.ts';
+export { StackLockedError } from './StackLock.ts';
+export { openDatabase } from './database/index.ts';
+export type { SqlDatabase } from './database/index.ts';
+export { DataApiServer, DataApiFaults } from './dataapi/index.ts';
+export type { DataApiServerOptions } from './dataapi/index.ts';
+export { FirehoseServer, FirehoseFaults } from './firehose/index.ts';
+export type { FirehoseServerOptions } from './firehose/index.ts';
+export { EventSourceRunner } from './runner/index.ts';
+export type { EventSourceRunnerOptions, OnFailureRecord } from './runner/index.ts';

@@ -1,0 +1,89 @@
+// `sluice send [file|-]`: NDJSON events from a file or stdin, through the producer
+// SDK into the stream. Every line is accounted for: accepted once Kinesis has it,
+// or rejected with its line number and reason (optionally written to --rejects so
+// nothing is lost). Exit 1 when any line was rejected.
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
+import { KinesisProducer } from '../producers/index.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { Progress } from './Progress.ts';
+
+const USAGE = `Usage: sluice send [file|-] [--stream NAME] [--rejects FILE] [--max-in-flight N] [--json]
+
+Reads one JSON event per line from FILE (or stdin when FILE is - or absent) and sends
+each through the producer SDK. Prints how many were accepted and rejected; exits 1 if
+any line was rejected. --rejects writes each rejected line with its reason as NDJSON.`;
+
+export async function runSend(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseFlags(argv, {
+    stream: { type: 'string' },
+    rejects: { type: 'string' },
+    'max-in-flight': { type: 'string' },
+    json: { type: 'boolean' },
+  }, USAGE, 1);
+  if (values.help) {
+    out.write(USAGE + '\n');
+    return 0;
+  }
+  const maxInFlight = intFlag(values['max-in-flight'], 'max-in-flight', USAGE, 1, 1_000_000) ?? 20_000;
+  const streamName = (values.stream as string | undefined) ?? requireEnv(env, ENV.streamName);
+  const source = positionals[0] === undefined || positionals[0] === '-' ? process.stdin : createReadStream(positionals[0]);
+  const rejectsFile: WriteStream | undefined = values.rejects ? createWriteStream(values.rejects as string) : undefined;
+
+  const client = new KinesisClient(awsClientConfig(env, 'kinesis'));
+  const producer = new KinesisProducer({ client, streamName });
+  const progress = new Progress(process.stderr, 'send');
+  let accepted = 0;
+  let rejected = 0;
+  let inFlight = 0;
+  let wake: (() => void) | undefined;
+  const shownReasons: string[] = [];
+
+  const reject = (lineNo: number, line: string, reason: string) => {
+    rejected++;
+    if (shownReasons.length < 10) shownReasons.push(`line ${lineNo}: ${reason}`);
+    rejectsFile?.write(JSON.stringify({ line: lineNo, reason, input: line }) + '\n');
+  };
+
+  try {
+    const lines = createInterface({ input: source, crlfDelay: Infinity });
+    let lineNo = 0;
+    for await (const line of lines) {
+      lineNo++;
+      if (line.trim() === '') continue;
+      let input: unknown;
+      try {
+        input = JSON.parse(line);
+      } catch (err) {
+        reject(lineNo, line, `not valid JSON (${(err as Error).message})`);
+        continue;
+      }
+      const n = lineNo;
+      inFlight++;
+      producer.send(input as never).then(
+        () => { accepted++; },
+        (err: unknown) => { reject(n, line, err instanceof Error ? err.message : String(err)); },
+      ).finally(() => {
+        inFlight--;
+        progress.update(`${accepted + rejected} done, ${accepted} accepted, ${rejected} rejected`);
+        wake?.();
+      });
+      while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
+    }
+    await producer.flush();
+    while (inFlight > 0) await new Promise<void>((r) => (wake = r));
+  } finally {
+    await producer.close();
+    client.destroy();
+    progress.done();
+    await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(r) : r()));
+  }
+
+  for (const reason of shownReasons) process.stderr.write(`rejected ${reason}\n`);
+  if (rejected > shownReasons.length) process.stderr.write(`... and ${rejected - shownReasons.length} more rejected${rejectsFile ? ` (all in ${String(values.rejects)})` : ''}\n`);
+  if (values.json) out.write(JSON.stringify({ accepted, rejected }) + '\n');
+  else out.write(`accepted ${accepted}, rejected ${rejected}\n`);
+  return rejected > 0 ? 1 : 0;
+}
