@@ -7,6 +7,7 @@ export interface InjectedFirehoseError { code: string; message: string; status: 
 export class FirehoseFaults {
   private recordFailures: { code: string; message: string }[] = [];
   private callErrors: { operation: string; error: InjectedFirehoseError }[] = [];
+  private matchers: { text: Buffer; remaining: number; code: string; message: string }[] = [];
 
   /** The next `count` records of PutRecordBatch calls fail with `code`. */
   failNextRecords(count: number, code = 'ServiceUnavailableException', message = 'Slow down.'): void {
@@ -18,12 +19,24 @@ export class FirehoseFaults {
     for (let i = 0; i < count; i++) this.callErrors.push({ operation, error: { code, message, status } });
   }
 
+  /** Records whose data contains `text` fail, `count` times in all (default: until cleared). */
+  failRecordsContaining(text: string, count = Infinity, code = 'ServiceUnavailableException', message = 'Slow down.'): void {
+    this.matchers.push({ text: Buffer.from(text), remaining: count, code, message });
+  }
+
   clear(): void {
     this.recordFailures = [];
     this.callErrors = [];
+    this.matchers = [];
   }
 
-  takeRecordFailure(): { code: string; message: string } | undefined {
+  /** The failure injected for the next record with this data, if any. */
+  takeRecordFailure(data: Buffer): { code: string; message: string } | undefined {
+    const m = this.matchers.find((x) => x.remaining > 0 && data.includes(x.text));
+    if (m) {
+      m.remaining--;
+      return { code: m.code, message: m.message };
+    }
     return this.recordFailures.shift();
   }
 

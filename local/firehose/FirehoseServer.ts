@@ -216,7 +216,7 @@ export class FirehoseServer {
     }
     const accepted: Buffer[] = [];
     const responses = datas.map((d) => {
-      const fault = this.faults.takeRecordFailure();
+      const fault = this.faults.takeRecordFailure(d);
       if (fault) return { ErrorCode: fault.code, ErrorMessage: fault.message };
       accepted.push(d);
       return { RecordId: recordId() };
@@ -228,7 +228,7 @@ export class FirehoseServer {
   private putRecord(body: { DeliveryStreamName?: unknown; Record?: unknown }) {
     const buffer = this.bufferFor(body.DeliveryStreamName);
     const data = this.decode(body.Record, 'record');
-    const fault = this.faults.takeRecordFailure();
+    const fault = this.faults.takeRecordFailure(data);
     if (fault) throw new FirehoseRequestError(fault.code, fault.message, 503);
     buffer.append([data], Date.now());
     return { RecordId: recordId(), Encrypted: false };

@@ -1,0 +1,201 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FirehoseClient } from '@aws-sdk/client-firehose';
+import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import {
+  FIREHOSE, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
+} from '../core/index.ts';
+import { createArchiverHandler, type ArchiverDeps } from '../consumers/index.ts';
+import { chunkRecords, packLines } from '../consumers/archiver/index.ts';
+import { KinesisServer } from '../local/index.ts';
+import { FirehoseServer } from '../local/firehose/index.ts';
+import { EventSourceRunner, createLambdaContext } from '../local/runner/index.ts';
+
+beforeAll(() => {
+  // EMF lines on stdout would drown the test output.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+});
+
+const closers: (() => Promise<void>)[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function firehose(): Promise<{ server: FirehoseServer; client: FirehoseClient }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sluice-archiver-'));
+  dirs.push(dataDir);
+  const server = await FirehoseServer.start({ dataDir, deliveryStreams: [{ name: 'archive', bucket: 'sluice-archive' }] });
+  const client = new FirehoseClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
+  closers.push(async () => { client.destroy(); await server.close(); });
+  return { server, client };
+}
+
+function handlerFor(client: FirehoseClient, extra: Partial<ArchiverDeps> = {}) {
+  return createArchiverHandler({ firehose: client, deliveryStreamName: 'archive', retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 4, reserveMs: 0 }, ...extra });
+}
+
+const context = (): Context => createLambdaContext({ functionName: 'archiver', region: 'us-east-1', accountId: '000000000000', timeoutMs: 60_000, memoryLimitInMB: 128, startedAt: Date.now() });
+
+function events(n: number, payloadBytes = 0): SluiceEvent[] {
+  return Array.from({ length: n }, (_, i) => normalizeEvent({ type: 'click', dims: { page: `p${i % 3}` }, ...(payloadBytes ? { payload: 'x'.repeat(payloadBytes) } : {}) }));
+}
+
+/** A Lambda Kinesis record holding `data`, at sequence number 1000 + i. */
+function kinesisRecord(data: Buffer, i: number): KinesisStreamRecord {
+  const seq = String(1000 + i);
+  return {
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i}`, sequenceNumber: seq, data: data.toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
+    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${seq}`, eventName: 'aws:kinesis:record',
+    invokeIdentityArn: 'arn:aws:iam::000000000000:role/archiver', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
+  };
+}
+
+async function archivedLines(server: FirehoseServer): Promise<string[]> {
+  await server.flush();
+  const text = server.listObjects('sluice-archive').map((o) => FirehoseServer.readObject(o).toString()).join('');
+  expect(text === '' || text.endsWith('\n')).toBe(true);
+  return text.split('\n').filter(Boolean);
+}
+
+describe('archiver consumer', () => {
+  it('archives every event of KPL, compressed and plain records exactly once through the runner and Firehose', async () => {
+    const kinesisServer = await KinesisServer.start({ streams: [{ name: 'events', shardCount: 2 }], shardWriteLimits: false });
+    const kinesis = new KinesisClient({ endpoint: kinesisServer.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    closers.push(() => kinesisServer.close());
+    const { server, client } = await firehose();
+    const sent = events(3000);
+    const records = [];
+    for (let i = 0; i < sent.length; i += 100) {
+      const group = sent.slice(i, i + 100);
+      const agg = { partitionKeyTable: ['k'], explicitHashKeyTable: [], records: group.map((e) => ({ partitionKeyIndex: 0, data: serializeEvent(e) })) };
+      const format = (i / 100) % 3;
+      if (format === 0) records.push(encodeAggregatedRecord(agg));
+      else if (format === 1) records.push(encodeCompressedRecord(agg));
+      else records.push(...group.map((e) => serializeEvent(e)));
+    }
+    for (let i = 0; i < records.length; i += 500) {
+      await kinesis.send(new PutRecordsCommand({ StreamName: 'events', Records: records.slice(i, i + 500).map((d, j) => ({ Data: d, PartitionKey: `pk${i + j}` })) }));
+    }
+    server.faults.failNextRecords(3);
+    const runner = new EventSourceRunner({ kinesis, streamName: 'events', functionName: 'archiver', handler: handlerFor(client), batchSize: 50, pollIntervalMs: 200, log: () => {} });
+    closers.push(() => runner.stop());
+
+    runner.start();
+    await runner.waitIdle();
+    const lines = await archivedLines(server);
+
+    const ids = lines.map((l) => (JSON.parse(l) as SluiceEvent).id);
+    expect(ids).toHaveLength(sent.length);
+    expect(new Set(ids)).toEqual(new Set(sent.map((e) => e.id)));
+    expect(runner.stats.errors).toBe(0);
+  });
+
+  it('writes each event as its raw JSON on one line, packing lines into records of at most 1,000 KiB', async () => {
+    const { server, client } = await firehose();
+    const sent = events(12, 200_000);
+    const event: KinesisStreamEvent = { Records: sent.map((e, i) => kinesisRecord(serializeEvent(e), i)) };
+
+    const res = await handlerFor(client)(event, context());
+    const lines = await archivedLines(server);
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(lines).toEqual(sent.map((e) => serializeEvent(e).toString()));
+  });
+
+  it('retries only the entries Firehose failed, so nothing is lost or duplicated', async () => {
+    const { server, client } = await firehose();
+    const sent = events(10, 250_000); // 4 events per Firehose record: 3 records in one call
+    server.faults.failRecordsContaining(sent[4]!.id, 2);
+    const event: KinesisStreamEvent = { Records: sent.map((e, i) => kinesisRecord(serializeEvent(e), i)) };
+
+    const res = await handlerFor(client)(event, context());
+    const lines = await archivedLines(server);
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(lines.map((l) => JSON.parse(l).id).sort()).toEqual(sent.map((e) => e.id).sort());
+    expect(server.listObjects()).toHaveLength(1);
+  });
+
+  it('reports the lowest Kinesis record of a Firehose record that keeps failing, and archives everything on re-delivery', async () => {
+    const { server, client } = await firehose();
+    const sent = events(10, 250_000); // Firehose records: [e0..e3] [e4..e7] [e8 e9]
+    server.faults.failRecordsContaining(sent[5]!.id);
+    const records = sent.map((e, i) => kinesisRecord(serializeEvent(e), i));
+    const handler = handlerFor(client);
+
+    const first = await handler({ Records: records }, context());
+    const afterFailure = (await archivedLines(server)).map((l) => JSON.parse(l).id);
+    server.faults.clear();
+    const from = records.findIndex((r) => r.kinesis.sequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
+    const second = await handler({ Records: records.slice(from) }, context());
+    const all = (await archivedLines(server)).map((l) => JSON.parse(l).id);
+
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '1004' }] });
+    expect(afterFailure.slice(0, 4)).toEqual(sent.slice(0, 4).map((e) => e.id));
+    expect(afterFailure).not.toContain(sent[5]!.id);
+    expect(second).toEqual({ batchItemFailures: [] });
+    // At least once, as Firehose itself: only records from the reported one on may repeat.
+    expect(new Set(all)).toEqual(new Set(sent.map((e) => e.id)));
+    const repeated = all.filter((id, i) => all.indexOf(id) !== i);
+    expect(repeated.every((id) => sent.slice(4).some((e) => e.id === id))).toBe(true);
+  });
+
+  it('reports the whole batch when Firehose rejects every call', async () => {
+    const { server, client } = await firehose();
+    server.faults.failNextCalls('PutRecordBatch', 100, 'ServiceUnavailableException', 503);
+    const records = events(3).map((e, i) => kinesisRecord(serializeEvent(e), i));
+
+    const res = await handlerFor(client)({ Records: records }, context());
+
+    expect(res).toEqual({ batchItemFailures: [{ itemIdentifier: '1000' }] });
+    expect(await archivedLines(server)).toEqual([]);
+  });
+
+  it('archives a corrupt aggregate and non-JSON data as error lines with their raw bytes, and compacts multi-line JSON', async () => {
+    const { server, client } = await firehose();
+    const [a, b] = events(2);
+    const corrupt = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(a!) }] });
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    const records = [
+      kinesisRecord(corrupt, 0),
+      kinesisRecord(Buffer.from('not json at all'), 1),
+      kinesisRecord(Buffer.from(JSON.stringify(b, null, 2)), 2),
+    ];
+
+    const res = await handlerFor(client)({ Records: records }, context());
+    const lines = (await archivedLines(server)).map((l) => JSON.parse(l));
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(lines).toHaveLength(3);
+    expect(lines[0].sluiceArchiveError).toMatchObject({ reason: 'corrupt-aggregate', shardId: 'shardId-000000000000', sequenceNumber: '1000', data: corrupt.toString('base64') });
+    expect(lines[1].sluiceArchiveError).toMatchObject({ reason: 'not-json', sequenceNumber: '1001', data: Buffer.from('not json at all').toString('base64') });
+    expect(lines[2]).toEqual(b);
+  });
+});
+
+describe('archive packing', () => {
+  const line = (n: number, recordIndex: number) => ({ line: Buffer.alloc(n, 0x61), recordIndex });
+
+  it('fills Firehose records with whole lines up to the record limit, keeping the lowest batch position of each', () => {
+    const lines = [line(600_000, 0), line(400_000, 1), line(600_000, 2), line(24_000, 3), line(10, 4)];
+
+    const packed = packLines(lines);
+
+    expect(packed.map((p) => p.data.length)).toEqual([1_000_000, 624_010]);
+    expect(packed.map((p) => p.firstRecordIndex)).toEqual([0, 2]);
+    expect(packed.every((p) => p.data.length <= FIREHOSE.maxRecordBytes)).toBe(true);
+  });
+
+  it('chunks records within 500 records and 4 MiB per PutRecordBatch', () => {
+    const small = Array.from({ length: 1201 }, () => ({ data: Buffer.alloc(10) }));
+    const big = Array.from({ length: 9 }, () => ({ data: Buffer.alloc(FIREHOSE.maxRecordBytes) }));
+
+    expect(chunkRecords(small).map((c) => c.length)).toEqual([500, 500, 201]);
+    expect(chunkRecords(big).map((c) => c.length)).toEqual([4, 4, 1]);
+  });
+});
