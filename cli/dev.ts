@@ -30,6 +30,10 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   const dataDir = (values['data-dir'] as string | undefined) ?? env[ENV.dataDir] ?? DEFAULT_DATA_DIR;
   const databaseUrl = (values['database-url'] as string | undefined) ?? process.env[ENV.databaseUrl];
 
+  // EMF metrics and INFO logs are for CloudWatch; on a terminal they would bury the
+  // endpoints. Export POWERTOOLS_METRICS_DISABLED=false / POWERTOOLS_LOG_LEVEL=INFO to see them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   const stack = await startStack({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
