@@ -46,11 +46,25 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   for (const [k, v] of Object.entries(stack.env)) out.write(`  export ${k}=${v}\n`);
   out.write(`\nsluice ready: send events with \`npx sluice send events.ndjson\` or POST ${stack.env[ENV.ingestUrl]}; query with \`npx sluice query --type <type>\`. Ctrl-C stops.\n`);
 
+  // A status line whenever the consumers did something since the last one.
+  let last = '';
+  const status = setInterval(() => {
+    const parts = Object.entries(stack.runners).map(([name, r]) => {
+      const s = r.stats;
+      return `${name} ${s.records} records in ${s.batches} batches, ${s.errors} errors, iterator age ${(s.iteratorAgeMs / 1000).toFixed(1)} s`;
+    });
+    const line = parts.join(' | ');
+    if (line !== last) out.write(`  [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+    last = line;
+  }, 5000);
+  status.unref();
+
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  clearInterval(status);
   out.write('\nsluice: stopping (finishing in-flight batches)...\n');
   await stack.stop();
   out.write('sluice: stopped; state kept in ' + stack.dataDir + '\n');

@@ -6,9 +6,9 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
+import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import {
   AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES, STACK_ENV_FILE, awsClientConfig,
   type ConsumerMapping, type StackEnv,
@@ -182,6 +182,14 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     }));
     env[ENV.ingestUrl] = `http://127.0.0.1:${(ingest.address() as AddressInfo).port}/v1/events`;
     log(`ingest     POST ${env[ENV.ingestUrl]}`);
+
+    // Ready means every part answers a real request through the same clients users have.
+    await Promise.all([
+      kinesisClient.send(new DescribeStreamSummaryCommand({ StreamName: RESOURCE_NAMES.stream })),
+      rdsData.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1' })),
+      firehoseClient.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: RESOURCE_NAMES.deliveryStream })),
+      fetch(env[ENV.ingestUrl]!, { method: 'GET' }).then((r) => r.arrayBuffer()),
+    ]);
 
     writeEnvFile(dataDir, env);
     stops.push(async () => rmSync(join(dataDir, STACK_ENV_FILE), { force: true }));
