@@ -9,14 +9,14 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { compareSequenceNumbers } from '../core/index.ts';
 import { KinesisServer } from '../local/index.ts';
 import {
-  EventSourceRunner, OnFailureDestination, RunnerConfigError, type EventSourceRunnerOptions, type OnFailureRecord,
+  EventSourceRunner, OnFailureDestination, RunnerConfigError, RunnerNotIdleError, type EventSourceRunnerOptions, type OnFailureRecord,
 } from '../local/runner/index.ts';
 
 const STREAM = 'events';
 /** Explicit hash keys that land in shard 0 and shard 1 of a two-shard stream. */
 const SHARD_KEY = ['0', String(2n ** 127n + 1n)];
 
-const servers: KinesisServer[] = [];
+let servers: KinesisServer[] = [];
 const runners: EventSourceRunner[] = [];
 const dirs: string[] = [];
 
@@ -38,6 +38,9 @@ async function stream(shardCount = 2) {
   const kinesis = new KinesisClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
   return kinesis;
 }
+
+/** The server behind the last stream() call, for fault injection. */
+const lastServer = () => servers[servers.length - 1]!;
 
 interface Put { data: string; pk?: string; shard?: number }
 
@@ -389,5 +392,63 @@ describe('local event source runner', () => {
       expect(s).toHaveLength(30);
       for (let i = 1; i < s.length; i++) expect(compareSequenceNumbers(s[i - 1]!, s[i]!)).toBeLessThan(0);
     }
+  });
+
+  it('keeps every batch under the 6 MB invocation payload, whatever the batch size', async () => {
+    const kinesis = await stream();
+    for (let i = 0; i < 10; i += 5) await put(kinesis, Array.from({ length: 5 }, (_, j) => ({ data: String(i + j).repeat(900_000), shard: 0 })));
+    const payloads: number[] = [];
+    let records = 0;
+    const handler: Handler = async (event) => {
+      payloads.push(Buffer.byteLength(JSON.stringify(event)));
+      records += event.Records.length;
+    };
+
+    const r = runner(kinesis, handler, { batchSize: 100 });
+    await r.waitIdle();
+
+    expect(records).toBe(10);
+    expect(payloads.length).toBeGreaterThan(1);
+    expect(Math.max(...payloads)).toBeLessThanOrEqual(6_000_000);
+  });
+
+  it('rides out throttled and failing GetRecords calls and expired iterators without losing or repeating a record', async () => {
+    const kinesis = await stream(1);
+    await put(kinesis, Array.from({ length: 30 }, (_, i) => ({ data: `r${i}` })));
+    lastServer().faults.failNextCalls('GetRecords', 2, 'ProvisionedThroughputExceededException');
+    lastServer().faults.failNextCalls('GetRecords', 1, 'InternalFailure', 500);
+    const rec = recorder();
+
+    const r = runner(kinesis, rec.handler, { batchSize: 10 });
+    await r.waitIdle();
+    lastServer().faults.failNextCalls('GetRecords', 1, 'ExpiredIteratorException');
+    await put(kinesis, Array.from({ length: 5 }, (_, i) => ({ data: `s${i}` })));
+    await r.waitIdle();
+
+    expect(rec.data()).toEqual([...Array.from({ length: 30 }, (_, i) => `r${i}`), ...Array.from({ length: 5 }, (_, i) => `s${i}`)]);
+  });
+
+  it('starts at LATEST without a checkpoint: only records put after it started are delivered', async () => {
+    const kinesis = await stream();
+    await put(kinesis, [{ data: 'before', shard: 0 }]);
+    const rec = recorder();
+
+    const r = runner(kinesis, rec.handler, { startingPosition: 'LATEST' });
+    await r.waitIdle();
+    await put(kinesis, [{ data: 'after', shard: 0 }]);
+    await r.waitIdle();
+
+    expect(rec.data()).toEqual(['after']);
+  });
+
+  it('tells waitIdle callers that a shard is stuck on a failing batch instead of hanging when given a timeout', async () => {
+    const kinesis = await stream();
+    await put(kinesis, [{ data: 'poison', shard: 0 }]);
+
+    const r = runner(kinesis, async () => { throw new Error('always'); });
+
+    await expect(r.waitIdle({ timeoutMs: 1500 })).rejects.toThrow(RunnerNotIdleError);
+    expect(r.stats.retries).toBeGreaterThan(0);
+    expect(r.stats.shards['shardId-000000000000']!.checkpoint).toBeUndefined();
   });
 });
