@@ -37,7 +37,7 @@ export class IngestApi extends Construct {
     this.function = new SluiceFunction(this, 'Function', {
       entry: 'producers/ingest/lambda.ts',
       description: 'sluice HTTP ingest: POST /v1/events to the Kinesis stream',
-      serviceName: 'ingest',
+      serviceName: 'sluice-ingest',
       metricsNamespace: props.metricsNamespace,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(29),

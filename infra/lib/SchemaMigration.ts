@@ -56,7 +56,7 @@ export class SchemaMigration extends Construct {
     this.function = new SluiceFunction(this, 'Function', {
       entry: 'infra/lambda/migrate.ts',
       description: 'sluice schema migrations through the RDS Data API (CloudFormation custom resource)',
-      serviceName: 'migrate',
+      serviceName: 'sluice-migrate',
       timeout: props.timeout ?? Duration.minutes(10),
       environment: props.database.dataApiEnvironment(),
       // The runner reads the SQL files at run time; the entry looks for them here.

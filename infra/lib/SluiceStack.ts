@@ -6,6 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../../core/index.ts';
+import { CONFIG_FILE } from '../../consumers/index.ts';
 import { EventArchive, type EventArchiveProps } from './EventArchive.ts';
 import { EventStream, type EventStreamProps } from './EventStream.ts';
 import { IngestApi, type IngestApiProps } from './IngestApi.ts';
@@ -62,9 +63,12 @@ export class SluiceStack extends Stack {
       functionName: RESOURCE_NAMES.aggregatorFunction,
       entry: 'consumers/aggregator/lambda.ts',
       description: 'sluice aggregator: Kinesis batches to exact rollups through the RDS Data API',
-      serviceName: 'aggregator',
+      serviceName: RESOURCE_NAMES.aggregatorFunction,
       metricsNamespace,
       environment: this.database.dataApiEnvironment(),
+      // The rollup configuration the aggregator loads from its working directory
+      // (/var/task); without the file it runs the defaults, as locally.
+      bundleFiles: [{ from: CONFIG_FILE, to: CONFIG_FILE }],
       ...props.aggregator,
     });
     // Data API on this cluster and its secret only; reading the stream comes with the mapping.
@@ -78,7 +82,7 @@ export class SluiceStack extends Stack {
       functionName: RESOURCE_NAMES.archiverFunction,
       entry: 'consumers/archiver/lambda.ts',
       description: 'sluice archiver: raw events from Kinesis to S3 through Firehose',
-      serviceName: 'archiver',
+      serviceName: RESOURCE_NAMES.archiverFunction,
       metricsNamespace,
       environment: { [ENV.deliveryStreamName]: this.archive.deliveryStream.deliveryStreamName },
       ...props.archiver,

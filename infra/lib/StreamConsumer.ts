@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { LAMBDA_ESM } from '../../core/index.ts';
 import type { ConsumerMapping } from '../../core/index.ts';
 import { InfraConfigError } from './errors.ts';
-import { SluiceFunction } from './SluiceFunction.ts';
+import { SluiceFunction, type SluiceFunctionProps } from './SluiceFunction.ts';
 import type { StreamConsumerSettings } from './types.ts';
 
 /** Lambda's range for MaximumRecordAgeInSeconds, besides -1 (aws-semantics.md). */
@@ -32,6 +32,8 @@ export interface StreamConsumerProps extends StreamConsumerSettings {
   readonly environment: Record<string, string>;
   /** @default 'sluice' */
   readonly metricsNamespace?: string;
+  /** Files copied into the bundle (see SluiceFunctionProps.bundleFiles). @default none */
+  readonly bundleFiles?: SluiceFunctionProps['bundleFiles'];
 }
 
 /** Checks settings against Lambda's ranges so a typo fails at synth, naming the prop. */
@@ -75,6 +77,7 @@ export class StreamConsumer extends Construct {
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(m.functionTimeoutSeconds),
       environment: props.environment,
+      bundleFiles: props.bundleFiles,
     });
 
     // The failure record holds only the shard and sequence range; 14 days gives time
