@@ -40,6 +40,9 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     shardCount,
     ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3 },
     log: (line) => out.write(`  ${line}\n`),
+  }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw new Error(`${err.message}: ports ${base}-${base + 3} must be free (is another sluice dev running?); choose others with --port N`);
   });
 
   out.write(`\nPoint the AWS SDKs, the AWS CLI and sluice at this stack (also written to ${stack.dataDir}/env):\n\n`);
