@@ -93,7 +93,8 @@ async function run(
       // The last tick sends what the schedule still owes, so a full-speed run sends
       // exactly rate × duration events.
       last = now >= endPerf;
-      const due = Math.floor((o.rate * (Math.min(now, endPerf) - t0)) / 1000) - scheduled;
+      const owed = last ? Math.round(o.rate * o.durationSec) : Math.floor((o.rate * (now - t0)) / 1000);
+      const due = owed - scheduled;
       // Past the in-flight cap the schedule moves on without sending: the shortfall
       // shows as a lower achieved rate instead of a burst later.
       const n = Math.max(0, Math.min(due, o.maxInFlight - inFlight));
