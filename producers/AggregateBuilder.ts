@@ -1,6 +1,7 @@
 // Shard-aware packing of user records into one Kinesis record: a KPL aggregate (or
 // sluice's compressed variant) whose size is tracked exactly as records are added,
 // so the result always fits the record limit. Pure: no clock, no I/O.
+import { hashHexToDecimal } from './HashKey.ts';
 import { DIGEST_BYTES, KPL_MAGIC, encodeAggregatedRecord, encodeCompressedRecord, fieldSize, recordEntrySize, type AggregatedRecord } from '../core/index.ts';
 
 /** What packing needs to know of a user record. */
@@ -9,8 +10,8 @@ export interface PackableRecord {
   /** UTF-8 bytes of the partition key (Kinesis counts bytes, not characters). */
   partitionKeyBytes: number;
   explicitHashKey?: string | undefined;
-  /** The 128-bit hash key that places the record (its explicit one or MD5 of its key). */
-  hashKey: bigint;
+  /** The 128-bit hash key that places the record (its explicit one or MD5 of its key), as 32 hex digits. */
+  hashKeyHex: string;
   data: Buffer;
 }
 
@@ -59,44 +60,39 @@ export class AggregateBuilder<T extends PackableRecord> {
     return FRAME_BYTES + this.bodyBytes + this.items[0]!.partitionKeyBytes;
   }
 
-  /** Size with `r` added; the outer partition key is the first record's. */
-  sizeWith(r: T): number {
-    const pk = this.pkIndex.get(r.partitionKey);
-    let add = pk === undefined ? fieldSize(r.partitionKeyBytes) : 0;
+  /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
+  tryAdd(r: T): boolean {
+    const agg = this.agg;
+    let pk = this.pkIndex.get(r.partitionKey);
+    let add = 0;
+    const newPk = pk === undefined;
+    if (newPk) {
+      pk = agg.partitionKeyTable.length;
+      add += fieldSize(r.partitionKeyBytes);
+    }
     let ehk: number | undefined;
+    let newEhk = false;
     if (r.explicitHashKey !== undefined) {
       ehk = this.ehkIndex.get(r.explicitHashKey);
       if (ehk === undefined) {
-        ehk = this.agg.explicitHashKeyTable.length;
-        add += fieldSize(r.explicitHashKey.length);
+        newEhk = true;
+        ehk = agg.explicitHashKeyTable.length;
+        add += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
       }
     }
-    add += recordEntrySize(pk ?? this.agg.partitionKeyTable.length, ehk, r.data.length);
-    const outerPk = this.items.length === 0 ? r.partitionKeyBytes : this.items[0]!.partitionKeyBytes;
-    return FRAME_BYTES + this.bodyBytes + add + outerPk;
-  }
-
-  /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
-  tryAdd(r: T): boolean {
-    if (this.items.length > 0 && this.sizeWith(r) > this.maxBytes) return false;
-    let pk = this.pkIndex.get(r.partitionKey);
-    if (pk === undefined) {
-      pk = this.agg.partitionKeyTable.push(r.partitionKey) - 1;
-      this.pkIndex.set(r.partitionKey, pk);
-      this.bodyBytes += fieldSize(r.partitionKeyBytes);
+    add += recordEntrySize(pk!, ehk, r.data.length);
+    const n = this.items.length;
+    if (n > 0 && FRAME_BYTES + this.bodyBytes + add + this.items[0]!.partitionKeyBytes > this.maxBytes) return false;
+    if (newPk) {
+      agg.partitionKeyTable.push(r.partitionKey);
+      this.pkIndex.set(r.partitionKey, pk!);
     }
-    const rec: AggregatedRecord['records'][number] = { partitionKeyIndex: pk, data: r.data };
-    if (r.explicitHashKey !== undefined) {
-      let ehk = this.ehkIndex.get(r.explicitHashKey);
-      if (ehk === undefined) {
-        ehk = this.agg.explicitHashKeyTable.push(r.explicitHashKey) - 1;
-        this.ehkIndex.set(r.explicitHashKey, ehk);
-        this.bodyBytes += fieldSize(r.explicitHashKey.length);
-      }
-      rec.explicitHashKeyIndex = ehk;
+    if (newEhk) {
+      agg.explicitHashKeyTable.push(r.explicitHashKey!);
+      this.ehkIndex.set(r.explicitHashKey!, ehk!);
     }
-    this.bodyBytes += recordEntrySize(pk, rec.explicitHashKeyIndex, r.data.length);
-    this.agg.records.push(rec);
+    agg.records.push(ehk === undefined ? { partitionKeyIndex: pk!, data: r.data } : { partitionKeyIndex: pk!, explicitHashKeyIndex: ehk, data: r.data });
+    this.bodyBytes += add;
     this.items.push(r);
     return true;
   }
@@ -115,7 +111,7 @@ export class AggregateBuilder<T extends PackableRecord> {
       const first = items[0]!;
       const data = compressionLevel === undefined ? encodeAggregatedRecord(this.agg) : encodeCompressedRecord(this.agg, compressionLevel);
       entry = {
-        Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: first.hashKey.toString(),
+        Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
         size: data.length + first.partitionKeyBytes, items, aggregated: true,
       };
     }

@@ -5,12 +5,13 @@
 // collection, rate and retry decisions live in pure modules; this class does the I/O.
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, effectiveHashKey, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
+import { KINESIS, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
 import { AggregateBuilder, plainEntry, plainRecordSize, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
   RecordTooLargeError, RetriesExhaustedError, ShardMapError, type ProducerError,
 } from './errors.ts';
+import { PartitionKeyHashCache, decimalToHashHex, partitionKeyHashHex } from './HashKey.ts';
 import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 import { nextPutBatch } from './PutBatch.ts';
 import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
@@ -79,6 +80,7 @@ export class KinesisProducer {
   private readonly maxRecordBytes: number;
 
   private readonly stats = new ProducerMetrics();
+  private readonly keyHashes = new PartitionKeyHashCache();
   private map: ShardMap | undefined;
   private mapLoading: Promise<void> | undefined;
   private remapping: Promise<void> | undefined;
@@ -140,29 +142,34 @@ export class KinesisProducer {
    * InvalidRoutingKeyError, RecordTooLargeError, BufferFullError, ProducerClosedError,
    * NonRetryableSendError, RetriesExhaustedError or CloseDeadlineError.
    */
-  async send(input: EventInput, opts?: SendOptions): Promise<SendResult> {
+  send(input: EventInput, opts?: SendOptions): Promise<SendResult> {
     const t0 = now();
-    if (this.closing) throw new ProducerClosedError('producer is closed');
+    if (this.closing) return Promise.reject(new ProducerClosedError('producer is closed'));
     let item: PendingEvent;
     try {
       item = this.prepare(input, opts, t0);
     } catch (err) {
       this.stats.eventsRejected++;
-      throw err;
+      return Promise.reject(err);
     }
     if (this.spaceWaiters.length > 0 || !this.fits(item.bufferBytes)) {
       if (this.onBufferFull === 'reject') {
         this.stats.eventsRejected++;
-        throw this.bufferedEvents + 1 > this.maxBufferedEvents
+        return Promise.reject(this.bufferedEvents + 1 > this.maxBufferedEvents
           ? new BufferFullError('events', this.maxBufferedEvents)
-          : new BufferFullError('bytes', this.maxBufferedBytes);
+          : new BufferFullError('bytes', this.maxBufferedBytes));
       }
-      await new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes: item.bufferBytes, resolve, reject }));
-    } else {
-      this.bufferedBytes += item.bufferBytes;
-      this.bufferedEvents++;
+      return new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes: item.bufferBytes, resolve, reject }))
+        .then(() => this.accept(item));
     }
-    item.expiresAt = now() + this.recordTtlMs;
+    this.bufferedBytes += item.bufferBytes;
+    this.bufferedEvents++;
+    return this.accept(item, t0);
+  }
+
+  /** Takes an event whose buffer space is reserved. */
+  private accept(item: PendingEvent, t = now()): Promise<SendResult> {
+    item.expiresAt = t + this.recordTtlMs;
     this.outstanding.add(item);
     this.route(item);
     return item.promise;
@@ -246,7 +253,10 @@ export class KinesisProducer {
     let reject!: (e: ProducerError) => void;
     const promise = new Promise<SendResult>((res, rej) => { resolve = res; reject = rej; });
     return {
-      id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKey: effectiveHashKey(partitionKey, ehk), data,
+      id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKeyHex: ehk !== undefined ? decimalToHashHex(ehk)
+        // The default key (the event id) is unique: caching it would only churn the cache.
+        : opts?.partitionKey === undefined ? partitionKeyHashHex(partitionKey) : this.keyHashes.get(partitionKey),
+      data,
       acceptedAt: t0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
       bufferBytes: data.length + partitionKeyBytes, state: 'queued', promise, resolve, reject,
     };
@@ -289,7 +299,7 @@ export class KinesisProducer {
   }
 
   private queueFor(item: PendingEvent): ShardQueue {
-    const shardId = this.map!.shardFor(item.hashKey) ?? UNMAPPED;
+    const shardId = this.map!.shardFor(item.hashKeyHex) ?? UNMAPPED;
     if (shardId === UNMAPPED) this.requestRemap();
     let q = this.queues.get(shardId);
     if (!q) {

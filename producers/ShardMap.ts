@@ -1,15 +1,31 @@
 // The stream's open shards and their hash key ranges, as ListShards reports them.
 // Routing (hash key to shard) is pure; `loadShardMap` is the one I/O call.
 import { ListShardsCommand, type KinesisClient, type ListShardsCommandInput } from '@aws-sdk/client-kinesis';
-import { shardForHash, type HashKeyRange } from '../core/index.ts';
+import type { HashKeyRange } from '../core/index.ts';
 
 export class ShardMap {
-  /** `ranges`: open shards, sorted by starting hash key. */
-  constructor(readonly ranges: readonly HashKeyRange[]) {}
+  private readonly starts: string[];
+  private readonly ends: string[];
+  private readonly ids: string[];
 
-  /** The shard id for a 128-bit hash key, or undefined when no open shard holds it. */
-  shardFor(hashKey: bigint): string | undefined {
-    return shardForHash(this.ranges, hashKey)?.shardId;
+  /** `ranges`: open shards, sorted by starting hash key, not overlapping. */
+  constructor(readonly ranges: readonly HashKeyRange[]) {
+    this.starts = ranges.map((r) => r.startingHashKey.toString(16).padStart(32, '0'));
+    this.ends = ranges.map((r) => r.endingHashKey.toString(16).padStart(32, '0'));
+    this.ids = ranges.map((r) => r.shardId);
+  }
+
+  /** The shard id for a hash key (32 hex digits), or undefined when no open shard holds it. */
+  shardFor(hashKeyHex: string): string | undefined {
+    let lo = 0;
+    let hi = this.ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (hashKeyHex < this.starts[mid]!) hi = mid - 1;
+      else if (hashKeyHex > this.ends[mid]!) lo = mid + 1;
+      else return this.ids[mid];
+    }
+    return undefined;
   }
 
   get shardIds(): string[] {

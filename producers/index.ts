@@ -17,6 +17,7 @@ export { classifyFailure, backoffDelayMs } from './RetryPolicy.ts';
 export type { FailureKind, BackoffPolicy } from './RetryPolicy.ts';
 export { TokenBucket, ShardRateLimiter } from './TokenBucket.ts';
 export { ShardMap, loadShardMap } from './ShardMap.ts';
+export { PartitionKeyHashCache, partitionKeyHashHex, effectiveHashHex, decimalToHashHex, hashHexToDecimal } from './HashKey.ts';
 export { createIngestHandler } from './ingest/IngestHandler.ts';
 export { handleIngest, INGEST_PATH, INGEST_DEFAULTS } from './ingest/IngestService.ts';
 export type { EventSink, IngestOptions, IngestRequest, IngestResponse, IngestResult, EventResult } from './ingest/IngestService.ts';

@@ -2,16 +2,16 @@
 // within the PutRecords limits, token buckets, and the retry policy.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KINESIS, deaggregate, partitionKeyHash, recordFormat } from '../core/index.ts';
+import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, ShardRateLimiter, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
 function rec(partitionKey: string, dataBytes: number, explicitHashKey?: string): PackableRecord {
   return {
     partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey, 'utf8'), explicitHashKey,
-    hashKey: explicitHashKey ? BigInt(explicitHashKey) : partitionKeyHash(partitionKey), data: Buffer.alloc(dataBytes, 0x61),
+    hashKeyHex: effectiveHashHex(partitionKey, explicitHashKey), data: Buffer.alloc(dataBytes, 0x61),
   };
 }
 
@@ -64,6 +64,27 @@ describe('AggregateBuilder', () => {
     expect(b.tryAdd(rec('k', 5_000))).toBe(true);
     expect(b.tryAdd(rec('k', 1))).toBe(false);
     expect(b.build().aggregated).toBe(false);
+  });
+});
+
+describe('shard placement', () => {
+  it('computes the hash key and the shard exactly as core does (MD5 or explicit hash key)', () => {
+    const ranges = [0n, 3n << 120n, 1n << 127n, 0xf0n << 120n].map((start, i, all) => ({
+      shardId: `shardId-${i}`, startingHashKey: start, endingHashKey: i + 1 < all.length ? all[i + 1]! - 1n : KINESIS.maxHashKey,
+    }));
+    const map = new ShardMap(ranges);
+    fc.assert(fc.property(
+      fc.string({ minLength: 1, maxLength: 256, unit: 'grapheme' }),
+      fc.option(fc.bigInt({ min: 0n, max: KINESIS.maxHashKey }).map(String), { nil: undefined }),
+      (pk, ehk) => {
+        const hex = effectiveHashHex(pk, ehk);
+        expect(BigInt(`0x${hex}`)).toBe(effectiveHashKey(pk, ehk));
+        expect(map.shardFor(hex)).toBe(shardForHash(ranges, effectiveHashKey(pk, ehk))!.shardId);
+      },
+    ), { numRuns: 500 });
+    for (const edge of [0n, (3n << 120n) - 1n, 3n << 120n, KINESIS.maxHashKey]) {
+      expect(map.shardFor(edge.toString(16).padStart(32, '0'))).toBe(shardForHash(ranges, edge)!.shardId);
+    }
   });
 });
 

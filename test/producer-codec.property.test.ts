@@ -3,8 +3,8 @@
 // events with the same keys, in the same order.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KINESIS, deaggregate, deserializeEvent, effectiveHashKey, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { AggregateBuilder, type PackableRecord } from '../producers/index.ts';
+import { KINESIS, deaggregate, deserializeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
+import { AggregateBuilder, effectiveHashHex, type PackableRecord } from '../producers/index.ts';
 
 const dimName = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
 const eventArb = fc.record({
@@ -28,7 +28,7 @@ describe('encode then decode', () => {
         const ev = normalizeEvent(event);
         const pk = partitionKey ?? ev.id;
         sent.push({ ev, pk, ehk: explicitHashKey });
-        return { partitionKey: pk, partitionKeyBytes: Buffer.byteLength(pk), explicitHashKey, hashKey: effectiveHashKey(pk, explicitHashKey), data: serializeEvent(ev) };
+        return { partitionKey: pk, partitionKeyBytes: Buffer.byteLength(pk), explicitHashKey, hashKeyHex: effectiveHashHex(pk, explicitHashKey), data: serializeEvent(ev) };
       });
       const builder = new AggregateBuilder<PackableRecord>(maxBytes);
       const entries = [];

@@ -1,0 +1,292 @@
+// Producer benchmark: the same realistic events through (a) sluice's aggregation and
+// collection path (validation, shard placement, KPL packing, PutRecords collection)
+// into a sink that keeps the requests, (b) aws-kinesis-agg's `aggregate` (JSON.stringify
+// per event, not shard-aware) with its records collected into PutRecords requests the
+// same way, and, for the whole picture, (c) the full KinesisProducer (a promise per
+// event, acknowledgements, metrics) against a sink client. `ratio` is a / b.
+// Prints a table, or one JSON object with --json.
+//   npm run bench:producer [-- --json] [-- --events N]
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import {
+  KINESIS, deaggregate, effectiveHashKey, newEventId, normalizeEvent, serializeEvent, shardForHash, type EventInput, type HashKeyRange,
+} from '../core/index.ts';
+import {
+  AggregateBuilder, KinesisProducer, PartitionKeyHashCache, ShardMap, splitPutBatches, type PackableRecord, type ProducerOptions, type PutEntry,
+} from '../producers/index.ts';
+
+const require = createRequire(import.meta.url);
+const kinesisAgg = require('aws-kinesis-agg') as {
+  aggregate(records: { partitionKey: string; data: string }[], handler: (rec: { partitionKey: string; data: Buffer; ExplicitHashKey?: string }, cb: () => void) => void, done: () => void, onError: (e: Error) => void, queueSize?: number): void;
+};
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const eventCount = Number(args[args.indexOf('--events') + 1]) || 100_000;
+const SHARDS = 4;
+const PARTITION_KEYS = 5_000;
+
+// ---- realistic events ------------------------------------------------------------
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface BenchEvent { event: EventInput & { id: string; ts: number }; partitionKey: string }
+
+function makeEvents(n: number): BenchEvent[] {
+  const rnd = prng(42);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const types = ['page.view', 'page.view', 'page.view', 'button.click', 'cart.add', 'cart.remove', 'checkout.start', 'checkout.complete', 'search.query', 'video.play', 'signup', 'login'];
+  const countries = ['fr', 'de', 'us', 'gb', 'es', 'it', 'nl', 'br', 'jp', 'in'];
+  const devices = ['desktop', 'mobile', 'tablet'];
+  const plans = ['free', 'pro', 'team'];
+  const t0 = Date.UTC(2026, 10, 28, 14, 0, 0);
+  return Array.from({ length: n }, (_, i) => {
+    const user = Math.floor(rnd() * PARTITION_KEYS);
+    const ts = t0 + i * 3;
+    return {
+      partitionKey: `user-${user}`,
+      event: {
+        id: newEventId(ts), type: pick(types), ts,
+        dims: { page: `/catalog/${Math.floor(rnd() * 200)}`, country: pick(countries), device: pick(devices), plan: pick(plans) },
+        value: Math.round(rnd() * 10_000) / 100,
+        payload: { session: Math.floor(rnd() * 2 ** 32).toString(16), ms: Math.floor(rnd() * 5000) },
+      },
+    };
+  });
+}
+
+// ---- a Kinesis sink: answers ListShards and keeps PutRecords requests --------------
+
+function shardRanges(count: number): HashKeyRange[] {
+  const step = (KINESIS.maxHashKey + 1n) / BigInt(count);
+  return Array.from({ length: count }, (_, i) => ({
+    shardId: `shardId-${String(i).padStart(12, '0')}`,
+    startingHashKey: step * BigInt(i),
+    endingHashKey: i === count - 1 ? KINESIS.maxHashKey : step * BigInt(i + 1) - 1n,
+  }));
+}
+
+class SinkClient {
+  readonly requests: PutRecordsRequestEntry[][] = [];
+  private seq = 0n;
+  constructor(private readonly ranges: HashKeyRange[]) {}
+  async send(command: unknown): Promise<unknown> {
+    if (command instanceof ListShardsCommand) {
+      return {
+        Shards: this.ranges.map((r) => ({
+          ShardId: r.shardId, HashKeyRange: { StartingHashKey: r.startingHashKey.toString(), EndingHashKey: r.endingHashKey.toString() },
+          SequenceNumberRange: { StartingSequenceNumber: '0' },
+        })),
+      };
+    }
+    if (command instanceof PutRecordsCommand) {
+      const records = command.input.Records ?? [];
+      this.requests.push(records);
+      return {
+        FailedRecordCount: 0,
+        Records: records.map((r) => ({
+          ShardId: shardForHash(this.ranges, effectiveHashKey(r.PartitionKey!, r.ExplicitHashKey))!.shardId,
+          SequenceNumber: String(++this.seq),
+        })),
+      };
+    }
+    throw new Error('unexpected command');
+  }
+}
+
+// ---- the two paths ---------------------------------------------------------------
+
+interface RunResult { seconds: number; requests: PutRecordsRequestEntry[][] }
+
+async function runSluice(events: BenchEvent[], extra: Partial<ProducerOptions>): Promise<RunResult> {
+  const sink = new SinkClient(shardRanges(SHARDS));
+  const producer = new KinesisProducer({
+    client: sink as unknown as KinesisClient, streamName: 'bench',
+    shardRateLimit: false, maxBufferedEvents: events.length + 1, maxBufferedBytes: 2 ** 40, ...extra,
+  });
+  await producer.send({ type: 'warm' }); // the shard map, as a running producer has it
+  sink.requests.length = 0;
+  const t0 = performance.now();
+  const sends = new Array<Promise<unknown>>(events.length);
+  for (let i = 0; i < events.length; i++) sends[i] = producer.send(events[i]!.event, { partitionKey: events[i]!.partitionKey });
+  await producer.flush();
+  await Promise.all(sends);
+  const seconds = (performance.now() - t0) / 1000;
+  await producer.close();
+  return { seconds, requests: sink.requests };
+}
+
+/** sluice's aggregation and collection path: what KinesisProducer does per event, without the promises. */
+async function runPacking(events: BenchEvent[], compressionLevel?: number): Promise<RunResult> {
+  const sink = new SinkClient(shardRanges(SHARDS));
+  const map = ShardMap.fromShards(((await sink.send(new ListShardsCommand({ StreamName: 'bench' }))) as { Shards: [] }).Shards);
+  const maxBytes = compressionLevel === undefined ? 51_200 : 262_144;
+  const t0 = performance.now();
+  const hashes = new PartitionKeyHashCache();
+  const builders = new Map<string, AggregateBuilder<PackableRecord>>(map.shardIds.map((id) => [id, new AggregateBuilder<PackableRecord>(maxBytes)]));
+  const entries: PutEntry[] = [];
+  for (const { event, partitionKey } of events) {
+    const data = serializeEvent(normalizeEvent(event));
+    const hashKeyHex = hashes.get(partitionKey);
+    const builder = builders.get(map.shardFor(hashKeyHex)!)!;
+    const record: PackableRecord = { partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey), hashKeyHex, data };
+    if (!builder.tryAdd(record)) {
+      entries.push(builder.build(compressionLevel));
+      builder.tryAdd(record);
+    }
+  }
+  for (const b of builders.values()) if (b.count) entries.push(b.build(compressionLevel));
+  for (const call of splitPutBatches(entries)) {
+    await sink.send(new PutRecordsCommand({ StreamName: 'bench', Records: call.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey, ExplicitHashKey: e.ExplicitHashKey })) }));
+  }
+  return { seconds: (performance.now() - t0) / 1000, requests: sink.requests };
+}
+
+/** Only validating and serializing each event (core normalizeEvent + serializeEvent): the floor under path (a). */
+async function runSerializeOnly(events: BenchEvent[]): Promise<RunResult> {
+  const t0 = performance.now();
+  let bytes = 0;
+  for (const { event } of events) bytes += serializeEvent(normalizeEvent(event)).length;
+  if (bytes === 0) throw new Error('no bytes');
+  return { seconds: (performance.now() - t0) / 1000, requests: [] };
+}
+
+async function runBaseline(events: BenchEvent[]): Promise<RunResult> {
+  const t0 = performance.now();
+  const records = events.map((e) => ({ partitionKey: e.partitionKey, data: JSON.stringify(e.event) }));
+  const encoded: PutRecordsRequestEntry[] = [];
+  await new Promise<void>((resolve, reject) => {
+    kinesisAgg.aggregate(records, (rec, cb) => {
+      const entry: PutRecordsRequestEntry = { Data: rec.data, PartitionKey: rec.partitionKey };
+      if (rec.ExplicitHashKey) entry.ExplicitHashKey = rec.ExplicitHashKey;
+      encoded.push(entry);
+      cb();
+    }, resolve, reject);
+  });
+  const sized = encoded.map((e) => ({ e, size: e.Data!.length + Buffer.byteLength(e.PartitionKey!) }));
+  const requests = splitPutBatches(sized).map((b) => b.map((x) => x.e));
+  return { seconds: (performance.now() - t0) / 1000, requests };
+}
+
+// ---- measuring ---------------------------------------------------------------------
+
+function summarize(requests: PutRecordsRequestEntry[][], events: number) {
+  let bytes = 0;
+  let records = 0;
+  let userRecords = 0;
+  for (const call of requests) {
+    for (const r of call) {
+      const data = Buffer.from(r.Data!);
+      bytes += data.length + Buffer.byteLength(r.PartitionKey!);
+      records++;
+      userRecords += deaggregate(data, r.PartitionKey!).length;
+    }
+  }
+  if (userRecords !== events) throw new Error(`sink holds ${userRecords} user records, expected ${events}`);
+  return { calls: requests.length, records, bytesPerEvent: bytes / events };
+}
+
+/** Events whose aggregate holds a record of another shard (0 means shard-aware). */
+function crossShardEvents(requests: PutRecordsRequestEntry[][], ranges: HashKeyRange[]): number {
+  let bad = 0;
+  for (const call of requests) {
+    for (const r of call) {
+      const target = shardForHash(ranges, effectiveHashKey(r.PartitionKey!, r.ExplicitHashKey))!.shardId;
+      for (const u of deaggregate(Buffer.from(r.Data!), r.PartitionKey!)) {
+        if (shardForHash(ranges, effectiveHashKey(u.partitionKey, u.explicitHashKey))!.shardId !== target) bad++;
+      }
+    }
+  }
+  return bad;
+}
+
+async function best(runs: number, fn: () => Promise<RunResult>): Promise<RunResult> {
+  let top: RunResult | undefined;
+  for (let i = 0; i < runs; i++) {
+    const r = await fn();
+    if (!top || r.seconds < top.seconds) top = r;
+  }
+  return top!;
+}
+
+const events = makeEvents(eventCount);
+const warm = events.slice(0, Math.min(20_000, eventCount));
+for (const run of [() => runPacking(warm), () => runPacking(warm, 6), () => runBaseline(warm), () => runSluice(warm, {})]) await run();
+
+// Interleaved rounds, best of each: the machine is shared, so take each path's best.
+const paths = {
+  packing: () => runPacking(events),
+  compressed: () => runPacking(events, 6),
+  baseline: () => runBaseline(events),
+  producer: () => runSluice(events, {}),
+  serializeOnly: () => runSerializeOnly(events),
+};
+const bestOf: Partial<Record<keyof typeof paths, RunResult>> = {};
+for (let round = 0; round < 5; round++) {
+  for (const [name, run] of Object.entries(paths) as [keyof typeof paths, () => Promise<RunResult>][]) {
+    const r = await run();
+    if (!bestOf[name] || r.seconds < bestOf[name]!.seconds) bestOf[name] = r;
+  }
+}
+const packing = bestOf.packing!;
+const compressed = bestOf.compressed!;
+const baseline = bestOf.baseline!;
+const producer = bestOf.producer!;
+const ranges = shardRanges(SHARDS);
+const s = summarize(packing.requests, eventCount);
+const c = summarize(compressed.requests, eventCount);
+const b = summarize(baseline.requests, eventCount);
+const p = summarize(producer.requests, eventCount);
+const avgEventBytes = events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.event)), 0) / eventCount;
+const perSec = (r: RunResult) => Math.round(eventCount / r.seconds);
+
+const result = {
+  events: eventCount,
+  shards: SHARDS,
+  partitionKeys: PARTITION_KEYS,
+  avgEventJsonBytes: Math.round(avgEventBytes),
+  sluiceEventsPerSec: perSec(packing),
+  baselineEventsPerSec: perSec(baseline),
+  ratio: Number((baseline.seconds / packing.seconds).toFixed(2)),
+  compressedEventsPerSec: perSec(compressed),
+  producerEventsPerSec: perSec(producer),
+  producerRatio: Number((baseline.seconds / producer.seconds).toFixed(2)),
+  serializeOnlyEventsPerSec: perSec(bestOf.serializeOnly!),
+  bytesPerEvent: Number(s.bytesPerEvent.toFixed(1)),
+  compressedBytesPerEvent: Number(c.bytesPerEvent.toFixed(1)),
+  baselineBytesPerEvent: Number(b.bytesPerEvent.toFixed(1)),
+  compressionGain: Number((s.bytesPerEvent / c.bytesPerEvent).toFixed(2)),
+  sluiceKinesisRecords: s.records,
+  baselineKinesisRecords: b.records,
+  sluiceCrossShardEvents: crossShardEvents(packing.requests, ranges),
+  producerCrossShardEvents: crossShardEvents(producer.requests, ranges),
+  baselineCrossShardEvents: crossShardEvents(baseline.requests, ranges),
+  node: process.version,
+};
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  const rows: string[][] = [
+    ['path', 'events/s', 'bytes/event', 'Kinesis records', 'events on a wrong shard'],
+    ['sluice packing (KPL, shard-aware)', String(result.sluiceEventsPerSec), String(result.bytesPerEvent), String(s.records), String(result.sluiceCrossShardEvents)],
+    ['sluice packing (compressed)', String(result.compressedEventsPerSec), String(result.compressedBytesPerEvent), String(c.records), String(crossShardEvents(compressed.requests, ranges))],
+    ['sluice KinesisProducer.send()', String(result.producerEventsPerSec), p.bytesPerEvent.toFixed(1), String(p.records), String(result.producerCrossShardEvents)],
+    ['(floor: normalizeEvent + serializeEvent only)', String(result.serializeOnlyEventsPerSec), '-', '-', '-'],
+    ['aws-kinesis-agg aggregate', String(result.baselineEventsPerSec), String(result.baselineBytesPerEvent), String(b.records), String(result.baselineCrossShardEvents)],
+  ];
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) process.stdout.write(`${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
+  process.stdout.write(`\n${eventCount} events of ~${result.avgEventJsonBytes} B JSON, ${PARTITION_KEYS} partition keys, ${SHARDS} shards, ${process.version}, best of 5 interleaved rounds\n`);
+  process.stdout.write(`ratio sluice/baseline: ${result.ratio} (full producer: ${result.producerRatio})   compression: ${result.compressionGain}x fewer bytes per event\n`);
+}
