@@ -78,6 +78,7 @@ export class KinesisProducer {
   private readonly ordered: boolean;
   private readonly maxConcurrentPuts: number;
   private readonly maxRecordBytes: number;
+  private readonly putTimeoutMs: number;
 
   private readonly stats = new ProducerMetrics();
   private readonly keyHashes = new PartitionKeyHashCache();
@@ -129,6 +130,7 @@ export class KinesisProducer {
     this.onBufferFull = o.onBufferFull ?? 'wait';
     this.ordered = (o.ordering ?? 'none') === 'perPartitionKey';
     this.maxConcurrentPuts = positive('maxConcurrentPuts', o.maxConcurrentPuts ?? 16);
+    this.putTimeoutMs = positive('putTimeoutMs', o.putTimeoutMs ?? 30_000);
   }
 
   /** Counters and the send-to-acknowledgement latency histogram, as of now. */
@@ -544,6 +546,10 @@ export class KinesisProducer {
     this.stats.putCalls++;
     const abort = new AbortController();
     this.calls.add(abort);
+    // A call with no answer may or may not have written its records; after the
+    // timeout it is retried like a network fault (the event ids tell duplicates).
+    let timedOut = false;
+    const timeout = setTimeout(() => { timedOut = true; abort.abort(); }, this.putTimeoutMs);
     for (const r of batch) for (const item of r.entry.items) { item.state = 'inflight'; item.attempts++; }
     try {
       const out = await this.client.send(new PutRecordsCommand({
@@ -559,11 +565,13 @@ export class KinesisProducer {
         if (r?.SequenceNumber && r.ShardId) this.acknowledged(ready, r.ShardId, r.SequenceNumber);
         else {
           const code = r?.ErrorCode ?? 'InternalFailure';
-          this.failed(ready, code, r?.ErrorMessage ?? 'no result for this record', code === r?.ErrorCode ? classifyFailure(code) : 'retryable');
+          this.failed(ready, code, r?.ErrorMessage ?? 'no result for this record', classifyFailure(code, 200));
         }
       }
     } catch (err) {
-      if (abort.signal.aborted) {
+      if (timedOut) {
+        for (const r of batch) this.failed(r, 'TimeoutError', `PutRecords gave no answer within ${this.putTimeoutMs} ms`, 'retryable', err);
+      } else if (abort.signal.aborted) {
         for (const r of batch) {
           r.queue.inFlight--;
           for (const item of r.entry.items) this.fail(item, new CloseDeadlineError(true, { eventId: item.id }));
@@ -574,6 +582,7 @@ export class KinesisProducer {
         for (const r of batch) this.failed(r, code, (err as Error).message, kind, err);
       }
     } finally {
+      clearTimeout(timeout);
       this.calls.delete(abort);
       this.inFlightCalls--;
       if (this.inFlightCalls === 0 && this.ready.length === 0) for (const w of this.idleWaiters.splice(0)) w();
@@ -656,5 +665,5 @@ function positive(name: string, v: number, allowZero = false): number {
 
 function errorCode(err: unknown): { code: string; status: number | undefined } {
   const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  return { code: e.code && /^E[A-Z_]+$/.test(e.code) ? e.code : (e.name ?? 'Error'), status: e.$metadata?.httpStatusCode };
+  return { code: e.code && /^E[A-Z0-9_]+$/.test(e.code) ? e.code : (e.name ?? 'Error'), status: e.$metadata?.httpStatusCode };
 }

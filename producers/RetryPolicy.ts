@@ -5,18 +5,23 @@ export type FailureKind = 'throttled' | 'retryable' | 'fatal';
 
 const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'KMSThrottlingException', 'ThrottlingException', 'LimitExceededException']);
 const TRANSIENT = new Set(['InternalFailure', 'InternalFailureException', 'ServiceUnavailable', 'ServiceUnavailableException', 'RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
-const NETWORK = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'ERR_HTTP2_STREAM_ERROR', 'ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_SESSION_ERROR']);
+/** Failures without an HTTP answer that retrying cannot fix: no credentials, or a bug. */
+const LOCAL_FATAL = new Set(['CredentialsProviderError', 'TypeError', 'RangeError', 'SyntaxError', 'ReferenceError', 'ProducerConfigError']);
 
 /**
- * Classifies an error code (and, for whole-call errors, the HTTP status) as
- * aws-semantics.md lists: throttling, KMS throttling, internal failures, 5xx and
- * network faults are retried; validation, access, not-found and KMS key state are not.
+ * Classifies a failure as aws-semantics.md lists. `httpStatus` is the status of the
+ * answer (200 for a per-record error inside a PutRecords response), or undefined
+ * when no answer came (a network fault or timeout: the records may or may not have
+ * landed, and retrying is right because every event carries its id).
+ *  - throttling and KMS throttling: 'throttled';
+ *  - internal failures, 5xx and network faults: 'retryable';
+ *  - any other service answer (validation, access, not found, KMS key state): 'fatal'.
  */
 export function classifyFailure(code: string, httpStatus?: number): FailureKind {
   if (THROTTLING.has(code)) return 'throttled';
-  if (TRANSIENT.has(code) || NETWORK.has(code)) return 'retryable';
-  if (httpStatus !== undefined && httpStatus >= 500) return 'retryable';
-  return 'fatal';
+  if (TRANSIENT.has(code)) return 'retryable';
+  if (httpStatus === undefined) return LOCAL_FATAL.has(code) ? 'fatal' : 'retryable';
+  return httpStatus >= 500 ? 'retryable' : 'fatal';
 }
 
 export interface BackoffPolicy {

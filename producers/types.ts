@@ -57,6 +57,11 @@ export interface ProducerOptions {
   ordering?: 'none' | 'perPartitionKey';
   /** PutRecords calls in flight at once. Default 16. */
   maxConcurrentPuts?: number;
+  /**
+   * A PutRecords call without an answer after this long is abandoned and its records
+   * retried (they may have landed: event ids let consumers drop duplicates). Default 30,000 ms.
+   */
+  putTimeoutMs?: number;
   /** The stream's record size limit (data + partition key), bytes. Default 1 MiB. */
   maxRecordBytes?: number;
 }

@@ -9,6 +9,7 @@ import { KinesisServer, type KinesisServerOptions } from '../local/index.ts';
 import { EventValidationError, deaggregate, effectiveHashKey, recordFormat, type EventInput } from '../core/index.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, KinesisProducer, NonRetryableSendError, ProducerClosedError,
+  RetriesExhaustedError, ShardMapError,
   type ProducerOptions, type SendResult,
 } from '../producers/index.ts';
 
@@ -158,6 +159,28 @@ describe('KinesisProducer', () => {
     expect(r.attempts).toBeGreaterThanOrEqual(2);
     expect(r.sequenceNumber).toMatch(/^\d+$/);
     expect(producer.metrics.eventsRetried).toBeGreaterThanOrEqual(1);
+  });
+
+  it('gives up after the time-to-live when a retryable fault never clears, saying what failed', async () => {
+    const { server, producer } = await setup({ producer: { recordTtlMs: 400, backoff: { baseMs: 5, maxMs: 50 } } });
+    await producer.send({ type: 'warm' });
+    server.faults.failNextRecords(10_000, 'InternalFailure');
+
+    const outcome = await producer.send({ type: 'x' }).then(() => undefined, (e: unknown) => e);
+
+    expect(outcome).toBeInstanceOf(RetriesExhaustedError);
+    expect(outcome).toMatchObject({ lastCode: 'InternalFailure' });
+    expect((outcome as RetriesExhaustedError).attempts).toBeGreaterThan(1);
+    expect(producer.metrics.eventsFailed).toBe(1);
+  });
+
+  it('rejects sends to a stream that does not exist with ShardMapError', async () => {
+    const { server } = await setup();
+    const client = new KinesisClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const producer = new KinesisProducer({ client, streamName: 'no-such-stream' });
+    producers.push(producer);
+
+    await expect(producer.send({ type: 'x' })).rejects.toBeInstanceOf(ShardMapError);
   });
 
   it('follows a reshard during sending: nothing lost or sent twice, later aggregates only hold their shard\'s events', async () => {
