@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
@@ -175,6 +176,44 @@ describe('archiver consumer', () => {
     expect(lines[0].sluiceArchiveError).toMatchObject({ reason: 'corrupt-aggregate', shardId: 'shardId-000000000000', sequenceNumber: '1000', data: corrupt.toString('base64') });
     expect(lines[1].sluiceArchiveError).toMatchObject({ reason: 'not-json', sequenceNumber: '1001', data: Buffer.from('not json at all').toString('base64') });
     expect(lines[2]).toEqual(b);
+  });
+});
+
+describe('archiver entry and observability', () => {
+  it('builds the Lambda handler from the environment the local stack writes', async () => {
+    const { server } = await firehose();
+    const envDir = mkdtempSync(join(tmpdir(), 'sluice-archiver-env-'));
+    dirs.push(envDir);
+    const vars: Record<string, string> = {
+      AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y',
+      AWS_ENDPOINT_URL_FIREHOSE: server.endpoint, SLUICE_DELIVERY_STREAM_NAME: 'archive', SLUICE_DATA_DIR: envDir,
+    };
+    for (const [k, v] of Object.entries(vars)) vi.stubEnv(k, v);
+    closers.push(async () => { vi.unstubAllEnvs(); });
+    const [e] = events(1);
+
+    const { handler } = await import('../consumers/archiver/lambda.ts');
+    const res = await handler({ Records: [kinesisRecord(serializeEvent(e!), 0)] }, context());
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect((await archivedLines(server)).map((l) => JSON.parse(l).id)).toEqual([e!.id]);
+  });
+
+  it('publishes EMF metrics for each batch', async () => {
+    const { client } = await firehose();
+    vi.stubEnv('POWERTOOLS_METRICS_DISABLED', undefined);
+    const metrics = new Metrics({ namespace: 'sluice', serviceName: 'archiver' });
+    vi.unstubAllEnvs();
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => { written.push(String(chunk)); return true; });
+    closers.push(async () => { spy.mockRestore(); });
+
+    await handlerFor(client, { metrics })({ Records: events(3).map((e, i) => kinesisRecord(serializeEvent(e), i)) }, context());
+    spy.mockRestore();
+
+    const emf = written.map((w) => { try { return JSON.parse(w); } catch { return undefined; } }).find((o) => o?._aws);
+    expect(emf).toMatchObject({ RecordsIn: 3, EventsArchived: 3, ErrorLinesArchived: 0, BatchFailures: 0, service: 'archiver' });
+    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('sluice');
   });
 });
 
