@@ -10,7 +10,7 @@ export { EventArchive, ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX } from './lib/E
 export type { EventArchiveProps } from './lib/EventArchive.ts';
 export { StreamConsumer, validateConsumerSettings } from './lib/StreamConsumer.ts';
 export type { StreamConsumerProps } from './lib/StreamConsumer.ts';
-export { IngestApi, INGEST_PATH } from './lib/IngestApi.ts';
+export { IngestApi } from './lib/IngestApi.ts';
 export type { IngestApiProps } from './lib/IngestApi.ts';
 export { SchemaMigration, schemaDigest } from './lib/SchemaMigration.ts';
 export type { SchemaMigrationProps } from './lib/SchemaMigration.ts';

@@ -2,13 +2,14 @@
 // split under the endpoint's event count and body size limits, and reads the
 // per-event results it answers with.
 import { ENV, type StackEnv } from '../core/index.ts';
+import { INGEST_DEFAULTS } from '../producers/index.ts';
 import { TargetNotConfiguredError } from './errors.ts';
 import { assertLoopback } from './loopback.ts';
 import type { LoadSink, SendOutcome } from './types.ts';
 
-/** Kept under the ingest's defaults (1,000 events, 1 MiB per body) with room to spare. */
-const MAX_EVENTS_PER_BODY = 500;
-const MAX_BODY_BYTES = 900 * 1024;
+/** The ingest's own limits per body (events and bytes), so no body is refused whole. */
+const MAX_EVENTS_PER_BODY = INGEST_DEFAULTS.maxEvents;
+const MAX_BODY_BYTES = INGEST_DEFAULTS.maxBodyBytes;
 
 interface IngestAnswer {
   results?: Array<{ index: number; status: 'accepted' | 'rejected' | 'failed'; error?: string; field?: string }>;
@@ -39,9 +40,10 @@ export class HttpSink implements LoadSink {
     };
     for (const { event } of batch) {
       const json = JSON.stringify(event);
-      if (body.length > 0 && (body.length >= MAX_EVENTS_PER_BODY || bytes + json.length + 1 > MAX_BODY_BYTES)) post();
+      const size = Buffer.byteLength(json) + 1; // and its comma or bracket
+      if (body.length > 0 && (body.length >= MAX_EVENTS_PER_BODY || bytes + size > MAX_BODY_BYTES)) post();
       body.push(json);
-      bytes += json.length + 1;
+      bytes += size;
     }
     if (body.length > 0) post();
     return out;

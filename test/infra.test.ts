@@ -12,10 +12,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../core/index.ts';
 import {
-  ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX, EventStream, INGEST_PATH, InfraConfigError, REPO_ROOT, SLUICE_APP_CONTEXT,
+  ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX, EventStream, InfraConfigError, REPO_ROOT, SLUICE_APP_CONTEXT,
   SluiceStack, schemaDigest, validateConsumerSettings, type SluiceStackProps,
 } from '../infra/index.ts';
 import { DataApiServer, openDatabase, type SqlDatabase } from '../local/index.ts';
+import { INGEST_PATH } from '../producers/index.ts';
 import { MIGRATIONS_DIR } from '../schema/index.ts';
 
 const run = promisify(execFile);

@@ -7,10 +7,8 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import { Construct } from 'constructs';
 import { ENV } from '../../core/index.ts';
+import { INGEST_PATH } from '../../producers/index.ts';
 import { SluiceFunction } from './SluiceFunction.ts';
-
-/** The route the local stack serves too (issue 3: the same contract on AWS). */
-export const INGEST_PATH = '/v1/events';
 
 export interface IngestApiProps {
   readonly stream: kinesis.IStream;
@@ -59,6 +57,7 @@ export class IngestApi extends Construct {
           ? { rateLimit: props.throttleRateLimit, burstLimit: props.throttleBurstLimit }
           : undefined,
     });
+    // The route the local stack serves too: the same contract on AWS.
     this.api.addRoutes({
       path: INGEST_PATH,
       methods: [apigw.HttpMethod.POST],
