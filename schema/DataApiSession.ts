@@ -58,33 +58,50 @@ export class DataApiSession {
     );
   }
 
-  /** Rolls back; a failure is swallowed because the transaction may already be gone. */
-  async rollbackQuietly(transactionId: string): Promise<void> {
-    try {
-      await this.call('RollbackTransaction', () =>
-        this.client.send(new RollbackTransactionCommand({
-          resourceArn: this.target.resourceArn,
-          secretArn: this.target.secretArn,
-          transactionId,
-        })),
-      );
-    } catch {
-      // The Data API drops idle transactions by itself; nothing is left to undo.
+  /**
+   * Rolls `transactionId` back so its locks are released, retrying while a statement
+   * of it is still running (a call that timed out keeps running on the server) until
+   * `deadline` (epoch ms). Resolves either way: a transaction that is already gone
+   * (committed, or dropped by the Data API) has nothing left to release.
+   */
+  async release(transactionId: string, deadline = Date.now() + 5_000): Promise<boolean> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        await this.call('RollbackTransaction', () =>
+          this.client.send(new RollbackTransactionCommand({
+            resourceArn: this.target.resourceArn,
+            secretArn: this.target.secretArn,
+            transactionId,
+          })),
+        );
+        return true;
+      } catch (err) {
+        const e = err as { name?: string; message?: string };
+        if (e.name === 'TransactionNotFoundException') return true;
+        const busy = e.name === 'DatabaseErrorException' && /still running/i.test(e.message ?? '');
+        const retryable = busy || e.name === 'DatabaseResumingException' || e.name === 'ServiceUnavailableError'
+          || e.name === 'InternalServerErrorException' || (err as { code?: string }).code === 'ECONNRESET';
+        if (!retryable || Date.now() + delay > deadline) return false;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
   }
 
-  /** Runs `fn` inside a transaction: commit on success, rollback on error. */
-  async transaction<T>(fn: (transactionId: string) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` inside a transaction and commits. On any failure, the commit's included,
+   * the transaction is released (rolled back, waiting out a statement still running)
+   * before the error is rethrown, so a retry never waits on our own locks.
+   */
+  async transaction<T>(fn: (transactionId: string) => Promise<T>, options: { releaseDeadline?: number } = {}): Promise<T> {
     const tx = await this.begin();
-    let result: T;
     try {
-      result = await fn(tx);
+      const result = await fn(tx);
+      await this.commit(tx);
+      return result;
     } catch (err) {
-      await this.rollbackQuietly(tx);
+      await this.release(tx, options.releaseDeadline);
       throw err;
     }
-    await this.commit(tx);
-    return result;
   }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {

@@ -35,7 +35,16 @@ function keyOf(k: CheckpointKey): string {
   return `${k.streamArn}\u0000${k.shardId}\u0000${k.partitionKey}`;
 }
 
-export async function applyBatch(session: DataApiSession, records: DecodedRecord[], config: SluiceConfig): Promise<BatchOutcome> {
+/**
+ * `releaseDeadline` (epoch ms) bounds how long a failed attempt waits to roll its
+ * transaction back (a timed-out statement may still hold locks).
+ */
+export async function applyBatch(
+  session: DataApiSession,
+  records: DecodedRecord[],
+  config: SluiceConfig,
+  options: { releaseDeadline?: number } = {},
+): Promise<BatchOutcome> {
   let statements = 0;
   const outcome = await session.transaction(async (transactionId) => {
     const exec = (st: Statement) => {
@@ -109,6 +118,6 @@ export async function applyBatch(session: DataApiSession, records: DecodedRecord
       eventsQuarantined: poison.length,
       rollupRows: deltas.length,
     };
-  });
+  }, options);
   return { ...outcome, calls: statements + 2 };
 }

@@ -94,7 +94,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = now();
       try {
-        outcome = await applyBatch(session, decoded, config);
+        outcome = await applyBatch(session, decoded, config, { releaseDeadline: deadline - policy.reserveMs });
         break;
       } catch (err) {
         const kind = classifyDataApiError(err);

@@ -1,0 +1,227 @@
+// The aggregator on the real local pipeline: events go through the producer SDK into
+// the local Kinesis server, the event-source runner delivers Lambda batches to the
+// handler, the handler writes through the local Data API into PostgreSQL. Each Data
+// API fault is injected mid-stream; afterwards the rollups must equal the totals of
+// the events sent, exactly.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { normalizeEvent } from '../core/index.ts';
+import type { SluiceEvent } from '../core/index.ts';
+import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import { openDatabase } from '../local/database/index.ts';
+import type { SqlDatabase } from '../local/database/index.ts';
+import { DataApiServer } from '../local/dataapi/index.ts';
+import { EventSourceRunner } from '../local/runner/index.ts';
+import { KinesisProducer } from '../producers/index.ts';
+import { DataApiSession, fieldNumber, fieldText, migrate, TABLES } from '../schema/index.ts';
+import { createAggregatorHandler } from '../consumers/index.ts';
+import { queryRollups } from '../query/index.ts';
+
+const target = {
+  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:faults',
+  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:faults-AbCdEf',
+  database: 'sluice',
+};
+const TYPES = ['click', 'view', 'buy'];
+const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
+
+let dir: string;
+let db: SqlDatabase;
+let dataApi: DataApiServer;
+let kinesisServer: KinesisServer;
+let kinesis: KinesisClient;
+let rds: RDSDataClient;
+let streamNo = 0;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-faults-'));
+  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  // A short statement timeout keeps the "delayed past its timeout" fault quick.
+  dataApi = await DataApiServer.start({
+    database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 1500,
+  });
+  kinesisServer = await KinesisServer.start({ streams: [] });
+  const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+  kinesis = new KinesisClient({ ...creds, endpoint: kinesisServer.endpoint });
+  // No SDK retries: the handler's own policy is under test.
+  rds = new RDSDataClient({ ...creds, endpoint: dataApi.endpoint, maxAttempts: 1 });
+  await migrate(rds, target);
+});
+
+afterAll(async () => {
+  kinesis?.destroy();
+  rds?.destroy();
+  await kinesisServer?.close();
+  await dataApi?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  dataApi.faults.clear();
+  const s = new DataApiSession(rds, target);
+  for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+});
+
+let eventNo = 0;
+function makeEvents(n: number): SluiceEvent[] {
+  return Array.from({ length: n }, () => {
+    const i = eventNo++;
+    return normalizeEvent({
+      type: TYPES[i % TYPES.length]!, ts: T0 + (i % 4) * 60_000 + (i % 59) * 1000,
+      value: i % 5 === 0 ? 0.1 : (i % 11) - 3, dims: { user: `u${i % 97}` },
+    });
+  });
+}
+
+/** Totals per type, summed in tenths so the expectation is exact too. */
+function totalsOf(events: SluiceEvent[]) {
+  const out: Record<string, { count: number; sum: number }> = {};
+  for (const t of TYPES) {
+    const mine = events.filter((e) => e.type === t);
+    out[t] = { count: mine.length, sum: mine.reduce((s, e) => s + Math.round(e.value * 10), 0) / 10 };
+  }
+  return out;
+}
+
+async function rollupTotals() {
+  const out: Record<string, { count: number; sum: number }> = {};
+  for (const t of TYPES) {
+    const { totals } = await queryRollups(rds, target, { type: t });
+    out[t] = { count: totals.count, sum: totals.sum };
+  }
+  return out;
+}
+
+interface Pipeline {
+  streamName: string;
+  producer: KinesisProducer;
+  runner: EventSourceRunner;
+  send(events: SluiceEvent[]): Promise<void>;
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function startPipeline(opts: { parallelizationFactor?: number; shards?: number; batchSize?: number; aggregation?: boolean } = {}): Promise<Pipeline> {
+  const streamName = `faults-${++streamNo}`;
+  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: opts.shards ?? 2 }));
+  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: streamName });
+  const producer = new KinesisProducer({ client: kinesis, streamName, maxBufferTimeMs: 20, aggregation: opts.aggregation ?? true });
+  const runner = new EventSourceRunner({
+    kinesis, streamName, functionName: `agg-${streamNo}`,
+    handler: createAggregatorHandler({ rdsData: rds, ...target, retryPolicy: { baseDelayMs: 50, maxDelayMs: 500, reserveMs: 1000 } }),
+    batchSize: opts.batchSize ?? 200, parallelizationFactor: opts.parallelizationFactor ?? 1,
+    functionTimeoutMs: 20_000, pollIntervalMs: 200, retryBaseDelayMs: 50, retryMaxDelayMs: 500, log: () => {},
+  });
+  runner.start();
+  return {
+    streamName, producer, runner,
+    async send(events) {
+      await Promise.all(events.map((e) => producer.send(e)));
+      await producer.flush();
+    },
+    async settle() {
+      await runner.waitIdle({ timeoutMs: 90_000 });
+    },
+    async stop() {
+      await producer.close();
+      await runner.stop();
+    },
+  };
+}
+
+describe.each([
+  ['DatabaseResumingException on the next 3 calls', () => dataApi.faults.failNext(3, 'DatabaseResumingException')],
+  ['a database resuming for 1.5 s', () => dataApi.faults.resumingFor(1500)],
+  ['ServiceUnavailableError on 2 commits', () => dataApi.faults.failNext(2, 'ServiceUnavailableError', { operations: ['CommitTransaction'] })],
+  ['a statement delayed past its timeout', () => dataApi.faults.delayNext(1, { operations: ['ExecuteStatement'] })],
+  ['a commit whose connection drops after committing', () => dataApi.faults.dropResponseAfterCommit(1, { mode: 'hangup' })],
+  ['a commit answered with InternalServerErrorException after committing', () => dataApi.faults.dropResponseAfterCommit(2, { mode: 'error' })],
+  ['a permanent BadRequestException (batch reported failed, re-delivered)', () => dataApi.faults.failNext(1, 'BadRequestException', { operations: ['ExecuteStatement'] })],
+])('with %s injected mid-stream', (_name, inject) => {
+  it('ends with rollups equal to the totals of the events sent', async () => {
+    const p = await startPipeline();
+    try {
+      const first = makeEvents(600);
+      const second = makeEvents(600);
+      await p.send(first);
+      await p.settle();
+
+      inject();
+      await p.send(second);
+      await p.settle();
+
+      const pending = dataApi.faults.pending();
+      expect(pending.failures + pending.delays + pending.drops).toBe(0);
+      expect(await rollupTotals()).toEqual(totalsOf([...first, ...second]));
+    } finally {
+      await p.stop();
+    }
+  });
+});
+
+describe('parallel and repeated delivery', () => {
+  it('stays exact with ParallelizationFactor 4 and faults in between', async () => {
+    // Plain records, one partition key each: many small batches run side by side per shard.
+    const p = await startPipeline({ parallelizationFactor: 4, shards: 2, batchSize: 50, aggregation: false });
+    try {
+      const events = makeEvents(3000);
+
+      dataApi.faults.failNext(4, 'DatabaseResumingException');
+      dataApi.faults.dropResponseAfterCommit(2, { mode: 'hangup' });
+      await p.send(events);
+      await p.settle();
+
+      expect(p.runner.stats.invocations).toBeGreaterThanOrEqual(60);
+      expect(await rollupTotals()).toEqual(totalsOf(events));
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('counts an event written twice by a retrying producer once', async () => {
+    const p = await startPipeline();
+    try {
+      const events = makeEvents(300);
+
+      await p.send(events);
+      await p.send(events.slice(0, 100));
+      await p.settle();
+
+      expect(await rollupTotals()).toEqual(totalsOf(events));
+    } finally {
+      await p.stop();
+    }
+  });
+
+  it('quarantines a poison record in the middle of the stream and applies everything around it', async () => {
+    const p = await startPipeline({ shards: 1 });
+    try {
+      const before = makeEvents(200);
+      const after = makeEvents(200);
+      await p.send(before);
+      await kinesis.send(new PutRecordCommand({ StreamName: p.streamName, PartitionKey: 'poison', Data: Buffer.from('{"type":"click","value":"lots"}') }));
+      await p.send(after);
+
+      await p.settle();
+
+      expect(await rollupTotals()).toEqual(totalsOf([...before, ...after]));
+      const rows = await new DataApiSession(rds, target).execute(
+        `SELECT shard_id, sequence_number::text, convert_from(raw, 'UTF8'), reason FROM ${TABLES.quarantine}`,
+      );
+      expect(rows).toHaveLength(1);
+      expect(fieldText(rows[0]![0])).toBe('shardId-000000000000');
+      expect(fieldText(rows[0]![1])).toMatch(/^\d+$/);
+      expect(fieldText(rows[0]![2])).toBe('{"type":"click","value":"lots"}');
+      expect(fieldText(rows[0]![3])).toMatch(/^invalid event: id:/);
+      const applied = await new DataApiSession(rds, target).execute(`SELECT count(*) FROM ${TABLES.eventIds}`);
+      expect(fieldNumber(applied[0]![0])).toBe(400);
+    } finally {
+      await p.stop();
+    }
+  });
+});
