@@ -7,15 +7,20 @@ import type { RollupTotals, RollupVerification } from './types.ts';
 export type RollupReader = (type: string, from: Date, to: Date) => Promise<RollupTotals>;
 
 export interface WatchOptions {
+  /** Totals per event type of what the target accepted. */
   expected: Record<string, RollupTotals>;
+  /** Time range of the rollup buckets to read (inclusive start, exclusive end). */
   from: Date;
   to: Date;
   /** When the last event was acknowledged (epoch ms): the lag is measured from here. */
   lastAckAtMs: number;
+  /** Give up (matched: false) after this long. */
   timeoutMs: number;
-  /** @default 200 */
+  /** Time between reads of the types not yet equal. @default 200 */
   pollIntervalMs?: number;
+  /** Clock, injectable for tests. @default Date.now */
   now?: () => number;
+  /** Waits between polls, injectable for tests. @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
 

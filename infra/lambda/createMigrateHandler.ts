@@ -17,6 +17,7 @@ export interface MigrateHandlerDeps {
   resumeWaitMs?: number;
   /** Stop retrying this long before the invocation's deadline. @default 30000 */
   safetyMarginMs?: number;
+  /** Waits between tries, injectable for tests. @default setTimeout */
   sleep?: (ms: number) => Promise<void>;
 }
 
