@@ -4,12 +4,12 @@
 // lowest reported sequence number.
 import { compareSequenceNumbers } from '../../core/index.ts';
 
-export type BatchOutcome =
+export type BatchResponseOutcome =
   | { kind: 'success' }
   | { kind: 'partial'; fromIndex: number }
   | { kind: 'failure'; reason: string };
 
-export function interpretBatchResponse(response: unknown, sequenceNumbers: string[]): BatchOutcome {
+export function interpretBatchResponse(response: unknown, sequenceNumbers: string[]): BatchResponseOutcome {
   if (response === null || response === undefined) return { kind: 'success' };
   if (typeof response !== 'object' || Array.isArray(response)) return { kind: 'failure', reason: 'response is not a JSON object' };
   const failures = (response as { batchItemFailures?: unknown }).batchItemFailures;

@@ -3,10 +3,9 @@
 // children start), invokes a handler with Lambda's KinesisStreamEvent and Context,
 // and keeps its position per shard in a checkpoint file so a restart goes on from
 // where it was.
-import { randomUUID } from 'node:crypto';
 import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { interpretBatchResponse, type BatchOutcome } from './BatchResponse.ts';
+import { interpretBatchResponse, type BatchResponseOutcome } from './BatchResponse.ts';
 import { CheckpointFile } from './CheckpointFile.ts';
 import { FunctionTimeoutError, RunnerNotIdleError } from './errors.ts';
 import { createLambdaContext, functionArn } from './LambdaContext.ts';
@@ -188,7 +187,7 @@ export class EventSourceRunner {
     });
     this.invocations++;
     let timer: NodeJS.Timeout | undefined;
-    let outcome: BatchOutcome;
+    let outcome: BatchResponseOutcome;
     let functionError: string | undefined;
     try {
       const timeout = new Promise<never>((_, reject) => {
@@ -207,6 +206,6 @@ export class EventSourceRunner {
     const last = records[records.length - 1]!;
     this.iteratorAgeMs = Math.max(0, Date.now() - last.kinesis.approximateArrivalTimestamp * 1000);
     this.maxIteratorAgeMs = Math.max(this.maxIteratorAgeMs, this.iteratorAgeMs);
-    return { outcome, requestId: context.awsRequestId ?? randomUUID(), functionError };
+    return { outcome, requestId: context.awsRequestId, functionError };
   }
 }

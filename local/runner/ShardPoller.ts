@@ -3,10 +3,11 @@
 // lane (ParallelizationFactor; a partition key always maps to the same lane, so its
 // order holds) that batches, invokes, retries, bisects and ages out records. The
 // checkpoint only advances over records that are settled without a gap.
+import { randomUUID } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { KINESIS, LAMBDA_ESM } from '../../core/index.ts';
-import type { BatchOutcome } from './BatchResponse.ts';
+import type { BatchResponseOutcome } from './BatchResponse.ts';
 import type { CheckpointFile } from './CheckpointFile.ts';
 import { toEventRecord, type EventRecordSource } from './KinesisEventRecord.ts';
 import { MIN_POLL_GAP_MS, type MappingSettings } from './MappingSettings.ts';
@@ -21,7 +22,7 @@ export type ShardStart =
   | { type: 'AT_TIMESTAMP'; timestamp: Date };
 
 export interface InvocationResult {
-  outcome: BatchOutcome;
+  outcome: BatchResponseOutcome;
   requestId: string;
   /** 'Unhandled' when the function threw or timed out. */
   functionError: string | undefined;
@@ -75,6 +76,7 @@ export class ShardPoller {
   private tipReadAt = -Infinity;
   private lastCallAt = -Infinity;
   private lastReadSeq: string | undefined;
+  private millisBehindLatest: number | undefined;
   private checkpoint: string | undefined;
   private readonly wake = new Wakeup();
   private readonly stopWake = new Wakeup();
@@ -133,7 +135,10 @@ export class ShardPoller {
   }
 
   stats() {
-    return { checkpoint: this.checkpoint, buffered: this.buffered(), inFlightBatches: this.inFlight, ended: this.ended, finished: this.finished };
+    return {
+      checkpoint: this.checkpoint, buffered: this.buffered(), inFlightBatches: this.inFlight,
+      millisBehindLatest: this.millisBehindLatest, ended: this.ended, finished: this.finished,
+    };
   }
 
   private buffered(): number {
@@ -213,6 +218,7 @@ export class ShardPoller {
         continue;
       }
       const records = res.Records ?? [];
+      this.millisBehindLatest = res.MillisBehindLatest;
       if (records.length) {
         this.enqueue(records);
         this.tipReadAt = -Infinity;
@@ -365,7 +371,7 @@ export class ShardPoller {
     const end = items[items.length - 1]!;
     const record: OnFailureRecord = {
       requestContext: {
-        requestId: last?.requestId ?? crypto.randomUUID(),
+        requestId: last?.requestId ?? randomUUID(),
         functionArn: this.ctx.functionArn,
         condition,
         approximateInvokeCount: invokes,

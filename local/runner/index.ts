@@ -2,7 +2,7 @@
 export { EventSourceRunner } from './EventSourceRunner.ts';
 export { OnFailureDestination } from './OnFailureDestination.ts';
 export { interpretBatchResponse } from './BatchResponse.ts';
-export type { BatchOutcome } from './BatchResponse.ts';
+export type { BatchResponseOutcome } from './BatchResponse.ts';
 export { createLambdaContext } from './LambdaContext.ts';
 export { RunnerConfigError, CheckpointFileError, FunctionTimeoutError, RunnerNotIdleError } from './errors.ts';
 export type {

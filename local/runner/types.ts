@@ -87,6 +87,8 @@ export interface ShardStats {
   /** Records read but not yet processed. */
   buffered: number;
   inFlightBatches: number;
+  /** MillisBehindLatest of the last GetRecords answer. */
+  millisBehindLatest: number | undefined;
   /** The shard is closed and was read to its end. */
   ended: boolean;
   /** Closed, drained and checkpointed: its children may run. */
