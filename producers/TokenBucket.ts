@@ -18,7 +18,7 @@ export class TokenBucket {
     }
   }
 
-  /** Cost a take may need: one larger than the bucket waits for a full bucket instead. */
+  /** Tokens a take needs on hand: one larger than the bucket needs a full bucket. */
   private effective(n: number): number {
     return Math.min(n, this.capacity);
   }
@@ -33,9 +33,10 @@ export class TokenBucket {
     return this.tokens >= this.effective(n);
   }
 
+  /** Takes `n` tokens; a take larger than what is on hand leaves a debt later takes wait out. */
   take(n: number, now: number): void {
     this.refill(now);
-    this.tokens -= this.effective(n);
+    this.tokens -= n;
   }
 
   /** Milliseconds until `n` tokens are there (0 if now). */
@@ -46,14 +47,21 @@ export class TokenBucket {
   }
 }
 
-/** A shard's two buckets: a record goes only when both have room. */
+/**
+ * A shard's two buckets: a record goes only when both have room. Kinesis meters
+ * whole seconds, and a bucket lets through its burst plus its rate in any second;
+ * so the burst is a tenth of the limit and the rate the other nine tenths, which
+ * never exceeds the limit in any one-second window.
+ */
 export class ShardRateLimiter {
+  static readonly BURST_FRACTION = 0.1;
   private readonly records: TokenBucket;
   private readonly bytes: TokenBucket;
 
   constructor(recordsPerSec: number, bytesPerSec: number, now = 0) {
-    this.records = new TokenBucket(recordsPerSec, recordsPerSec, now);
-    this.bytes = new TokenBucket(bytesPerSec, bytesPerSec, now);
+    const burst = ShardRateLimiter.BURST_FRACTION;
+    this.records = new TokenBucket(recordsPerSec * (1 - burst), Math.max(1, recordsPerSec * burst), now);
+    this.bytes = new TokenBucket(bytesPerSec * (1 - burst), bytesPerSec * burst, now);
   }
 
   /** Takes one record of `size` bytes if both buckets allow it. */

@@ -120,12 +120,38 @@ describe('TokenBucket', () => {
     expect(b.canTake(100, 100)).toBe(true);
   });
 
-  it('lets a record larger than the bucket through once the bucket is full', () => {
-    const limiter = new ShardRateLimiter(1000, 1000, 0);
+  it('lets a take larger than the bucket through when full, then waits out the debt', () => {
+    const b = new TokenBucket(1000, 100, 0);
 
-    expect(limiter.tryTake(5000, 0)).toBe(true);
-    expect(limiter.tryTake(10, 0)).toBe(false);
-    expect(limiter.waitMs(1000, 0)).toBe(1000);
+    expect(b.canTake(5000, 0)).toBe(true);
+    b.take(5000, 0);
+    expect(b.waitMs(100, 0)).toBe(5000);
+    expect(b.canTake(1, 4_000)).toBe(false);
+    expect(b.canTake(100, 5_000)).toBe(true);
+  });
+
+  it('never lets a shard exceed its limit in any one-second window, whatever the sizes', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ gapMs: fc.integer({ min: 0, max: 40 }), size: fc.integer({ min: 1, max: 60_000 }) }), { minLength: 1, maxLength: 400 }),
+      (attempts) => {
+        const limits = { records: 50, bytes: 200_000 };
+        const limiter = new ShardRateLimiter(limits.records, limits.bytes, 0);
+        const windows = new Map<number, { records: number; bytes: number }>();
+        let t = 0;
+        for (const a of attempts) {
+          t += a.gapMs;
+          if (!limiter.tryTake(a.size, t)) continue;
+          const w = windows.get(Math.floor(t / 1000)) ?? { records: 0, bytes: 0 };
+          w.records++;
+          w.bytes += a.size;
+          windows.set(Math.floor(t / 1000), w);
+        }
+        for (const w of windows.values()) {
+          expect(w.records).toBeLessThanOrEqual(limits.records);
+          expect(w.bytes).toBeLessThanOrEqual(limits.bytes + 60_000); // one oversized record may borrow ahead
+        }
+      },
+    ), { numRuns: 300 });
   });
 });
 

@@ -231,6 +231,20 @@ describe('KinesisProducer', () => {
     expect(producer.metrics.bufferedEvents).toBe(0);
   });
 
+  it('keeps a hot shard under its write limit, where an unlimited producer gets throttled', async () => {
+    const limit = { recordsPerSec: 40, bytesPerSec: 1_000_000 };
+    const limited = await setup({ shards: 1, server: { shardWriteLimits: limit }, producer: { aggregation: false, shardRateLimit: limit } });
+    const unlimited = await setup({ shards: 1, server: { shardWriteLimits: limit }, producer: { aggregation: false, shardRateLimit: false, backoff: { baseMs: 50, maxMs: 200 } } });
+
+    await Promise.all([
+      ...events(100).map((e) => limited.producer.send(e)),
+      ...events(100).map((e) => unlimited.producer.send(e)),
+    ]);
+
+    expect(limited.producer.metrics.eventsThrottled).toBe(0);
+    expect(unlimited.producer.metrics.eventsThrottled).toBeGreaterThan(0);
+  });
+
   it('rejects at once with BufferFullError when told to', async () => {
     const { producer } = await setup({ producer: { maxBufferedEvents: 10, onBufferFull: 'reject' } });
 
