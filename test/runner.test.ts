@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, PutRecordsCommand, SplitShardCommand,
+  DescribeStreamSummaryCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand,
 } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { compareSequenceNumbers } from '../core/index.ts';
@@ -344,6 +344,26 @@ describe('local event source runner', () => {
     const saved = JSON.parse(readFileSync(checkpointPath, 'utf8'));
     expect(saved.shards['shardId-000000000000'].finished).toBe(true);
     expect(Object.keys(r.stats.shards).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
+  });
+
+  it('drains both parents before the child after a merge', async () => {
+    const kinesis = await stream(2);
+    await put(kinesis, Array.from({ length: 20 }, (_, i) => ({ data: `p${i}`, shard: i % 2 })));
+    await kinesis.send(new MergeShardsCommand({ StreamName: STREAM, ShardToMerge: 'shardId-000000000000', AdjacentShardToMerge: 'shardId-000000000001' }));
+    while ((await kinesis.send(new DescribeStreamSummaryCommand({ StreamName: STREAM }))).StreamDescriptionSummary!.StreamStatus !== 'ACTIVE') {
+      await new Promise((ok) => setTimeout(ok, 20));
+    }
+    await put(kinesis, Array.from({ length: 10 }, (_, i) => ({ data: `c${i}` })));
+    const rec = recorder();
+
+    const r = runner(kinesis, rec.handler, { batchSize: 4 });
+    await r.waitIdle();
+
+    const order = rec.data();
+    expect(order.slice(0, 20).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`).sort());
+    expect(order.slice(20)).toEqual(Array.from({ length: 10 }, (_, i) => `c${i}`));
+    expect(r.stats.shards['shardId-000000000002']).toMatchObject({ ended: false, finished: false });
+    expect(r.stats.shards['shardId-000000000000']!.finished && r.stats.shards['shardId-000000000001']!.finished).toBe(true);
   });
 
   it('fails an invocation that runs past the function timeout and retries it', async () => {
