@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/index.ts';
 import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
 import { UsageError } from '../cli/flags.ts';
+import { main } from '../cli/index.ts';
 import {
   EventGenerator, LoadTestOptionError, RemoteTargetError, TargetNotConfiguredError, Timeline, ZipfSampler,
   buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
@@ -238,6 +239,12 @@ describe('loadtest flags', () => {
     [['--report', '/nonexistent-dir/r.html'], /--report .*does not exist/],
   ])('refuses %j with a message naming the flag', (argv, message) => {
     expect(usageError(argv)).toMatch(message);
+  });
+
+  it('makes `sluice loadtest` exit 2 on a bad flag, before touching any stack', async () => {
+    const code = await main(['loadtest', '--keys', 'many']);
+
+    expect(code).toBe(2);
   });
 });
 
