@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent, KinesisSt
 import { compareSequenceNumbers } from '../core/index.ts';
 import { KinesisServer } from '../local/index.ts';
 import {
-  EventSourceRunner, OnFailureDestination, RunnerConfigError, RunnerNotIdleError, type EventSourceRunnerOptions, type OnFailureRecord,
+  CheckpointFileError, EventSourceRunner, OnFailureDestination, RunnerConfigError, RunnerNotIdleError, type EventSourceRunnerOptions,
+  type OnFailureRecord,
 } from '../local/runner/index.ts';
 
 const STREAM = 'events';
@@ -470,5 +471,39 @@ describe('local event source runner', () => {
     await expect(r.waitIdle({ timeoutMs: 1500 })).rejects.toThrow(RunnerNotIdleError);
     expect(r.stats.retries).toBeGreaterThan(0);
     expect(r.stats.shards['shardId-000000000000']!.checkpoint).toBeUndefined();
+  });
+
+  it('reads a shard at most 5 times a second, even when told to poll without pause', async () => {
+    const kinesis = await stream(1);
+    const calls: number[] = [];
+    kinesis.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'GetRecordsCommand' || context.commandName === 'GetShardIteratorCommand') calls.push(performance.now());
+      return next(args);
+    }, { step: 'initialize', name: 'countReads' });
+    await put(kinesis, Array.from({ length: 100 }, (_, i) => ({ data: `r${i}` })));
+    const rec = recorder();
+
+    const r = runner(kinesis, rec.handler, { pollIntervalMs: 0 });
+    await r.waitIdle();
+    await new Promise((ok) => setTimeout(ok, 2000));
+    await r.stop();
+
+    expect(calls.length).toBeGreaterThan(5);
+    // Six calls within 900 ms would mean more than 5 a second (the slack absorbs when a call is observed after it was paced).
+    for (const t of calls) expect(calls.filter((u) => u >= t && u < t + 900).length).toBeLessThanOrEqual(5);
+    expect(rec.data()).toHaveLength(100);
+  });
+
+  it('refuses a checkpoint file that is corrupt or belongs to another function, instead of starting over', async () => {
+    const kinesis = await stream();
+    const dir = tempDir();
+    writeFileSync(join(dir, 'corrupt.json'), '{"version":1,"shar');
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ version: 1, streamName: STREAM, functionName: 'other', shards: {} }));
+
+    const corrupt = runner(kinesis, async () => {}, { checkpointPath: join(dir, 'corrupt.json') });
+    const other = runner(kinesis, async () => {}, { checkpointPath: join(dir, 'other.json') });
+
+    await expect(corrupt.waitIdle()).rejects.toThrow(CheckpointFileError);
+    await expect(other.waitIdle()).rejects.toThrow(/belongs to other/);
   });
 });
