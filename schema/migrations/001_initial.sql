@@ -6,7 +6,7 @@ CREATE TABLE IF NOT EXISTS sluice_rollups (
   window_s    integer     NOT NULL,
   event_type  text        NOT NULL,
   bucket      timestamptz NOT NULL,
-  -- canonical JSON of the group-by dimension values ('{}' when the rollup groups by none)
+  -- JSON array of the group-by values in the rollup's groupBy order ('[]' when it groups by none)
   dim_key     text        NOT NULL,
   dims        jsonb       NOT NULL DEFAULT '{}'::jsonb,
   count       bigint      NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS sluice_quarantine (
   raw                 bytea       NOT NULL,
   reason              text        NOT NULL,
   received_at         timestamptz NOT NULL DEFAULT now(),
-  -- 'pending' until redriven; 'redriving' while a redrive holds it; 'redriven' once sent back
+  -- 'pending' until a redrive has sent it back through the producer, then 'redriven'
   status              text        NOT NULL DEFAULT 'pending',
   redriven_at         timestamptz,
   redrive_note        text,

@@ -1,0 +1,151 @@
+// Poison records round trip: the aggregator quarantines them on the real local
+// pipeline, `sluice quarantine list` shows them, `sluice quarantine redrive --fix`
+// sends the fixed events back through the producer, and running it again (even
+// after a crash between sending and marking) applies nothing twice.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
+import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import { openDatabase } from '../local/database/index.ts';
+import type { SqlDatabase } from '../local/database/index.ts';
+import { DataApiServer } from '../local/dataapi/index.ts';
+import { EventSourceRunner } from '../local/runner/index.ts';
+import { KinesisProducer } from '../producers/index.ts';
+import { DataApiSession, migrate, TABLES } from '../schema/index.ts';
+import { createAggregatorHandler } from '../consumers/index.ts';
+import { queryRollups } from '../query/index.ts';
+import { runQuarantine } from '../cli/quarantine.ts';
+
+const target = {
+  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:quarantine',
+  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:quarantine-AbCdEf',
+  database: 'sluice',
+};
+const STREAM = 'quarantine-test';
+const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
+
+let dir: string;
+let db: SqlDatabase;
+let dataApi: DataApiServer;
+let kinesisServer: KinesisServer;
+let kinesis: KinesisClient;
+let rds: RDSDataClient;
+let runner: EventSourceRunner;
+let env: Record<string, string>;
+
+function capture(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } });
+  return { stream, text: () => text };
+}
+
+async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
+  const out = capture();
+  const code = await runQuarantine(argv, env, out.stream);
+  return { code, text: out.text() };
+}
+
+async function clickTotals() {
+  await runner.waitIdle({ timeoutMs: 60_000 });
+  return (await queryRollups(rds, target, { type: 'click' })).totals;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-quarantine-'));
+  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  dataApi = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
+  kinesisServer = await KinesisServer.start({ streams: [] });
+  const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
+  kinesis = new KinesisClient({ ...creds, endpoint: kinesisServer.endpoint });
+  rds = new RDSDataClient({ ...creds, endpoint: dataApi.endpoint });
+  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
+  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: STREAM });
+  await migrate(rds, target);
+  env = {
+    [ENV.region]: 'us-east-1', [ENV.accessKeyId]: 'x', [ENV.secretAccessKey]: 'x',
+    [ENV.kinesisEndpoint]: kinesisServer.endpoint, [ENV.rdsDataEndpoint]: dataApi.endpoint, [ENV.streamName]: STREAM,
+    [ENV.dbClusterArn]: target.resourceArn, [ENV.dbSecretArn]: target.secretArn, [ENV.dbName]: target.database,
+  };
+  runner = new EventSourceRunner({
+    kinesis, streamName: STREAM, functionName: 'agg-quarantine', handler: createAggregatorHandler({ rdsData: rds, ...target }),
+    batchSize: 100, pollIntervalMs: 200, log: () => {},
+  });
+  runner.start();
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  kinesis?.destroy();
+  rds?.destroy();
+  await kinesisServer?.close();
+  await dataApi?.close();
+  await db?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('quarantine', () => {
+  it('lists poison records and redrives fixed events exactly once', async () => {
+    // Prepare: 50 good clicks of value 2, then three poison records among more good ones.
+    const producer = new KinesisProducer({ client: kinesis, streamName: STREAM, maxBufferTimeMs: 10 });
+    const good = Array.from({ length: 100 }, (_, i) => normalizeEvent({ type: 'click', ts: T0 + i * 1000, value: 2 }));
+    await Promise.all(good.slice(0, 50).map((e) => producer.send(e)));
+    await producer.flush();
+    const corrupt = encodeAggregatedRecord({ partitionKeyTable: ['p'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(good[0]!) }] });
+    corrupt[corrupt.length - 1]! ^= 0xff;
+    for (const data of [Buffer.from(`{"type":"click","ts":${T0},"value":"40"}`), Buffer.from('click,7'), corrupt]) {
+      await kinesis.send(new PutRecordCommand({ StreamName: STREAM, PartitionKey: 'poison', Data: data }));
+    }
+    await Promise.all(good.slice(50).map((e) => producer.send(e)));
+    await producer.close();
+    expect(await clickTotals()).toMatchObject({ count: 100, sum: 200 });
+
+    // Act 1: list
+    const listed = await cli('list', '--format', 'json');
+    expect(listed.code).toBe(0);
+    const entries = JSON.parse(listed.text).entries;
+    expect(entries.map((e: { reason: string }) => e.reason)).toEqual([
+      expect.stringMatching(/^invalid event: id:/),
+      expect.stringMatching(/^invalid event: event: not valid JSON/),
+      expect.stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
+    ]);
+    expect(entries[1]).toMatchObject({ shardId: 'shardId-000000000000', subSequenceNumber: -1, rawBytes: 7, preview: 'click,7', status: 'pending' });
+    expect((await cli('list')).text).toMatch(/#\d+ .* pending {2}shardId-000000000000 {2}seq \d+\n {4}reason: invalid event/);
+
+    // Act 2: redrive with a fix for the first two; the corrupt aggregate is left pending.
+    const fix = join(dir, 'fix.mjs');
+    writeFileSync(fix, `export default function fix({ json, text }) {
+  if (json && typeof json.value === 'string') return { ...json, value: Number(json.value) };
+  if (text.startsWith('click,')) return { type: 'click', ts: ${T0}, value: Number(text.split(',')[1]) };
+  return null;
+}\n`);
+    const first = await cli('redrive', '--fix', fix);
+
+    expect(first.code).toBe(1);
+    expect(first.text).toMatch(/redriven 2, still pending 1/);
+    expect(await clickTotals()).toMatchObject({ count: 102, sum: 247 });
+    const after = JSON.parse((await cli('list', '--status', 'all', '--format', 'json')).text).entries;
+    expect(after.map((e: { status: string }) => e.status)).toEqual(['redriven', 'redriven', 'pending']);
+
+    // Act 3: again, and after a crash that lost the "redriven" marks: nothing counts twice.
+    const again = await cli('redrive', '--fix', fix);
+    expect(again.text).toMatch(/redriven 0, still pending 1/);
+    await new DataApiSession(rds, target).execute(`UPDATE ${TABLES.quarantine} SET status = 'pending'`);
+    const replay = await cli('redrive', '--fix', fix);
+    expect(replay.text).toMatch(/redriven 2, still pending 1/);
+    expect(await clickTotals()).toMatchObject({ count: 102, sum: 247 });
+  });
+
+  it('refuses an unknown subcommand or a fix script without a default export', async () => {
+    const noDefault = join(dir, 'nodefault.mjs');
+    writeFileSync(noDefault, 'export const x = 1;\n');
+
+    await expect(cli('purge')).rejects.toThrow(/unknown subcommand "purge"/);
+    await expect(cli('redrive', '--fix', noDefault)).rejects.toThrow(/must export a default function/);
+    await expect(cli('list', '--status', 'odd')).rejects.toThrow(/--status must be/);
+  });
+});
