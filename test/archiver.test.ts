@@ -30,7 +30,10 @@ afterEach(async () => {
 async function firehose(): Promise<{ server: FirehoseServer; client: FirehoseClient }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-archiver-'));
   dirs.push(dataDir);
-  const server = await FirehoseServer.start({ dataDir, deliveryStreams: [{ name: 'archive', bucket: 'sluice-archive' }] });
+  const server = await FirehoseServer.start({
+    dataDir,
+    deliveryStreams: [{ name: 'archive', bucket: 'sluice-archive' }, { name: 'archive-errors', bucket: 'sluice-archive', prefix: 'errors/' }],
+  });
   const client = new FirehoseClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
   closers.push(async () => { client.destroy(); await server.close(); });
   return { server, client };
@@ -176,6 +179,24 @@ describe('archiver consumer', () => {
     expect(lines[0].sluiceArchiveError).toMatchObject({ reason: 'corrupt-aggregate', shardId: 'shardId-000000000000', sequenceNumber: '1000', data: corrupt.toString('base64') });
     expect(lines[1].sluiceArchiveError).toMatchObject({ reason: 'not-json', sequenceNumber: '1001', data: Buffer.from('not json at all').toString('base64') });
     expect(lines[2]).toEqual(b);
+  });
+});
+
+describe('archiver error stream', () => {
+  it('sends error lines to their own delivery stream when one is given, keeping event lines clean', async () => {
+    const { server, client } = await firehose();
+    const [a] = events(1);
+    const records = [kinesisRecord(Buffer.from('{broken'), 0), kinesisRecord(serializeEvent(a!), 1)];
+
+    const res = await handlerFor(client, { errorDeliveryStreamName: 'archive-errors' })({ Records: records }, context());
+    await server.flush();
+    const read = (errors: boolean) => server.listObjects('sluice-archive')
+      .filter((o) => o.key.startsWith('errors/') === errors)
+      .flatMap((o) => FirehoseServer.readObject(o).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    expect(read(false)).toEqual([a]);
+    expect(read(true)).toMatchObject([{ sluiceArchiveError: { reason: 'not-json', sequenceNumber: '1000' } }]);
   });
 });
 
