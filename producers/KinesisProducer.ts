@@ -5,7 +5,7 @@
 // collection, rate and retry decisions live in pure modules; this class does the I/O.
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
+import { KINESIS, MiB, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
 import { AggregateBuilder, plainEntry, plainRecordSize, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
@@ -125,10 +125,10 @@ export class KinesisProducer {
     this.rate = o.shardRateLimit === false ? false : (o.shardRateLimit ?? { recordsPerSec: KINESIS.shardWriteRecordsPerSec, bytesPerSec: KINESIS.shardWriteBytesPerSec });
     this.recordTtlMs = positive('recordTtlMs', o.recordTtlMs ?? 30_000);
     this.backoff = { baseMs: positive('backoff.baseMs', o.backoff?.baseMs ?? 100), maxMs: positive('backoff.maxMs', o.backoff?.maxMs ?? 5_000) };
-    this.maxBufferedBytes = positive('maxBufferedBytes', o.maxBufferedBytes ?? 64 * 1024 * 1024);
+    this.maxBufferedBytes = positive('maxBufferedBytes', o.maxBufferedBytes ?? 64 * MiB);
     this.maxBufferedEvents = positive('maxBufferedEvents', o.maxBufferedEvents ?? 100_000);
-    this.onBufferFull = o.onBufferFull ?? 'wait';
-    this.ordered = (o.ordering ?? 'none') === 'perPartitionKey';
+    this.onBufferFull = oneOf('onBufferFull', o.onBufferFull ?? 'wait', ['wait', 'reject'] as const);
+    this.ordered = oneOf('ordering', o.ordering ?? 'none', ['none', 'perPartitionKey'] as const) === 'perPartitionKey';
     this.maxConcurrentPuts = positive('maxConcurrentPuts', o.maxConcurrentPuts ?? 16);
     this.putTimeoutMs = positive('putTimeoutMs', o.putTimeoutMs ?? 30_000);
   }
@@ -660,6 +660,11 @@ function positive(name: string, v: number, allowZero = false): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
     throw new ProducerConfigError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
   }
+  return v;
+}
+
+function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {
+  if (!allowed.includes(v)) throw new ProducerConfigError(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   return v;
 }
 

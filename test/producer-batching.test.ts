@@ -2,9 +2,10 @@
 // within the PutRecords limits, token buckets, and the retry policy.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -187,5 +188,21 @@ describe('retry policy', () => {
     expect(backoffDelayMs(4, policy, () => 0)).toBe(400);
     expect(backoffDelayMs(30, policy, () => 1)).toBe(5000);
     expect(backoffDelayMs(30, policy, () => 0)).toBe(2500);
+  });
+});
+
+describe('producer options', () => {
+  const client = new KinesisClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+
+  it.each([
+    ['no stream', {}],
+    ['a negative buffer time', { streamName: 's', maxBufferTimeMs: -1 }],
+    ['a zero TTL', { streamName: 's', recordTtlMs: 0 }],
+    ['an unknown ordering mode', { streamName: 's', ordering: 'strict' }],
+    ['an unknown buffer-full policy', { streamName: 's', onBufferFull: 'drop' }],
+    ['a compression level out of range', { streamName: 's', compression: { level: 12 } }],
+    ['a zero shard rate', { streamName: 's', shardRateLimit: { recordsPerSec: 0, bytesPerSec: 1 } }],
+  ])('refuses %s with ProducerConfigError', (_what, opts) => {
+    expect(() => new KinesisProducer({ client, ...(opts as object) })).toThrow(ProducerConfigError);
   });
 });
