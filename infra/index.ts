@@ -21,3 +21,6 @@ export type { SluiceFunctionProps } from './lib/SluiceFunction.ts';
 export type { StreamConsumerSettings } from './lib/types.ts';
 export { InfraConfigError } from './lib/errors.ts';
 export { SLUICE_APP_CONTEXT } from './lib/appContext.ts';
+// The schema custom resource's handler factory (its Lambda entry is lambda/migrate.ts).
+export { createMigrateHandler, isDatabaseResuming, SCHEMA_RESOURCE_ID } from './lambda/createMigrateHandler.ts';
+export type { MigrateHandlerDeps, MigrateContext } from './lambda/createMigrateHandler.ts';

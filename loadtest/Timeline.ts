@@ -48,16 +48,21 @@ export class Timeline {
 
   /** One sample per second from the start to the last second anything happened in. */
   samples(): SecondSample[] {
-    return this.buckets.map((b, second) => {
-      const sorted = Float64Array.from(b.latencies).sort();
-      return {
-        second,
-        sent: b.sent,
-        acked: b.acked,
-        failed: b.failed,
-        latencyP50Ms: percentile(sorted, 50),
-        latencyP99Ms: percentile(sorted, 99),
-      };
-    });
+    return this.buckets.map((_, second) => this.sample(second)!);
+  }
+
+  /** The sample of one second, or undefined if the run has not reached it. */
+  sample(second: number): SecondSample | undefined {
+    const b = this.buckets[second];
+    if (!b) return undefined;
+    const sorted = Float64Array.from(b.latencies).sort();
+    return {
+      second,
+      sent: b.sent,
+      acked: b.acked,
+      failed: b.failed,
+      latencyP50Ms: percentile(sorted, 50),
+      latencyP99Ms: percentile(sorted, 99),
+    };
   }
 }

@@ -15,6 +15,7 @@ export type { GeneratorOptions, GeneratedEvent } from './EventGenerator.ts';
 export { percentile, summarizeLatencies } from './percentiles.ts';
 export type { LatencySummary } from './percentiles.ts';
 export { Timeline } from './Timeline.ts';
+export { RunTally } from './RunTally.ts';
 export type { SecondSample } from './Timeline.ts';
 export { buildChartSvg, panelSvg, niceCeiling, escapeXml } from './svgChart.ts';
 export type { ChartOptions, Series } from './svgChart.ts';

@@ -13,8 +13,8 @@ import { resolveOptions } from './options.ts';
 import { summarizeLatencies } from './percentiles.ts';
 import { watchRollups, type RollupReader } from './RollupWatcher.ts';
 import { seededRandom } from './SeededRandom.ts';
-import { Timeline } from './Timeline.ts';
-import type { LoadSink, LoadTestOptions, LoadTestReport, RollupTotals } from './types.ts';
+import { RunTally } from './RunTally.ts';
+import type { LoadSink, LoadTestOptions, LoadTestReport } from './types.ts';
 
 /** Time between pacing ticks; each tick sends what the schedule says is due. */
 const TICK_MS = 5;
@@ -54,38 +54,16 @@ async function run(
   o: ReturnType<typeof resolveOptions>, seed: number, runId: string, sink: LoadSink,
   progress: (line: string) => void, readRollups: RollupReader | undefined,
 ): Promise<LoadTestReport> {
-
   const generator = new EventGenerator({
     types: o.types, keys: o.keys, payloadBytes: o.payloadBytes, zipfExponent: o.zipfExponent,
     typePrefix: `lt_${runId}`, random: seededRandom(seed),
   });
-  const expected: Record<string, RollupTotals> = Object.fromEntries(generator.typeNames.map((t) => [t, { count: 0, sum: 0 }]));
-  const failures: Record<string, number> = {};
-  const latencies: number[] = [];
-  let sent = 0;
-  let accepted = 0;
-  let failed = 0;
-  let inFlight = 0;
-  let lastAckPerf = 0;
-  let drained: (() => void) | undefined;
-
   const startedAt = new Date();
   const t0 = performance.now();
-  const timeline = new Timeline(t0);
+  const tally = new RunTally(t0, generator.typeNames);
   const endPerf = t0 + o.durationSec * 1000;
   let scheduled = 0;
-  let lastSendPerf = t0;
   let nextProgress = t0 + 1000;
-
-  const progressLine = (now: number) => {
-    const second = Math.round((now - t0) / 1000);
-    const last = timeline.samples()[second - 1];
-    const p = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '-' : `${v.toFixed(1)}ms`);
-    progress(
-      `[${String(second).padStart(4)}s] sent ${sent}  accepted ${accepted}  failed ${failed}  in flight ${inFlight}` +
-        `  last second: ${last?.sent ?? 0} sent/s, ${last?.acked ?? 0} acked/s, p50 ${p(last?.latencyP50Ms)} p99 ${p(last?.latencyP99Ms)}`,
-    );
-  };
 
   try {
     for (let last = false; !last;) {
@@ -97,57 +75,30 @@ async function run(
       const due = owed - scheduled;
       // Past the in-flight cap the schedule moves on without sending: the shortfall
       // shows as a lower achieved rate instead of a burst later.
-      const n = Math.max(0, Math.min(due, o.maxInFlight - inFlight));
+      const n = Math.max(0, Math.min(due, o.maxInFlight - tally.inFlight));
       scheduled += Math.max(0, due);
       if (n > 0) {
         const batch = Array.from({ length: n }, () => generator.next());
-        sent += n;
-        inFlight += n;
-        lastSendPerf = now;
-        timeline.recordSent(now, n);
-        const outcomes = sink.send(batch);
-        outcomes.forEach((promise, i) => {
-          void promise.then((outcome) => {
-            const at = performance.now();
-            inFlight--;
-            if (outcome.ok) {
-              accepted++;
-              const e = batch[i]!.event;
-              const t = expected[e.type]!;
-              t.count++;
-              t.sum += e.value;
-              latencies.push(at - now);
-              timeline.recordAck(at, at - now);
-              lastAckPerf = at;
-            } else {
-              failed++;
-              failures[outcome.error] = (failures[outcome.error] ?? 0) + 1;
-              timeline.recordFailure(at);
-            }
-            if (inFlight === 0) drained?.();
-          });
-        });
+        tally.track(batch, sink.send(batch), now, () => performance.now());
       }
       if (now >= nextProgress) {
-        progressLine(now);
+        progress(tally.progressLine(now));
         nextProgress += 1000;
       }
       if (!last) await sleep(Math.max(0, Math.min(TICK_MS, endPerf - performance.now())));
     }
-    // Every event answered for; the producer also settles each one within its TTL.
-    if (inFlight > 0) {
-      const ticker = setInterval(() => progressLine(performance.now()), 1000);
-      await new Promise<void>((resolve) => { drained = resolve; });
-      clearInterval(ticker);
-    }
+    // Every event answered for; the producer settles each one within its TTL.
+    const ticker = setInterval(() => progress(tally.progressLine(performance.now())), 1000);
+    await tally.whenDrained().finally(() => clearInterval(ticker));
   } finally {
     await sink.close();
   }
   const sinkMetrics = sink.metrics?.() ?? {};
-  progressLine(performance.now());
+  progress(tally.progressLine(performance.now()));
 
-  const sendDurationMs = Math.max(1, lastSendPerf - t0);
-  const lastAckAtMs = startedAt.getTime() + (lastAckPerf || performance.now()) - t0;
+  const sendDurationMs = Math.max(1, tally.lastSendAt - t0);
+  const lastAckAtMs = startedAt.getTime() + (tally.lastAckAt || performance.now()) - t0;
+  const expected = tally.expected;
   let rollups: LoadTestReport['rollups'] = { checked: false, matched: false, lagMs: null, expected, observed: {} };
   if (o.verify && readRollups) {
     progress(`verifying rollups of ${generator.typeNames.length} types (up to ${o.settleTimeoutSec} s) ...`);
@@ -162,14 +113,14 @@ async function run(
 
   return {
     runId, seed, target: o.target, endpoint: sink.endpoint, options: o, startedAt: startedAt.toISOString(),
-    sent, accepted, failed, failures,
+    sent: tally.sent, accepted: tally.accepted, failed: tally.failed, failures: tally.failures,
     sendDurationMs,
-    achievedRate: accepted / (Math.max(sendDurationMs, o.durationSec * 1000) / 1000),
-    latencyMs: summarizeLatencies(latencies),
-    timeline: timeline.samples(),
+    achievedRate: tally.accepted / (Math.max(sendDurationMs, o.durationSec * 1000) / 1000),
+    latencyMs: summarizeLatencies(tally.latencies),
+    timeline: tally.timeline.samples(),
     sinkMetrics,
     rollups,
-    ok: failed === 0 && sent > 0 && (!o.verify || rollups.matched),
+    ok: tally.failed === 0 && tally.sent > 0 && (!o.verify || rollups.matched),
   };
 }
 

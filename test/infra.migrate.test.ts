@@ -8,7 +8,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { CdkCustomResourceEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { awsClientConfig, ENV } from '../core/index.ts';
-import { createMigrateHandler, isDatabaseResuming, SCHEMA_RESOURCE_ID } from '../infra/lambda/createMigrateHandler.ts';
+import { createMigrateHandler, isDatabaseResuming, SCHEMA_RESOURCE_ID } from '../infra/index.ts';
 import { DataApiServer, openDatabase, type SqlDatabase } from '../local/index.ts';
 import { loadMigrations } from '../schema/index.ts';
 

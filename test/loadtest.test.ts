@@ -12,9 +12,9 @@ import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
 import { UsageError } from '../cli/flags.ts';
 import { main } from '../cli/index.ts';
 import {
-  EventGenerator, LoadTestOptionError, RemoteTargetError, TargetNotConfiguredError, Timeline, ZipfSampler,
+  EventGenerator, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
   buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
-  summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample,
+  summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 
@@ -132,6 +132,31 @@ describe('Timeline', () => {
       { second: 1, sent: 2, acked: 0, failed: 1, latencyP50Ms: NaN, latencyP99Ms: NaN },
       { second: 2, sent: 0, acked: 1, failed: 0, latencyP50Ms: 5, latencyP99Ms: 5 },
     ]);
+  });
+});
+
+describe('RunTally', () => {
+  it('counts outcomes, sums accepted values per type and resolves once nothing is in flight', async () => {
+    const tally = new RunTally(0, ['a', 'b']);
+    const ev = (type: string, value: number) => ({ event: { type, value }, partitionKey: 'k' });
+    let release!: () => void;
+    const late = new Promise<SendOutcome>((r) => { release = () => r({ ok: true }); });
+
+    tally.track([ev('a', 2), ev('a', 3), ev('b', 7), ev('b', 1)], [
+      Promise.resolve({ ok: true }), Promise.resolve({ ok: true }), Promise.resolve({ ok: false, error: 'RetriesExhaustedError' }), late,
+    ], 0, () => 500);
+    await Promise.resolve();
+    await Promise.resolve();
+    const before = { inFlight: tally.inFlight, accepted: tally.accepted };
+    const drained = tally.whenDrained();
+    release();
+    await drained;
+
+    expect(before).toEqual({ inFlight: 1, accepted: 2 });
+    expect({ sent: tally.sent, accepted: tally.accepted, failed: tally.failed, inFlight: tally.inFlight }).toEqual({ sent: 4, accepted: 3, failed: 1, inFlight: 0 });
+    expect(tally.expected).toEqual({ a: { count: 2, sum: 5 }, b: { count: 1, sum: 1 } });
+    expect(tally.failures).toEqual({ RetriesExhaustedError: 1 });
+    expect(tally.latencies).toEqual([500, 500, 500]);
   });
 });
 
