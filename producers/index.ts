@@ -8,6 +8,7 @@ export {
   ProducerError, ProducerConfigError, ProducerClosedError, BufferFullError, InvalidRoutingKeyError, RecordTooLargeError,
   NonRetryableSendError, RetriesExhaustedError, CloseDeadlineError, ShardMapError,
 } from './errors.ts';
+export { LatencyHistogram } from './ProducerMetrics.ts';
 export type { ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 export { AggregateBuilder, plainEntry, plainRecordSize } from './AggregateBuilder.ts';
 export type { PackableRecord, PutEntry } from './AggregateBuilder.ts';

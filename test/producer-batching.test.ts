@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -204,5 +204,22 @@ describe('producer options', () => {
     ['a zero shard rate', { streamName: 's', shardRateLimit: { recordsPerSec: 0, bytesPerSec: 1 } }],
   ])('refuses %s with ProducerConfigError', (_what, opts) => {
     expect(() => new KinesisProducer({ client, ...(opts as object) })).toThrow(ProducerConfigError);
+  });
+});
+
+describe('latency histogram', () => {
+  it('reports percentiles within a bucket (19%) of the exact values', () => {
+    const h = new LatencyHistogram();
+    const samples = Array.from({ length: 10_000 }, (_, i) => 1 + (i % 1000) * 0.5);
+    for (const ms of samples) h.record(ms);
+    const sorted = [...samples].sort((x, y) => x - y);
+
+    for (const p of [0.5, 0.9, 0.99]) {
+      const exact = sorted[Math.ceil(p * sorted.length) - 1]!;
+      expect(h.percentile(p)).toBeGreaterThanOrEqual(exact);
+      expect(h.percentile(p)).toBeLessThanOrEqual(exact * 1.19);
+    }
+    expect(h.maxMs).toBe(500.5);
+    expect(h.count).toBe(10_000);
   });
 });

@@ -3,7 +3,7 @@
 // compression and close with a deadline.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, SplitShardCommand, type Shard,
+  GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard,
 } from '@aws-sdk/client-kinesis';
 import { KinesisServer, type KinesisServerOptions } from '../local/index.ts';
 import { EventValidationError, deaggregate, effectiveHashKey, recordFormat, type EventInput } from '../core/index.ts';
@@ -207,6 +207,22 @@ describe('KinesisProducer', () => {
       expect(hash >= range.start && hash <= range.end).toBe(true);
     }
     expect(new Set([...during, ...after].map((r) => r.shardId)).size).toBeGreaterThanOrEqual(3);
+  });
+
+  it('follows a merge of two shards: later events land on the merged shard, none lost', async () => {
+    const { client, producer } = await setup({ shards: 2 });
+    await Promise.all(events(500).map((e) => producer.send(e)));
+    const [a, b] = (await client.send(new ListShardsCommand({ StreamName: STREAM }))).Shards!;
+
+    await client.send(new MergeShardsCommand({ StreamName: STREAM, ShardToMerge: a!.ShardId!, AdjacentShardToMerge: b!.ShardId! }));
+    await Promise.all(events(500, 500).map((e) => producer.send(e)));
+    const after = await Promise.all(events(500, 1000).map((e) => producer.send(e)));
+
+    const read = await readStream(client);
+    expect(read.records).toHaveLength(1500);
+    expect(new Set(read.records.map((r) => r.event.id)).size).toBe(1500);
+    const merged = read.shards.find((s) => s.SequenceNumberRange?.EndingSequenceNumber === undefined)!.ShardId;
+    expect(new Set(after.map((r) => r.shardId))).toEqual(new Set([merged]));
   });
 
   it('waits for buffer room on a slow stream, never holding more than its limit', async () => {
