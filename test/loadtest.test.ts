@@ -17,6 +17,7 @@ import {
   summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
+import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
 
 describe('ZipfSampler', () => {
   it('draws ranks with probabilities proportional to 1/(k+1)^s', () => {
@@ -323,18 +324,22 @@ describe('watchRollups', () => {
   });
 });
 
+// On PGlite, or on a scratch database of the real PostgreSQL when DATABASE_URL is set (CI).
 describe('load test against the local stack', () => {
   let dataDir: string;
   let stack: LocalStack;
   let workDir: string;
+  let scratch: ScratchDatabase | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-stack-'));
     workDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-out-'));
-    stack = await startStack({ dataDir });
+    scratch = await scratchDatabaseUrl();
+    stack = await startStack({ dataDir, ...(scratch ? { databaseUrl: scratch.url } : {}) });
   });
   afterAll(async () => {
     await stack?.stop();
+    await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });
     rmSync(workDir, { recursive: true, force: true });
   });
