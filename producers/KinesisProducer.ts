@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, MiB, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
-import { AggregateBuilder, plainEntry, plainRecordSize, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
+import { AggregateBuilder, plainEntry, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
   RecordTooLargeError, RetriesExhaustedError, ShardMapError, type ProducerError,
@@ -247,8 +247,7 @@ export class KinesisProducer {
       throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
     }
     const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
-    const record = { partitionKey, partitionKeyBytes, data };
-    if (plainRecordSize(record as PackableRecord) > this.maxRecordBytes) {
+    if (data.length + partitionKeyBytes > this.maxRecordBytes) {
       throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${data.length + partitionKeyBytes} bytes, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
     }
     let resolve!: (r: SendResult) => void;
