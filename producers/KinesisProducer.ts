@@ -142,7 +142,7 @@ export class KinesisProducer {
    * Validates and queues one event. Resolves once Kinesis has acknowledged it, with
    * its shard and sequence number; rejects with EventValidationError (bad event),
    * InvalidRoutingKeyError, RecordTooLargeError, BufferFullError, ProducerClosedError,
-   * NonRetryableSendError, RetriesExhaustedError or CloseDeadlineError.
+   * ShardMapError, NonRetryableSendError, RetriesExhaustedError or CloseDeadlineError.
    */
   send(input: EventInput, opts?: SendOptions): Promise<SendResult> {
     const t0 = now();
