@@ -169,7 +169,8 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     }
     log(`consumers  ${Object.keys(runners).join(', ')} polling ${RESOURCE_NAMES.stream}`);
 
-    const producer = new KinesisProducer({ client: kinesisClient, streamName: RESOURCE_NAMES.stream });
+    // An HTTP caller waits for its events' acknowledgement: linger briefly, as the ingest Lambda does.
+    const producer = new KinesisProducer({ client: kinesisClient, streamName: RESOURCE_NAMES.stream, maxBufferTimeMs: 10 });
     stops.push(async () => { await producer.close(); });
     const ingest = http.createServer(createIngestHandler(producer));
     await new Promise<void>((ok, fail) => {
