@@ -2,7 +2,7 @@
 // over HTTP when the server was started with `faultInjection: true`:
 //
 //   POST   /_sluice/faults  {"kind":"fail","count":2,"error":"DatabaseErrorException","operations":["ExecuteStatement"],"message":"..."}
-//          {"kind":"timeout","count":1,"operations":["BatchExecuteStatement"],"delayMs":300}
+//          {"kind":"delay","count":1,"operations":["BatchExecuteStatement"],"delayMs":300}
 //          {"kind":"dropResponse","count":1,"operations":["CommitTransaction"],"mode":"hangup"|"error"}
 //          {"kind":"resuming","durationMs":2000}
 //   DELETE /_sluice/faults  clears every pending fault
@@ -10,10 +10,11 @@
 //
 // fail          the next `count` calls (of `operations`, default any) fail with the
 //               named exception before touching the database.
-// timeout       the next `count` statements are held `delayMs` (default: the
-//               statement timeout + 100 ms) before they run: the caller gets
-//               StatementTimeoutException at the timeout, while the statement still
-//               runs and, outside a transaction, commits, as on Aurora.
+// delay         the next `count` statements are held `delayMs` (default: the
+//               statement timeout + 100 ms) before they run. Past the timeout the
+//               caller gets StatementTimeoutException while the statement still runs
+//               and, outside a transaction, commits, as a slow write does on Aurora;
+//               meanwhile its transaction is busy (a second call is refused).
 // dropResponse  the next `count` calls that commit (CommitTransaction, or an
 //               ExecuteStatement/BatchExecuteStatement outside a transaction) commit,
 //               then the connection is destroyed without a response ("hangup",
@@ -28,7 +29,7 @@ export type DropMode = 'hangup' | 'error';
 
 export type FaultSpec =
   | { kind: 'fail'; count?: number; error: DataApiErrorName; operations?: DataApiOperation[]; message?: string }
-  | { kind: 'timeout'; count?: number; operations?: DataApiOperation[]; delayMs?: number }
+  | { kind: 'delay'; count?: number; operations?: DataApiOperation[]; delayMs?: number }
   | { kind: 'dropResponse'; count?: number; operations?: DataApiOperation[]; mode?: DropMode }
   | { kind: 'resuming'; durationMs: number };
 
@@ -46,8 +47,8 @@ export class DataApiFaults {
     for (let i = 0; i < count; i++) this.failures.push({ operations: opts.operations, value: { error, message } });
   }
 
-  /** The next `count` statements are held past their timeout, then still run. */
-  timeoutNext(count = 1, opts: { operations?: DataApiOperation[]; delayMs?: number } = {}): void {
+  /** The next `count` statements are held `delayMs` (default: past their timeout), then still run. */
+  delayNext(count = 1, opts: { operations?: DataApiOperation[]; delayMs?: number } = {}): void {
     for (let i = 0; i < count; i++) this.delays.push({ operations: opts.operations, value: { delayMs: opts.delayMs } });
   }
 
@@ -84,8 +85,8 @@ export class DataApiFaults {
         if (typeof s.error !== 'string' || !isDataApiErrorName(s.error)) throw new DataApiError('BadRequestException', `fault error must name an rds-data exception, got ${String(s.error)}`);
         this.failNext(count, s.error, { ...(ops ? { operations: ops } : {}), ...(typeof s.message === 'string' ? { message: s.message } : {}) });
         return;
-      case 'timeout':
-        this.timeoutNext(count, { ...(ops ? { operations: ops } : {}), ...(s.delayMs !== undefined ? { delayMs: Number(s.delayMs) } : {}) });
+      case 'delay':
+        this.delayNext(count, { ...(ops ? { operations: ops } : {}), ...(s.delayMs !== undefined ? { delayMs: Number(s.delayMs) } : {}) });
         return;
       case 'dropResponse':
         if (s.mode !== undefined && s.mode !== 'hangup' && s.mode !== 'error') throw new DataApiError('BadRequestException', 'dropResponse mode must be hangup or error');
@@ -98,12 +99,12 @@ export class DataApiFaults {
         return;
       }
       default:
-        throw new DataApiError('BadRequestException', `unknown fault kind ${String(s.kind)}: expected fail, timeout, dropResponse or resuming`);
+        throw new DataApiError('BadRequestException', `unknown fault kind ${String(s.kind)}: expected fail, delay, dropResponse or resuming`);
     }
   }
 
-  pending(): { failures: number; timeouts: number; drops: number; resumingForMs: number } {
-    return { failures: this.failures.length, timeouts: this.delays.length, drops: this.drops.length, resumingForMs: Math.max(0, this.resumingUntil - Date.now()) };
+  pending(): { failures: number; delays: number; drops: number; resumingForMs: number } {
+    return { failures: this.failures.length, delays: this.delays.length, drops: this.drops.length, resumingForMs: Math.max(0, this.resumingUntil - Date.now()) };
   }
 
   /** The error this call must fail with, if any (resuming first, then queued failures). */

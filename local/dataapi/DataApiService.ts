@@ -94,18 +94,30 @@ export class DataApiService {
     const json = req.formatRecordsAs === 'JSON';
     const run = async (session: SqlSession) => {
       const result = await this.runStatement(ctx, session, 'ExecuteStatement', bound.sql, bound.params, !!req.continueAfterTimeout);
-      return this.encodeExecute(result, req, json);
+      return this.encodeExecute(session, result, req, json);
     };
     if (req.transactionId !== undefined) {
       return this.inTransaction(req.transactionId, (tx) => run(tx.session));
     }
     const session = await this.o.database.acquire();
+    // PGlite cannot cancel a running statement; wrapping the statement in its own
+    // transaction lets a timed-out one be rolled back instead, as a cancel would.
+    const wrap = this.o.database.kind === 'pglite' && !req.continueAfterTimeout && !OUTSIDE_TRANSACTION_BLOCK.test(req.sql!);
+    let broken = false;
     try {
-      const body = await run(session);
+      if (wrap) await session.query('BEGIN');
+      let body: Record<string, unknown>;
+      try {
+        body = await run(session);
+      } catch (err) {
+        if (wrap) await session.query('ROLLBACK').catch(() => { broken = true; });
+        throw err;
+      }
+      if (wrap) await session.query(ctx.cancelRequested ? 'ROLLBACK' : 'COMMIT');
       const drop = ctx.answered ? undefined : this.o.faults.takeDrop('ExecuteStatement');
       return drop ? { drop: drop.mode } : { body };
     } finally {
-      session.release();
+      session.release(broken);
     }
   }
 
@@ -129,6 +141,7 @@ export class DataApiService {
         }
         if (sets.length > 0) updateResults.push({ generatedFields: [] });
       }
+      if (ctx.cancelRequested) throw new DataApiError('StatementTimeoutException', 'Request timed out', session.connectionId);
       return { updateResults };
     };
     if (req.transactionId !== undefined) {
@@ -225,17 +238,27 @@ export class DataApiService {
     const timeoutMs = this.o.statementTimeoutMs;
     const started = Date.now();
     const timeoutError = () => new DataApiError('StatementTimeoutException', 'Request timed out', session.connectionId);
+    // An injected delay models a statement that completes after its caller gave up,
+    // so it is never cancelled.
+    const cancels = !continueAfterTimeout && !delay;
     const timer = setTimeout(() => {
       ctx.timeOut(timeoutError());
-      // An injected delay models a statement that completes after its caller gave up.
-      if (!continueAfterTimeout && !delay) void session.cancel().catch(() => false);
+      if (cancels) {
+        ctx.cancelRequested = true;
+        void session.cancel().catch(() => false);
+      }
     }, timeoutMs);
     try {
       if (delay) await sleep(delay.delayMs ?? timeoutMs + 100);
       const result = await session.query(sql, params);
       // PGlite runs a statement synchronously, so no timer fires while it runs: one
-      // that overran is reported as timed out once it returns (its effect stays).
-      if (Date.now() - started > timeoutMs) ctx.timeOut(timeoutError());
+      // that overran is reported as timed out once it returns, and the caller rolls
+      // back what a cancel would have stopped.
+      if (Date.now() - started > timeoutMs) {
+        ctx.timeOut(timeoutError());
+        if (cancels) ctx.cancelRequested = true;
+      }
+      if (ctx.cancelRequested && this.o.database.kind === 'pglite') await this.abortAfterCancel(session);
       return result;
     } catch (err) {
       throw this.databaseError(err);
@@ -244,7 +267,16 @@ export class DataApiService {
     }
   }
 
-  private encodeExecute = async (result: SqlResult, req: ExecuteStatementRequest, json: boolean): Promise<Record<string, unknown>> => {
+  /**
+   * PGlite: leaves an open transaction in the failed state a cancelled statement
+   * leaves it in on PostgreSQL (later statements fail, COMMIT rolls back). Outside
+   * a transaction block this raises nothing lasting.
+   */
+  private async abortAfterCancel(session: SqlSession): Promise<void> {
+    await session.query("DO $$BEGIN RAISE EXCEPTION USING ERRCODE = '57014', MESSAGE = 'canceling statement due to user request'; END$$").catch(() => {});
+  }
+
+  private encodeExecute = async (session: SqlSession, result: SqlResult, req: ExecuteStatementRequest, json: boolean): Promise<Record<string, unknown>> => {
     const hasResultSet = result.fields.length > 0;
     const updated = result.command === 'SELECT' || result.command === 'SHOW' ? 0 : (['INSERT', 'UPDATE', 'DELETE', 'MERGE', 'COPY'].includes(result.command) ? result.rowCount : 0);
     const body: Record<string, unknown> = { numberOfRecordsUpdated: updated };
@@ -253,7 +285,7 @@ export class DataApiService {
       body.generatedFields = [];
       return body;
     }
-    const codecs = await columnCodecs(result, this.o.catalog);
+    const codecs = await columnCodecs(result, this.o.catalog, (sql) => session.query(sql));
     const opts = { ...(req.resultSetOptions ? { resultSetOptions: req.resultSetOptions } : {}) };
     for (const row of result.rows) {
       let bytes = 0;
@@ -278,10 +310,12 @@ export class DataApiService {
     }
     body.records = result.rows.map((row) => row.map((v, i) => encodeValue(v, codecs[i]!, opts)));
     if (req.includeResultMetadata) {
-      body.columnMetadata = await Promise.all(codecs.map(async (c) => {
-        const meta = await this.columnOrigin(c.field.tableOid, c.field.columnNumber);
-        return columnMetadata(c, meta.tableName, meta.nullable, meta.autoIncrement);
-      }));
+      const metadata = [];
+      for (const c of codecs) {
+        const origin = await this.columnOrigin(session, c.field.tableOid, c.field.columnNumber);
+        metadata.push(columnMetadata(c, origin.tableName, origin.nullable, origin.autoIncrement));
+      }
+      body.columnMetadata = metadata;
     }
     if (Buffer.byteLength(JSON.stringify(body)) > DATA_API.maxResponseBytes) {
       throw new DataApiError('BadRequestException', 'Database returned more than the allowed response size limit');
@@ -292,13 +326,13 @@ export class DataApiService {
   private readonly origins = new Map<string, { tableName: string; nullable: number; autoIncrement: boolean }>();
 
   /** Table name, nullability and serial-ness of a result column that comes straight from a table. */
-  private async columnOrigin(tableOid: number, column: number): Promise<{ tableName: string; nullable: number; autoIncrement: boolean }> {
+  private async columnOrigin(session: SqlSession, tableOid: number, column: number): Promise<{ tableName: string; nullable: number; autoIncrement: boolean }> {
     // An expression column: the JDBC driver reports it nullable, from no table.
     if (!tableOid || !column) return { tableName: '', nullable: 1, autoIncrement: false };
     const key = `${tableOid}:${column}`;
     let o = this.origins.get(key);
     if (!o) {
-      const r = await this.o.database.query(
+      const r = await session.query(
         `SELECT c.relname::text, a.attnotnull::text, coalesce(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false)::text
            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -368,9 +402,14 @@ export class DataApiService {
   }
 }
 
+// Statements PostgreSQL refuses inside a transaction block.
+const OUTSIDE_TRANSACTION_BLOCK = /^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX|CREATE\s+TABLESPACE|DROP\s+TABLESPACE|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
+
 /** One call's link to its caller: lets a statement answer "timed out" while the work goes on. */
 class CallContext {
   readonly timedOut: Promise<never>;
+  /** A statement of this call timed out and must not take effect (continueAfterTimeout was off). */
+  cancelRequested = false;
   private reject!: (err: DataApiError) => void;
   private fired = false;
   /** True once the caller has been answered "timed out". */

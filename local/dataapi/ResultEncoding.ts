@@ -19,7 +19,7 @@
 import type { SqlField, SqlResult } from '../database/index.ts';
 import { parseArrayLiteral, type ArrayTree } from './ArrayLiteral.ts';
 import { DataApiError } from './errors.ts';
-import { jdbcDescription, type PgType, type TypeCatalog } from './TypeCatalog.ts';
+import { jdbcDescription, type CatalogQuery, type PgType, type TypeCatalog } from './TypeCatalog.ts';
 import type { WireArrayValue, WireColumnMetadata, WireField, WireResultSetOptions } from './types.ts';
 
 export interface EncodeOptions {
@@ -32,14 +32,14 @@ interface ColumnCodec {
   element: PgType | undefined;
 }
 
-export async function columnCodecs(result: SqlResult, catalog: TypeCatalog): Promise<ColumnCodec[]> {
+export async function columnCodecs(result: SqlResult, catalog: TypeCatalog, query: CatalogQuery): Promise<ColumnCodec[]> {
   const out: ColumnCodec[] = [];
   for (const field of result.fields) {
-    let type = await catalog.get(field.typeOid);
+    let type = await catalog.get(field.typeOid, query);
     // A domain is returned as the type it is based on.
-    while (type.baseOid) type = await catalog.get(type.baseOid);
-    let element = type.category === 'A' && type.elementOid ? await catalog.get(type.elementOid) : undefined;
-    while (element?.baseOid) element = await catalog.get(element.baseOid);
+    while (type.baseOid) type = await catalog.get(type.baseOid, query);
+    let element = type.category === 'A' && type.elementOid ? await catalog.get(type.elementOid, query) : undefined;
+    while (element?.baseOid) element = await catalog.get(element.baseOid, query);
     out.push({ field, type, element });
   }
   return out;

@@ -2,7 +2,10 @@
 // element type (arrays) and the JDBC description Aurora reports in columnMetadata
 // (Aurora PostgreSQL answers through the PostgreSQL JDBC driver, so type codes,
 // precision and scale follow that driver's conventions).
-import type { SqlDatabase } from '../database/index.ts';
+import type { SqlDatabase, SqlResult } from '../database/index.ts';
+
+/** Runs a catalog query on the connection at hand (PGlite has only one). */
+export type CatalogQuery = (sql: string) => Promise<SqlResult>;
 
 export interface PgType {
   oid: number;
@@ -50,19 +53,17 @@ const JDBC_TYPES: Record<string, { type: number; precision: number; scale: numbe
 export class TypeCatalog {
   private readonly types = new Map<number, PgType>();
 
-  private constructor(private readonly db: SqlDatabase) {}
-
   static async load(db: SqlDatabase): Promise<TypeCatalog> {
-    const c = new TypeCatalog(db);
-    await c.refresh();
+    const c = new TypeCatalog();
+    await c.refresh((sql) => db.query(sql));
     return c;
   }
 
-  /** Looks a type up, reloading the catalog once for a type created after start. */
-  async get(oid: number): Promise<PgType> {
+  /** Looks a type up, reloading the catalog (through `query`) once for a type created after start. */
+  async get(oid: number, query: CatalogQuery): Promise<PgType> {
     let t = this.types.get(oid);
     if (!t) {
-      await this.refresh();
+      await this.refresh(query);
       t = this.types.get(oid);
     }
     return t ?? { oid, name: 'unknown', category: 'X', elementOid: 0, baseOid: 0 };
@@ -73,8 +74,8 @@ export class TypeCatalog {
     return this.types.get(oid);
   }
 
-  private async refresh(): Promise<void> {
-    const r = await this.db.query('SELECT oid::int4, typname::text, typcategory::text, typelem::int4, typbasetype::int4 FROM pg_type');
+  private async refresh(query: CatalogQuery): Promise<void> {
+    const r = await query('SELECT oid::int4, typname::text, typcategory::text, typelem::int4, typbasetype::int4 FROM pg_type');
     for (const [oid, name, category, elem, base] of r.rows) {
       this.types.set(Number(oid), { oid: Number(oid), name: name!, category: category!, elementOid: Number(elem), baseOid: Number(base) });
     }

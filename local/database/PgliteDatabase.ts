@@ -1,42 +1,27 @@
 // PostgreSQL embedded in this process (PGlite, WebAssembly): one connection, so a
 // session holds it exclusively and others queue (SessionQueue). Persisted in a data
-// directory when one is given, otherwise in memory. Values cross in PostgreSQL's
-// text format both ways, as they do with the `pg` driver.
+// directory when one is given, otherwise in memory. Statements go over the extended
+// query protocol with values in text format both ways, as with the `pg` driver.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { DatabaseClosedError, toSqlError } from './errors.ts';
+import { extendedQuery } from './ExtendedQuery.ts';
 import { SessionQueue } from './SessionQueue.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
-
-type Parser = (value: string, typeId?: number) => unknown;
 
 export class PgliteDatabase implements SqlDatabase {
   readonly kind = 'pglite' as const;
   private readonly queue = new SessionQueue();
   private closed = false;
+  /** Statements of the session holder, one at a time: PGlite interleaves concurrent protocol calls. */
+  private running: Promise<unknown> = Promise.resolve();
 
-  private constructor(
-    private readonly db: PGlite,
-    /** Identity parsers for every type OID: results stay in PostgreSQL's text format. */
-    private readonly rawParsers: Record<number, Parser>,
-    /** Identity serializers: parameters arrive already in PostgreSQL's text format. */
-    private readonly rawSerializers: Record<number, (value: unknown) => string>,
-  ) {}
+  private constructor(private readonly db: PGlite) {}
 
   static async open(dataDir?: string): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
     const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-    // PGlite's own parsers turn values into JS objects (Dates, numbers, arrays); the
-    // Data API needs the exact text PostgreSQL sent, so every known type is mapped to
-    // identity. Types created later (enums, domains) have no parser and stay text anyway.
-    const types = await db.query<{ oid: number }>('SELECT oid::int4 AS oid FROM pg_type');
-    const raw: Record<number, Parser> = {};
-    const rawOut: Record<number, (value: unknown) => string> = {};
-    for (const t of types.rows) {
-      raw[t.oid] = (v: string) => v;
-      rawOut[t.oid] = (v: unknown) => String(v);
-    }
-    return new PgliteDatabase(db, raw, rawOut);
+    return new PgliteDatabase(db);
   }
 
   async acquire(): Promise<SqlSession> {
@@ -74,17 +59,36 @@ export class PgliteDatabase implements SqlDatabase {
     await this.db.close();
   }
 
-  private async run(sql: string, params: readonly SqlParam[]): Promise<SqlResult> {
+  private run(sql: string, params: readonly SqlParam[]): Promise<SqlResult> {
+    const next = this.running.then(() => this.runNow(sql, params));
+    this.running = next.catch(() => {});
+    return next;
+  }
+
+  private async runNow(sql: string, params: readonly SqlParam[]): Promise<SqlResult> {
+    let messages: { name: string }[];
     try {
-      const r = await this.db.query<unknown[]>(sql, params as SqlParam[], { rowMode: 'array', parsers: this.rawParsers, serializers: this.rawSerializers });
-      return {
-        command: (r.command ?? '').toUpperCase(),
-        rowCount: r.rowCount ?? r.affectedRows ?? r.rows.length,
-        fields: r.fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: -1, tableOid: 0, columnNumber: 0 })),
-        rows: r.rows.map((row) => row.map((v) => (v === null || v === undefined ? null : String(v)))),
-      };
+      messages = (await this.db.execProtocol(extendedQuery(sql, params))).messages;
     } catch (err) {
       throw toSqlError(err);
     }
+    const result: SqlResult = { command: '', rowCount: 0, fields: [], rows: [] };
+    for (const m of messages) {
+      if (m.name === 'rowDescription') {
+        result.fields = (m as unknown as { fields: WireField[] }).fields.map((f) => ({
+          name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier, tableOid: f.tableID, columnNumber: f.columnID,
+        }));
+      } else if (m.name === 'dataRow') {
+        result.rows.push((m as unknown as { fields: (string | null)[] }).fields);
+      } else if (m.name === 'commandComplete') {
+        const words = (m as unknown as { text: string }).text.split(' ');
+        result.command = words[0]!.toUpperCase();
+        const n = Number(words[words.length - 1]);
+        result.rowCount = Number.isFinite(n) ? n : result.rows.length;
+      }
+    }
+    return result;
   }
 }
+
+interface WireField { name: string; tableID: number; columnID: number; dataTypeID: number; dataTypeModifier: number }
