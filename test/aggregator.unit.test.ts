@@ -103,13 +103,13 @@ describe('statements', () => {
 
   it('cap rows per statement where the response could pass 1 MiB', () => {
     const keys = Array.from({ length: 4500 }, (_, i) => ({ streamArn: 's', shardId: 'h', partitionKey: `k${i}` }));
-    const ids = Array.from({ length: 45_000 }, (_, i) => `id-${i}`);
+    const ids = Array.from({ length: 230_000 }, (_, i) => `id-${i}`);
 
     const locks = lockCheckpointsStatements(keys);
     const dedup = recordEventIdsStatements(ids, 3600);
 
     expect(locks.map((l) => l.keys.length)).toEqual([2000, 2000, 500]);
-    expect(dedup.map((d) => d.offset)).toEqual([0, 20_000, 40_000]);
+    expect(dedup.map((d) => d.offset)).toEqual([0, 100_000, 200_000]);
   });
 
   it('compare sequence numbers numerically in SQL (numeric), never as text', () => {

@@ -23,11 +23,13 @@ export class DecimalSum {
         this.units = r;
         return;
       }
-    } else {
-      const s = String(v);
-      const dot = s.indexOf('.');
-      if (dot > 0 && s.length - dot - 1 <= MICRO_DIGITS && s.indexOf('e') < 0) {
-        const scaled = Number(s.slice(0, dot) + s.slice(dot + 1).padEnd(MICRO_DIGITS, '0'));
+    } else if (v > -1e9 && v < 1e9) {
+      // A value with at most six decimals: v × 10^6 rounds to an integer r with
+      // r / 10^6 === v (division rounds correctly, so the check is exact). Below 10^9
+      // distinct six-decimal numbers are distinct doubles, so r × 10^-6 is exactly the
+      // value's shortest decimal form.
+      const scaled = Math.round(v * MICRO);
+      if (scaled / MICRO === v) {
         const r = this.micros + scaled;
         if (Number.isSafeInteger(r)) {
           this.micros = r;
@@ -45,6 +47,16 @@ export class DecimalSum {
 
   /** The exact sum as a plain decimal string (no exponent), e.g. `-12.75`. */
   toString(): string {
+    if (this.exactCoef === 0n) {
+      const total = this.units * MICRO + this.micros;
+      if (Number.isSafeInteger(total)) {
+        const abs = Math.abs(total);
+        const intPart = Math.floor(abs / MICRO);
+        const frac = abs - intPart * MICRO;
+        const text = frac === 0 ? String(intPart) : `${intPart}.${String(frac).padStart(MICRO_DIGITS, '0').replace(/0+$/, '')}`;
+        return total < 0 ? `-${text}` : text;
+      }
+    }
     const exp = Math.min(-MICRO_DIGITS, this.exactExp);
     let coef = (BigInt(this.units) * BigInt(MICRO) + BigInt(this.micros)) * 10n ** BigInt(-MICRO_DIGITS - exp);
     coef += this.exactCoef * 10n ** BigInt(this.exactExp - exp);

@@ -36,8 +36,14 @@ export function murmur3(text: string, seed = 0): number {
   return h >>> 0;
 }
 
+/** Registers kept in a Map until this many are set, then in a dense array. */
+const SPARSE_LIMIT = 96;
+
 export class HyperLogLog {
-  readonly registers = new Uint8Array(HLL_REGISTERS);
+  // Most rollup rows see few distinct values: a sparse map keeps them cheap to build
+  // and to serialize; a row that fills up switches to the dense array.
+  private sparse: Map<number, number> | null = new Map();
+  private dense: Uint8Array | null = null;
 
   add(value: string): void {
     const h = murmur3(value);
@@ -45,34 +51,86 @@ export class HyperLogLog {
     const rest = (h << HLL_PRECISION) >>> 0;
     // rank = position of the first 1 bit in the remaining bits, 1-based
     const rank = rest === 0 ? RANK_BITS + 1 : Math.clz32(rest) + 1;
-    if (rank > this.registers[index]!) this.registers[index] = rank;
+    this.set(index, rank);
+  }
+
+  private set(index: number, rank: number): void {
+    if (this.sparse) {
+      const prev = this.sparse.get(index);
+      if (prev === undefined || rank > prev) {
+        this.sparse.set(index, rank);
+        if (this.sparse.size > SPARSE_LIMIT) {
+          this.dense = new Uint8Array(HLL_REGISTERS);
+          for (const [i, r] of this.sparse) this.dense[i] = r;
+          this.sparse = null;
+        }
+      }
+    } else if (rank > this.dense![index]!) {
+      this.dense![index] = rank;
+    }
+  }
+
+  /** Every register, dense. */
+  get registers(): Uint8Array {
+    if (this.dense) return this.dense;
+    const out = new Uint8Array(HLL_REGISTERS);
+    for (const [i, r] of this.sparse!) out[i] = r;
+    return out;
   }
 
   /** Sparse form for storage: only the non-zero registers. */
   toSparse(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (let i = 0; i < HLL_REGISTERS; i++) if (this.registers[i]) out[i] = this.registers[i]!;
+    if (this.sparse) {
+      for (const [i, r] of this.sparse) out[i] = r;
+    } else {
+      const d = this.dense!;
+      for (let i = 0; i < HLL_REGISTERS; i++) if (d[i]) out[i] = d[i]!;
+    }
     return out;
+  }
+
+  /** The sparse form as JSON text, built directly (much faster than JSON.stringify of it). */
+  toSparseJson(): string {
+    let out = '{';
+    let first = true;
+    if (this.sparse) {
+      for (const [i, r] of this.sparse) {
+        out += first ? `"${i}":${r}` : `,"${i}":${r}`;
+        first = false;
+      }
+    } else {
+      const d = this.dense!;
+      for (let i = 0; i < HLL_REGISTERS; i++) {
+        if (d[i]) {
+          out += first ? `"${i}":${d[i]}` : `,"${i}":${d[i]}`;
+          first = false;
+        }
+      }
+    }
+    return out + '}';
   }
 
   static fromSparse(sparse: Record<string, number>): HyperLogLog {
     const hll = new HyperLogLog();
     for (const [k, v] of Object.entries(sparse)) {
       const i = Number(k);
-      if (Number.isInteger(i) && i >= 0 && i < HLL_REGISTERS && v > hll.registers[i]!) hll.registers[i] = v;
+      if (Number.isInteger(i) && i >= 0 && i < HLL_REGISTERS && Number.isInteger(v) && v > 0) hll.set(i, v);
     }
     return hll;
   }
 
   merge(other: HyperLogLog): void {
-    for (let i = 0; i < HLL_REGISTERS; i++) if (other.registers[i]! > this.registers[i]!) this.registers[i] = other.registers[i]!;
+    const r = other.registers;
+    for (let i = 0; i < HLL_REGISTERS; i++) if (r[i]) this.set(i, r[i]!);
   }
 
   estimate(): number {
     let nonZero = 0;
     let harmonicNonZero = 0;
+    const regs = this.registers;
     for (let i = 0; i < HLL_REGISTERS; i++) {
-      const r = this.registers[i]!;
+      const r = regs[i]!;
       if (r) {
         nonZero++;
         harmonicNonZero += 2 ** -r;

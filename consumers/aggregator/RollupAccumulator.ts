@@ -13,15 +13,20 @@ interface CompiledRollup {
   groupBy: string[];
   windows: number[];
   approxDistinct: string | undefined;
+  /** (type, group-by values) → one row map per window, keyed by bucket start. */
+  groups: Map<string, Group>;
+}
+
+interface Group {
+  eventType: string;
+  dimKey: string;
+  dims: Record<string, string | null>;
+  byWindow: Map<number, Accumulating>[];
 }
 
 interface Accumulating {
-  rollup: string;
   windowS: number;
-  eventType: string;
   bucketS: number;
-  dimKey: string;
-  dims: Record<string, string | null>;
   count: number;
   sum: DecimalSum;
   min: number;
@@ -31,24 +36,21 @@ interface Accumulating {
 
 const NO_DIMS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
 
-function compile(r: RollupConfig): CompiledRollup {
-  return {
-    name: r.name,
-    types: r.types === '*' ? null : new Set(r.types),
-    groupBy: r.groupBy,
-    windows: r.windows,
-    approxDistinct: r.approxDistinct,
-  };
-}
-
 export class RollupAccumulator {
   private readonly rollups: CompiledRollup[];
   private readonly byType = new Map<string, CompiledRollup[]>();
-  private readonly rows = new Map<string, Accumulating>();
   private events = 0;
+  private rows = 0;
 
   constructor(config: SluiceConfig) {
-    this.rollups = config.rollups.map(compile);
+    this.rollups = config.rollups.map((r: RollupConfig) => ({
+      name: r.name,
+      types: r.types === '*' ? null : new Set(r.types),
+      groupBy: r.groupBy,
+      windows: r.windows,
+      approxDistinct: r.approxDistinct,
+      groups: new Map(),
+    }));
   }
 
   /** Events added so far. */
@@ -58,46 +60,36 @@ export class RollupAccumulator {
 
   /** Distinct rows touched so far. */
   get rowCount(): number {
-    return this.rows.size;
+    return this.rows;
   }
 
   add(ev: SluiceEvent): void {
     this.events++;
-    const rollups = this.rollupsFor(ev.type);
+    const rollups = this.byType.get(ev.type) ?? this.rollupsFor(ev.type);
     const tsS = Math.floor(ev.ts / 1000);
-    for (const r of rollups) {
-      let dimKey = '[]';
-      let dims = NO_DIMS;
-      if (r.groupBy.length > 0) {
-        dims = {};
-        const values: (string | null)[] = [];
-        for (const d of r.groupBy) {
-          const v = ev.dims?.[d] ?? null;
-          dims[d] = v;
-          values.push(v);
-        }
-        dimKey = JSON.stringify(values);
-      }
-      for (const w of r.windows) {
+    const value = ev.value;
+    for (let ri = 0; ri < rollups.length; ri++) {
+      const r = rollups[ri]!;
+      const group = this.groupOf(r, ev);
+      const distinct = r.approxDistinct === undefined ? undefined : ev.dims?.[r.approxDistinct];
+      for (let wi = 0; wi < r.windows.length; wi++) {
+        const w = r.windows[wi]!;
         const bucketS = tsS - (tsS % w);
-        const key = `${r.name}\u0001${w}\u0001${ev.type}\u0001${bucketS}\u0001${dimKey}`;
-        let row = this.rows.get(key);
+        const rows = group.byWindow[wi]!;
+        let row = rows.get(bucketS);
         if (row === undefined) {
           row = {
-            rollup: r.name, windowS: w, eventType: ev.type, bucketS, dimKey, dims,
-            count: 0, sum: new DecimalSum(), min: ev.value, max: ev.value,
+            windowS: w, bucketS, count: 0, sum: new DecimalSum(), min: value, max: value,
             hll: r.approxDistinct ? new HyperLogLog() : null,
           };
-          this.rows.set(key, row);
+          rows.set(bucketS, row);
+          this.rows++;
         }
         row.count++;
-        row.sum.add(ev.value);
-        if (ev.value < row.min) row.min = ev.value;
-        if (ev.value > row.max) row.max = ev.value;
-        if (row.hll && r.approxDistinct) {
-          const v = ev.dims?.[r.approxDistinct];
-          if (v !== undefined) row.hll.add(v);
-        }
+        row.sum.add(value);
+        if (value < row.min) row.min = value;
+        else if (value > row.max) row.max = value;
+        if (distinct !== undefined) row.hll!.add(distinct);
       }
     }
   }
@@ -105,22 +97,55 @@ export class RollupAccumulator {
   /** The deltas, ordered by row key (the order rows are locked in, to avoid deadlocks). */
   deltas(): RollupDelta[] {
     const out: RollupDelta[] = [];
-    for (const row of this.rows.values()) {
-      out.push({
-        rollup: row.rollup, windowS: row.windowS, eventType: row.eventType, bucketS: row.bucketS,
-        dimKey: row.dimKey, dims: row.dims, count: row.count, sum: row.sum.toString(),
-        min: row.min, max: row.max, hll: row.hll ? row.hll.toSparse() : null,
-      });
+    for (const r of this.rollups) {
+      for (const g of r.groups.values()) {
+        for (const rows of g.byWindow) {
+          for (const row of rows.values()) {
+            out.push({
+              rollup: r.name, windowS: row.windowS, eventType: g.eventType, bucketS: row.bucketS,
+              dimKey: g.dimKey, dims: g.dims, count: row.count, sum: row.sum.toString(),
+              min: row.min, max: row.max, hll: row.hll,
+            });
+          }
+        }
+      }
     }
     return out.sort(compareDeltas);
   }
 
-  private rollupsFor(type: string): CompiledRollup[] {
-    let list = this.byType.get(type);
-    if (list === undefined) {
-      list = this.rollups.filter((r) => r.types === null || r.types.has(type));
-      this.byType.set(type, list);
+  private groupOf(r: CompiledRollup, ev: SluiceEvent): Group {
+    let key = ev.type;
+    let values: (string | null)[] | undefined;
+    if (r.groupBy.length === 1) {
+      const v = ev.dims?.[r.groupBy[0]!] ?? null;
+      values = [v];
+      // An event type never holds control characters, so these keys are unambiguous.
+      key += v === null ? '\u0002' : `\u0001${v}`;
+    } else if (r.groupBy.length > 1) {
+      values = r.groupBy.map((d) => ev.dims?.[d] ?? null);
+      key += `\u0003${JSON.stringify(values)}`;
     }
+    let g = r.groups.get(key);
+    if (g === undefined) {
+      let dims = NO_DIMS;
+      if (values) {
+        dims = {};
+        r.groupBy.forEach((d, i) => (dims[d] = values[i]!));
+      }
+      g = {
+        eventType: ev.type,
+        dimKey: values ? JSON.stringify(values) : '[]',
+        dims,
+        byWindow: r.windows.map(() => new Map()),
+      };
+      r.groups.set(key, g);
+    }
+    return g;
+  }
+
+  private rollupsFor(type: string): CompiledRollup[] {
+    const list = this.rollups.filter((r) => r.types === null || r.types.has(type));
+    this.byType.set(type, list);
     return list;
   }
 }

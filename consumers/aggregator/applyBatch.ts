@@ -87,8 +87,7 @@ export async function applyBatch(
     if (events.length > 0) {
       for (const { statement, offset } of recordEventIdsStatements(events.map((e) => e.id), config.dedupHorizonSeconds)) {
         for (const row of await exec(statement)) {
-          const ord = fieldNumber(row[0]);
-          if (ord !== null) duplicate.add(offset + ord - 1);
+          for (const ord of (fieldText(row[0]) ?? '').split(',')) if (ord) duplicate.add(offset + Number(ord) - 1);
         }
       }
     }

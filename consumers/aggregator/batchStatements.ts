@@ -5,7 +5,7 @@
 // the same order.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { sqlParameters, TABLES } from '../../schema/index.ts';
-import { chunkJsonArray } from './chunking.ts';
+import { chunkJsonArray, chunkJsonArrayCounted, fitsEscaped, MAX_PARAMETER_BYTES } from './chunking.ts';
 import type { PoisonRecord, RecordPosition, RollupDelta } from './types.ts';
 
 export interface Statement {
@@ -13,9 +13,11 @@ export interface Statement {
   parameters: SqlParameter[];
 }
 
-/** Caps that keep each response under the Data API's 1 MiB. */
+/** Caps that keep each response under the Data API's 1 MiB (and 64 KB per row). */
 export const MAX_CHECKPOINT_KEYS_PER_STATEMENT = 2000;
-export const MAX_EVENT_IDS_PER_STATEMENT = 20_000;
+export const MAX_EVENT_IDS_PER_STATEMENT = 100_000;
+/** Duplicate positions come back as comma-separated text, this many per row (< 64 KB). */
+export const DUPLICATES_PER_ROW = 5000;
 
 export type CheckpointKey = Pick<RecordPosition, 'streamArn' | 'shardId' | 'partitionKey'>;
 
@@ -49,15 +51,19 @@ WHERE c.sequence_number >= 0`,
 }
 
 /**
- * Records event ids as applied and returns `ord` (1-based index into the chunk) of
- * each id already applied within the horizon. An id seen longer ago than the horizon
+ * Records event ids as applied and returns, as rows of comma-separated text, `ord`
+ * (1-based index into the chunk) of each id already applied within the horizon. An id seen longer ago than the horizon
  * counts as new again and its time is refreshed.
  */
 export function recordEventIdsStatements(ids: string[], horizonSeconds: number): { statement: Statement; offset: number }[] {
   const out: { statement: Statement; offset: number }[] = [];
   let offset = 0;
-  for (const chunk of chunkJsonArray(ids.map((id) => JSON.stringify(id)), undefined, MAX_EVENT_IDS_PER_STATEMENT)) {
-    const n = JSON.parse(chunk).length as number;
+  // One native JSON.stringify covers the usual single-statement case.
+  const whole = JSON.stringify(ids);
+  const chunks = ids.length <= MAX_EVENT_IDS_PER_STATEMENT && fitsEscaped(whole, MAX_PARAMETER_BYTES)
+    ? [{ json: whole, count: ids.length }]
+    : chunkJsonArrayCounted(ids.map((id) => JSON.stringify(id)), undefined, MAX_EVENT_IDS_PER_STATEMENT);
+  for (const { json: chunk, count } of chunks) {
     out.push({
       offset,
       statement: {
@@ -68,11 +74,13 @@ ins AS (
     WHERE e.seen_at < now() - make_interval(secs => CAST(:horizon AS integer))
   RETURNING e.id
 )
-SELECT input.ord FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = input.id) ORDER BY input.ord`,
+SELECT string_agg(CAST(d.ord AS text), ',' ORDER BY d.ord) FROM (
+  SELECT input.ord FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = input.id)
+) d GROUP BY (d.ord - 1) / ${DUPLICATES_PER_ROW}`,
         parameters: sqlParameters({ ids: chunk, horizon: horizonSeconds }),
       },
     });
-    offset += n;
+    offset += count;
   }
   return out;
 }
@@ -95,10 +103,16 @@ ON CONFLICT (stream_arn, shard_id, sequence_number, sub_sequence_number) DO NOTH
 
 /** Adds the deltas to the rollup rows (insert or merge). */
 export function upsertRollupStatements(deltas: RollupDelta[]): Statement[] {
-  const rows = deltas.map((d) => JSON.stringify({
-    r: d.rollup, w: d.windowS, t: d.eventType, b: d.bucketS, k: d.dimKey, d: d.dims,
-    c: d.count, s: d.sum, lo: d.min, hi: d.max, h: d.hll,
-  }));
+  // Built by hand: this runs once per row of every batch, and JSON.stringify of the
+  // sketches' integer-keyed objects was the slowest step of the whole path.
+  const dimsJson = new Map<object, string>();
+  const rows = deltas.map((d) => {
+    let dj = dimsJson.get(d.dims);
+    if (dj === undefined) dimsJson.set(d.dims, (dj = JSON.stringify(d.dims)));
+    return `{"r":${JSON.stringify(d.rollup)},"w":${d.windowS},"t":${JSON.stringify(d.eventType)},"b":${d.bucketS},`
+      + `"k":${JSON.stringify(d.dimKey)},"d":${dj},"c":${d.count},"s":"${d.sum}","lo":${d.min},"hi":${d.max},`
+      + `"h":${d.hll ? d.hll.toSparseJson() : 'null'}}`;
+  });
   return chunkJsonArray(rows).map((chunk) => ({
     sql: `INSERT INTO ${TABLES.rollups} AS t (rollup, window_s, event_type, bucket, dim_key, dims, count, sum, min, max, hll)
 SELECT d.r, d.w, d.t, to_timestamp(d.b), d.k, d.d, d.c, d.s, d.lo, d.hi, d.h

@@ -14,25 +14,44 @@ export function escapedJsonBytes(text: string): number {
 }
 
 /**
+ * Whether `text` surely fits `maxBytes` once escaped, without measuring: a UTF-16
+ * unit never takes more than six bytes escaped (`\u001f`).
+ */
+export function fitsEscaped(text: string, maxBytes: number): boolean {
+  return text.length * 6 <= maxBytes || escapedJsonBytes(text) <= maxBytes;
+}
+
+/**
  * Splits already-serialized JSON values into JSON-array texts, each at most
  * `maxBytes` once escaped and at most `maxItems` long. A single value larger than
  * the budget gets a chunk of its own (the caller then hits the service limit,
  * which is the honest outcome; no single row we build comes near it).
  */
 export function chunkJsonArray(items: string[], maxBytes: number = MAX_PARAMETER_BYTES, maxItems = Infinity): string[] {
-  const chunks: string[] = [];
+  return chunkJsonArrayCounted(items, maxBytes, maxItems).map((c) => c.json);
+}
+
+/** chunkJsonArray, with how many items each chunk holds. */
+export function chunkJsonArrayCounted(items: string[], maxBytes: number = MAX_PARAMETER_BYTES, maxItems = Infinity): { json: string; count: number }[] {
+  if (items.length === 0) return [];
+  // The usual case: everything fits one statement, measured once.
+  if (items.length <= maxItems) {
+    const whole = `[${items.join(',')}]`;
+    if (fitsEscaped(whole, maxBytes)) return [{ json: whole, count: items.length }];
+  }
+  const chunks: { json: string; count: number }[] = [];
   let current: string[] = [];
   let bytes = 2;
   for (const item of items) {
     const size = escapedJsonBytes(item) + 1;
     if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxItems)) {
-      chunks.push(`[${current.join(',')}]`);
+      chunks.push({ json: `[${current.join(',')}]`, count: current.length });
       current = [];
       bytes = 2;
     }
     current.push(item);
     bytes += size;
   }
-  if (current.length > 0) chunks.push(`[${current.join(',')}]`);
+  if (current.length > 0) chunks.push({ json: `[${current.join(',')}]`, count: current.length });
   return chunks;
 }

@@ -1,6 +1,7 @@
 // Shapes that flow through the aggregator: decoded Kinesis records, poison records
 // and the rollup deltas a batch becomes.
 import type { SluiceEvent } from '../../core/index.ts';
+import type { HyperLogLog } from './HyperLogLog.ts';
 
 /** Where a Kinesis record sits: the checkpoint key is (stream, shard, partition key). */
 export interface RecordPosition {
@@ -41,6 +42,6 @@ export interface RollupDelta {
   sum: string;
   min: number;
   max: number;
-  /** Sparse HyperLogLog registers, when the rollup counts distinct values. */
-  hll: Record<string, number> | null;
+  /** The distinct-value sketch, when the rollup counts distinct values. */
+  hll: HyperLogLog | null;
 }

@@ -1,0 +1,228 @@
+// Consumer benchmark: the same Lambda-shaped batches of KPL-aggregated records (base64
+// data, as Lambda delivers them) through (a) sluice's decode, validate and aggregate
+// path (deaggregation with checksums, event validation, leveling into rollup deltas and
+// building the batch's statements; no I/O) and (b) the baseline: aws-kinesis-agg
+// `deaggregateSync` with checksums plus JSON.parse of each event. `ratio` is a / b.
+// Events follow a realistic distribution: Zipf over a few thousand pages, grouped by a
+// rollup per page. Prints a table, or one JSON object with --json.
+//   npm run bench:consumer [-- --json] [-- --events N]
+import { createRequire } from 'node:module';
+import { performance } from 'node:perf_hooks';
+import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { encodeAggregatedRecord, newEventId, serializeEvent, type SluiceEvent } from '../core/index.ts';
+import { validateConfig } from '../consumers/index.ts';
+import type { SluiceConfig } from '../consumers/index.ts';
+import {
+  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, quarantineStatements, recordEventIdsStatements,
+  RollupAccumulator, upsertRollupStatements,
+} from '../consumers/aggregator/index.ts';
+import type { CheckpointKey } from '../consumers/aggregator/index.ts';
+
+const require = createRequire(import.meta.url);
+const kinesisAgg = require('aws-kinesis-agg') as {
+  deaggregateSync(record: unknown, computeChecksums: boolean, cb: (err: Error | null, records?: { data: string }[]) => void): void;
+};
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const eventCount = Number(args[args.indexOf('--events') + 1]) || 200_000;
+const PAGES = 3_000;
+const USERS = 20_000;
+const AGGREGATE_BYTES = 50 * 1024; // the KPL's default aggregate size
+const BATCH_RECORDS = [10, 50, 100];
+
+/** What `npm start` runs: every event type per minute. */
+const DEFAULT = validateConfig({});
+/** A richer deployment: per type per minute and hour, and per page (Zipf, 3,000 pages) with distinct users. */
+const RICH = validateConfig({
+  rollups: [
+    { name: 'by_type', windows: [60, 3600] },
+    { name: 'by_page', groupBy: ['page'], windows: [60], approxDistinct: 'user' },
+  ],
+});
+
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Zipf(s = 1.1) sampler over 1..n by inverse CDF. */
+function zipf(n: number, rnd: () => number): () => number {
+  const cdf = new Float64Array(n);
+  let total = 0;
+  for (let k = 1; k <= n; k++) cdf[k - 1] = total += 1 / k ** 1.1;
+  return () => {
+    const x = rnd() * total;
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cdf[mid]! < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo + 1;
+  };
+}
+
+function makeEvents(n: number): SluiceEvent[] {
+  const rnd = prng(7);
+  const page = zipf(PAGES, rnd);
+  const types = ['page.view', 'page.view', 'page.view', 'button.click', 'cart.add', 'checkout.complete', 'search.query', 'video.play'];
+  const t0 = Date.UTC(2026, 10, 28, 14, 0, 0);
+  return Array.from({ length: n }, (_, i) => {
+    const ts = t0 + i * 3;
+    return {
+      id: newEventId(ts), type: types[Math.floor(rnd() * types.length)]!, ts,
+      value: Math.round(rnd() * 50_000) / 100,
+      dims: { page: `/p/${page()}`, user: `u${Math.floor(rnd() * USERS)}`, device: rnd() < 0.6 ? 'mobile' : 'desktop' },
+    };
+  });
+}
+
+/** KPL aggregates of about AGGREGATE_BYTES, as Lambda records (base64 data). */
+function makeRecords(events: SluiceEvent[]): KinesisStreamRecord[] {
+  const records: KinesisStreamRecord[] = [];
+  let seq = 49_590_338_271_490_256_608_559_692_538_361_571_095_921_575_989_136_588_898n;
+  let pending: Buffer[] = [];
+  let bytes = 0;
+  const flush = () => {
+    const data = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: pending.map((d) => ({ partitionKeyIndex: 0, data: d })) });
+    seq += 1n;
+    records.push({
+      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk-${records.length % 64}`, sequenceNumber: seq.toString(), data: data.toString('base64'), approximateArrivalTimestamp: 1_764_338_400 },
+      eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${seq}`, eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    });
+    pending = [];
+    bytes = 0;
+  };
+  for (const ev of events) {
+    const data = serializeEvent(ev);
+    if (bytes + data.length + 8 > AGGREGATE_BYTES && pending.length > 0) flush();
+    pending.push(data);
+    bytes += data.length + 8;
+  }
+  if (pending.length > 0) flush();
+  return records;
+}
+
+function toBatches(records: KinesisStreamRecord[], size: number): KinesisStreamEvent[] {
+  const out: KinesisStreamEvent[] = [];
+  for (let i = 0; i < records.length; i += size) out.push({ Records: records.slice(i, i + size) });
+  return out;
+}
+
+/** (a) sluice: decode + validate + level + build the batch's statements. Returns events and statements. */
+function sluiceBatch(batch: KinesisStreamEvent, config: SluiceConfig): { events: number; statements: number } {
+  const decoded = decodeBatch(batch);
+  const acc = new RollupAccumulator(config);
+  const ids: string[] = [];
+  const keys = new Map<string, CheckpointKey & { sequenceNumber: string }>();
+  for (const r of decoded) {
+    for (const ev of r.events) {
+      acc.add(ev);
+      ids.push(ev.id);
+    }
+    keys.set(`${r.shardId}\u0000${r.partitionKey}`, r);
+  }
+  const statements = 2 // BeginTransaction + CommitTransaction
+    + lockCheckpointsStatements([...keys.values()]).length
+    + recordEventIdsStatements(ids, 86_400).length
+    + quarantineStatements(decoded.flatMap((r) => r.poison)).length
+    + upsertRollupStatements(acc.deltas()).length
+    + advanceCheckpointsStatements([...keys.values()]).length;
+  return { events: acc.eventCount, statements };
+}
+
+/** (b) baseline: aws-kinesis-agg deaggregateSync with checksums, JSON.parse per event. */
+function baselineBatch(batch: KinesisStreamEvent): number {
+  let n = 0;
+  for (const r of batch.Records) {
+    kinesisAgg.deaggregateSync(r.kinesis, true, (err, users) => {
+      if (err) throw err;
+      for (const u of users!) {
+        JSON.parse(Buffer.from(u.data, 'base64').toString('utf8'));
+        n++;
+      }
+    });
+  }
+  return n;
+}
+
+function timeIt(fn: () => number, minMs = 1500): number {
+  fn(); // warm-up
+  let events = 0;
+  const started = performance.now();
+  let elapsed = 0;
+  while (elapsed < minMs) {
+    events += fn();
+    elapsed = performance.now() - started;
+  }
+  return events / (elapsed / 1000);
+}
+
+const events = makeEvents(eventCount);
+const records = makeRecords(events);
+interface Row { config: string; batchRecords: number; eventsPerBatch: number; rollupRowsPerBatch: number; statementsPerBatch: number; sluiceEventsPerSec: number; baselineEventsPerSec: number }
+const rows: Row[] = [];
+for (const [name, config] of [['default', DEFAULT], ['rich', RICH]] as const) {
+  for (const size of BATCH_RECORDS) {
+    const full = toBatches(records, size).filter((b) => b.Records.length === size);
+    const probe = sluiceBatch(full[0]!, config);
+    const acc = new RollupAccumulator(config);
+    for (const r of decodeBatch(full[0]!)) for (const ev of r.events) acc.add(ev);
+    const sluiceEventsPerSec = timeIt(() => full.reduce((n, b) => n + sluiceBatch(b, config).events, 0));
+    const baselineEventsPerSec = timeIt(() => full.reduce((n, b) => n + baselineBatch(b), 0));
+    rows.push({
+      config: name, batchRecords: size, eventsPerBatch: probe.events, rollupRowsPerBatch: acc.rowCount,
+      statementsPerBatch: probe.statements, sluiceEventsPerSec, baselineEventsPerSec,
+    });
+  }
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const summary = (name: string) => {
+  const mine = rows.filter((r) => r.config === name);
+  const sluice = mean(mine.map((r) => r.sluiceEventsPerSec));
+  const baseline = mean(mine.map((r) => r.baselineEventsPerSec));
+  // at the 50-record batch (about 15k events, a typical Lambda batch of aggregates)
+  const mid = mine.find((r) => r.batchRecords === 50) ?? mine[0]!;
+  return {
+    sluiceEventsPerSec: Math.round(sluice),
+    baselineEventsPerSec: Math.round(baseline),
+    ratio: Number((sluice / baseline).toFixed(2)),
+    statementsPer10kEvents: Number(((mid.statementsPerBatch * 10_000) / mid.eventsPerBatch).toFixed(2)),
+  };
+};
+const headline = summary('default');
+const rich = summary('rich');
+const result = {
+  events: eventCount,
+  kinesisRecords: records.length,
+  distinctPages: PAGES,
+  ...headline,
+  rich,
+  perBatch: rows.map((r) => ({ ...r, sluiceEventsPerSec: Math.round(r.sluiceEventsPerSec), baselineEventsPerSec: Math.round(r.baselineEventsPerSec) })),
+};
+
+if (json) {
+  process.stdout.write(JSON.stringify(result) + '\n');
+} else {
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  process.stdout.write(`consumer bench: ${fmt(eventCount)} events in ${records.length} KPL records (~50 KiB), pages Zipf over ${PAGES}, one core\n`);
+  process.stdout.write('config default = every type per minute; rich = type per minute and hour + per page per minute with distinct users (HLL)\n\n');
+  const header = ['config', 'records/batch', 'events/batch', 'rollup rows', 'statements', 'sluice ev/s', 'baseline ev/s', 'ratio'];
+  const body = result.perBatch.map((r) => [r.config, String(r.batchRecords), fmt(r.eventsPerBatch), fmt(r.rollupRowsPerBatch), String(r.statementsPerBatch), fmt(r.sluiceEventsPerSec), fmt(r.baselineEventsPerSec), (r.sluiceEventsPerSec / r.baselineEventsPerSec).toFixed(2)]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  process.stdout.write([line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n') + '\n\n');
+  process.stdout.write(`default: sluice ${fmt(headline.sluiceEventsPerSec)} ev/s vs baseline (aws-kinesis-agg deaggregateSync + JSON.parse) ${fmt(headline.baselineEventsPerSec)} ev/s, ratio ${headline.ratio}; statements per 10k events ${headline.statementsPer10kEvents}\n`);
+  process.stdout.write(`rich:    sluice ${fmt(rich.sluiceEventsPerSec)} ev/s vs baseline ${fmt(rich.baselineEventsPerSec)} ev/s, ratio ${rich.ratio}; statements per 10k events ${rich.statementsPer10kEvents}\n`);
+  process.stdout.write('statements per batch do not grow with the batch: one statement per step, chunked only at the Data API size limits\n');
+}
