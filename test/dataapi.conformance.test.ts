@@ -180,9 +180,12 @@ describe.each(MODES)('Data API on $name', (mode) => {
         const t = table('nohint');
         await exec({ sql: `CREATE TABLE ${t} (j jsonb, ts timestamp, u uuid)` });
         for (const [col, v] of [['j', '{}'], ['ts', '2024-01-01 00:00:00'], ['u', '0190a6c4-7b5e-7000-8000-000000000001']] as const) {
-          const err = await failure(exec({ sql: `INSERT INTO ${t} (${col}) VALUES (:v)`, parameters: [{ name: 'v', value: { stringValue: v } }] }));
+          const sql = `INSERT INTO ${t} (${col}) VALUES (:v)`;
+          const err = await failure(exec({ sql, parameters: [{ name: 'v', value: { stringValue: v } }] }));
           expect(err).toMatchObject({ name: 'DatabaseErrorException' });
           expect(err.message).toMatch(/character varying/);
+          // The position points into the caller's SQL, at the parameter.
+          expect(err.message).toContain(`Position: ${sql.indexOf(':v') + 1};`);
         }
         // A cast in the SQL is the other way Aurora accepts.
         await exec({ sql: `INSERT INTO ${t} (j) VALUES (:v::jsonb)`, parameters: [{ name: 'v', value: { stringValue: '{"k":1}' } }] });
@@ -215,7 +218,7 @@ describe.each(MODES)('Data API on $name', (mode) => {
                   true AS g, 'x'::text AS h, 'y'::varchar(5) AS i, '\\x00ff'::bytea AS j, '2024-03-01'::date AS k,
                   '2024-03-01 10:00:00.25'::timestamp AS l, '2024-03-01 12:00:00+02'::timestamptz AS m,
                   '{"k": 1}'::jsonb AS n, '0190a6c4-7b5e-7000-8000-000000000001'::uuid AS o,
-                  ARRAY[1, NULL, 3]::int[] AS p, ARRAY['a', 'b c']::text[] AS q, ARRAY[[1.5, 2.5], [3.5, 4.5]]::float8[] AS r,
+                  ARRAY[1, NULL, 3]::int[] AS p, ARRAY['a', 'b c']::text[] AS q, ARRAY[1.5, 2.5]::float8[] AS r,
                   ARRAY[true, false] AS s, NULL::int AS t`,
         });
         expect(r.records![0]).toEqual([
@@ -224,10 +227,14 @@ describe.each(MODES)('Data API on $name', (mode) => {
           { stringValue: '2024-03-01' }, { stringValue: '2024-03-01 10:00:00.25' }, { stringValue: '2024-03-01 10:00:00' },
           { stringValue: '{"k": 1}' }, { stringValue: '0190a6c4-7b5e-7000-8000-000000000001' },
           { arrayValue: { longValues: [1, null, 3] } }, { arrayValue: { stringValues: ['a', 'b c'] } },
-          { arrayValue: { arrayValues: [{ doubleValues: [1.5, 2.5] }, { doubleValues: [3.5, 4.5] }] } },
+          { arrayValue: { doubleValues: [1.5, 2.5] } },
           { arrayValue: { booleanValues: [true, false] } }, { isNull: true },
         ]);
         expect(r.columnMetadata).toBeUndefined();
+      });
+
+      it('refuses a multidimensional array in a result with UnsupportedResultException', async () => {
+        await expect(exec({ sql: 'SELECT ARRAY[[1, 2], [3, 4]] AS grid' })).rejects.toMatchObject({ name: 'UnsupportedResultException' });
       });
 
       it('applies resultSetOptions: longReturnType STRING and decimalReturnType DOUBLE_OR_LONG', async () => {

@@ -2,8 +2,8 @@
 // validation, resource checks, transactions, statement timeouts, result encoding,
 // response limits and the injected faults.
 import { DATA_API } from '../../core/index.ts';
-import { SqlStatementError, type SqlDatabase, type SqlResult, type SqlSession, type SqlParam } from '../database/index.ts';
-import { bindParameters } from './ParameterBinding.ts';
+import { SqlStatementError, type SqlDatabase, type SqlResult, type SqlSession } from '../database/index.ts';
+import { bindParameters, type BoundStatement } from './ParameterBinding.ts';
 import { parseSql, type ParsedSql } from './SqlText.ts';
 import { DataApiError } from './errors.ts';
 import type { DataApiFaults, DataApiOperation, DropMode } from './DataApiFaults.ts';
@@ -93,7 +93,7 @@ export class DataApiService {
     const bound = bindParameters(sql, req.parameters);
     const json = req.formatRecordsAs === 'JSON';
     const run = async (session: SqlSession) => {
-      const result = await this.runStatement(ctx, session, 'ExecuteStatement', bound.sql, bound.params, !!req.continueAfterTimeout);
+      const result = await this.runStatement(ctx, session, 'ExecuteStatement', bound, !!req.continueAfterTimeout);
       return this.encodeExecute(session, result, req, json);
     };
     if (req.transactionId !== undefined) {
@@ -134,7 +134,7 @@ export class DataApiService {
     const runAll = async (session: SqlSession) => {
       const updateResults: { generatedFields: WireField[] }[] = [];
       for (const b of bound) {
-        const r = await this.runStatement(ctx, session, 'BatchExecuteStatement', b.sql, b.params, false);
+        const r = await this.runStatement(ctx, session, 'BatchExecuteStatement', b, false);
         // The JDBC batch Aurora runs refuses statements that return rows.
         if (r.fields.length > 0) {
           throw new DataApiError('DatabaseErrorException', 'A result was returned when none was expected.; SQLState: 0100E');
@@ -233,7 +233,7 @@ export class DataApiService {
    * continueAfterTimeout the statement is cancelled (PostgreSQL), otherwise it runs
    * on, and the operation continues with its outcome either way.
    */
-  private async runStatement(ctx: CallContext, session: SqlSession, op: DataApiOperation, sql: string, params: SqlParam[], continueAfterTimeout: boolean): Promise<SqlResult> {
+  private async runStatement(ctx: CallContext, session: SqlSession, op: DataApiOperation, bound: BoundStatement, continueAfterTimeout: boolean): Promise<SqlResult> {
     const delay = this.o.faults.takeDelay(op);
     const timeoutMs = this.o.statementTimeoutMs;
     const started = Date.now();
@@ -250,7 +250,7 @@ export class DataApiService {
     }, timeoutMs);
     try {
       if (delay) await sleep(delay.delayMs ?? timeoutMs + 100);
-      const result = await session.query(sql, params);
+      const result = await session.query(bound.sql, bound.params);
       // PGlite runs a statement synchronously, so no timer fires while it runs: one
       // that overran is reported as timed out once it returns, and the caller rolls
       // back what a cancel would have stopped.
@@ -261,7 +261,7 @@ export class DataApiService {
       if (ctx.cancelRequested && this.o.database.kind === 'pglite') await this.abortAfterCancel(session);
       return result;
     } catch (err) {
-      throw this.databaseError(err);
+      throw this.databaseError(err, bound);
     } finally {
       clearTimeout(timer);
     }
@@ -382,10 +382,11 @@ export class DataApiService {
   }
 
   /** A database error as Aurora reports it: the server message with its SQLSTATE. */
-  private databaseError(err: unknown): unknown {
+  private databaseError(err: unknown, bound?: BoundStatement): unknown {
     if (err instanceof DataApiError) return err;
     if (err instanceof SqlStatementError) {
-      const position = err.position !== undefined ? `\n  Position: ${err.position}` : '';
+      const at = err.position === undefined ? undefined : bound ? bound.originalPosition(err.position) : err.position;
+      const position = at !== undefined ? `\n  Position: ${at}` : '';
       return new DataApiError('DatabaseErrorException', `ERROR: ${err.message}${position}; SQLState: ${err.code}`);
     }
     return new DataApiError('InternalServerErrorException', `Internal error: ${err instanceof Error ? err.message : String(err)}`);

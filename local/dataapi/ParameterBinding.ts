@@ -31,6 +31,8 @@ export interface BoundStatement {
   /** SQL with `$n::type` placeholders. */
   sql: string;
   params: SqlParam[];
+  /** Maps a 1-based position in `sql` (as PostgreSQL reports errors) back to the caller's SQL. */
+  originalPosition(position: number): number;
 }
 
 interface TypedValue {
@@ -50,6 +52,9 @@ export function bindParameters(parsed: ParsedSql, parameters: readonly WireSqlPa
   const index = new Map<string, number>();
   const params: SqlParam[] = [];
   let sql = parsed.chunks[0]!;
+  let original = sql.length;
+  // Where each placeholder sits in the bound SQL and in the caller's.
+  const shifts: { bound: number; boundEnd: number; original: number; originalEnd: number }[] = [];
   parsed.names.forEach((name, i) => {
     const value = byName.get(name);
     // Aurora's JDBC layer fails the same way when a placeholder has no value.
@@ -60,9 +65,22 @@ export function bindParameters(parsed: ParsedSql, parameters: readonly WireSqlPa
       n = params.length;
       index.set(name, n);
     }
-    sql += `$${n}${value.cast ? `::${value.cast}` : ''}${parsed.chunks[i + 1]!}`;
+    const placeholder = `$${n}${value.cast ? `::${value.cast}` : ''}`;
+    shifts.push({ bound: sql.length, boundEnd: sql.length + placeholder.length, original, originalEnd: original + name.length + 1 });
+    sql += placeholder + parsed.chunks[i + 1]!;
+    original += name.length + 1 + parsed.chunks[i + 1]!.length;
   });
-  return { sql, params };
+  const originalPosition = (position: number) => {
+    const at = position - 1;
+    let delta = 0;
+    for (const s of shifts) {
+      if (at < s.bound) break;
+      if (at < s.boundEnd) return s.original + 1;
+      delta = s.originalEnd - s.boundEnd;
+    }
+    return at + delta + 1;
+  };
+  return { sql, params, originalPosition };
 }
 
 function typedValue(p: WireSqlParameter): TypedValue {

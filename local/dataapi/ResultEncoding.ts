@@ -7,8 +7,9 @@
 //   stringValue with longReturnType STRING; float4, float8 -> doubleValue;
 //   numeric -> stringValue (decimalReturnType STRING, the default) or
 //   doubleValue/longValue (DOUBLE_OR_LONG); bytea -> blobValue; arrays ->
-//   arrayValue (longValues, doubleValues, booleanValues, stringValues; arrayValues for
-//   more than one dimension); everything else (text, uuid, json, jsonb, date, time,
+//   arrayValue (longValues, doubleValues, booleanValues, stringValues; a
+//   multidimensional array is refused with UnsupportedResultException, as
+//   documented); everything else (text, uuid, json, jsonb, date, time,
 //   timestamp, interval, enums, ...) -> stringValue in PostgreSQL's text form, with
 //   timestamptz in UTC without an offset ('2024-01-02 03:04:05.123').
 // Choices where the AWS documentation is silent: longReturnType applies to int8 only
@@ -91,8 +92,9 @@ function scalarField(text: string, t: PgType, opts: EncodeOptions): WireField {
 }
 
 function encodeArray(tree: ArrayTree, element: PgType, opts: EncodeOptions): WireArrayValue {
+  // The service documents multidimensional arrays among the results it cannot return.
   if (tree.some((e) => Array.isArray(e))) {
-    return { arrayValues: tree.map((e) => encodeArray(Array.isArray(e) ? e : [e], element, opts)) };
+    throw new DataApiError('UnsupportedResultException', `The result contains a multidimensional array (${element.name}[][]), which the Data API does not return.`);
   }
   const leaves = tree as (string | null)[];
   switch (element.name) {
