@@ -14,6 +14,8 @@ import type { SluiceEvent } from '../core/index.ts';
 import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
+import { scratchDatabaseUrl } from './support/database.ts';
+import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
@@ -31,6 +33,7 @@ const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
 let dir: string;
 let db: SqlDatabase;
+let scratch: ScratchDatabase | undefined;
 let dataApi: DataApiServer;
 let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
@@ -39,7 +42,8 @@ let streamNo = 0;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-faults-'));
-  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  scratch = await scratchDatabaseUrl();
+  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
   // A short statement timeout keeps the "delayed past its timeout" fault quick.
   dataApi = await DataApiServer.start({
     database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 1500,
@@ -58,6 +62,7 @@ afterAll(async () => {
   await kinesisServer?.close();
   await dataApi?.close();
   await db?.close();
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -11,9 +11,13 @@ import { encodeAggregatedRecord, encodeCompressedRecord, serializeEvent, normali
 import type { SluiceEvent } from '../core/index.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
+import { scratchDatabaseUrl } from './support/database.ts';
+import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate, TABLES, DataApiSession, fieldNumber, fieldText } from '../schema/index.ts';
-import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
+import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { vi } from 'vitest';
 import { queryRollups } from '../query/index.ts';
 
 const target = {
@@ -26,6 +30,7 @@ const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 
 let dir: string;
 let db: SqlDatabase;
+let scratch: ScratchDatabase | undefined;
 let server: DataApiServer;
 let client: RDSDataClient;
 
@@ -76,7 +81,8 @@ async function tableCount(table: string): Promise<number> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-agg-'));
-  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  scratch = await scratchDatabaseUrl();
+  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
   server = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 2000 });
   client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
   await migrate(client, target);
@@ -86,6 +92,7 @@ afterAll(async () => {
   client?.destroy();
   await server?.close();
   await db?.close();
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -115,6 +122,122 @@ describe('aggregator handler', () => {
     for (const type of ['click', 'view', 'buy']) {
       const { totals } = await queryRollups(client, target, { type });
       expect(totals).toMatchObject(expectedTotals(events, type));
+    }
+  });
+
+  it('skips records its checkpoints show as applied, by sequence number per (shard, partition key)', async () => {
+    const events = makeEvents(60);
+    const records = events.map((e, i) => record(serializeEvent(e), `pk-${i % 3}`));
+    const session = new DataApiSession(client, target);
+
+    const first = await applyBatch(session, decodeBatch(batch(records)), DEFAULT_CONFIG);
+    const replay = await applyBatch(session, decodeBatch(batch(records)), DEFAULT_CONFIG);
+    const tail = await applyBatch(session, decodeBatch(batch(records.slice(30))), DEFAULT_CONFIG);
+
+    expect(first).toMatchObject({ recordsSkipped: 0, eventsApplied: 60, eventsDuplicate: 0 });
+    // skipped by the checkpoint, before the event-id dedup is even asked
+    expect(replay).toMatchObject({ recordsSkipped: 60, eventsApplied: 0, eventsDuplicate: 0 });
+    expect(tail).toMatchObject({ recordsSkipped: 30, eventsApplied: 0, eventsDuplicate: 0 });
+    const cps = await session.execute(`SELECT partition_key, sequence_number::text FROM ${TABLES.checkpoints} ORDER BY partition_key`);
+    expect(cps.map((r) => [fieldText(r[0]), fieldText(r[1])])).toEqual([0, 1, 2].map((k) => [
+      `pk-${k}`, records.filter((_, i) => i % 3 === k).at(-1)!.kinesis.sequenceNumber,
+    ]));
+  });
+
+  it('orders sequence numbers numerically, not as text', async () => {
+    const session = new DataApiSession(client, target);
+    const ev = makeEvents(2);
+    const at = (seq: string, e: SluiceEvent) => {
+      const r = record(serializeEvent(e), 'same-key');
+      r.kinesis.sequenceNumber = seq;
+      r.eventID = `shardId-000000000000:${seq}`;
+      return r;
+    };
+
+    await applyBatch(session, decodeBatch(batch([at('9', ev[0]!)])), DEFAULT_CONFIG);
+    const later = await applyBatch(session, decodeBatch(batch([at('10', ev[1]!)])), DEFAULT_CONFIG);
+
+    // "10" < "9" as text; a text comparison would skip the later record
+    expect(later).toMatchObject({ recordsSkipped: 0, eventsApplied: 1 });
+  });
+
+  it('counts an event id once within the dedup horizon, and again once the horizon has passed', async () => {
+    const session = new DataApiSession(client, target);
+    const config = validateConfig({ dedupHorizonSeconds: 3600 });
+    const events = makeEvents(20);
+    const copy = () => batch(events.map((e) => record(serializeEvent(e), 'retrying-producer')));
+
+    const first = await applyBatch(session, decodeBatch(copy()), config);
+    const retried = await applyBatch(session, decodeBatch(copy()), config);
+    await session.execute(`UPDATE ${TABLES.eventIds} SET seen_at = now() - interval '2 hours'`);
+    const late = await applyBatch(session, decodeBatch(copy()), config);
+
+    expect(first).toMatchObject({ eventsApplied: 20, eventsDuplicate: 0 });
+    expect(retried).toMatchObject({ recordsSkipped: 0, eventsApplied: 0, eventsDuplicate: 20 });
+    expect(late).toMatchObject({ eventsApplied: 20, eventsDuplicate: 0 });
+  });
+
+  it('splits a batch whose rollup rows pass the 4 MiB request limit into several statements, in one transaction', async () => {
+    const config = validateConfig({ rollups: [{ name: 'by_item', groupBy: ['item'], windows: [60, 3600] }] });
+    const events = Array.from({ length: 20_000 }, (_, i) => normalizeEvent({
+      type: 'wide', ts: T0, value: 1, dims: { item: `item-${i}-${'x'.repeat(60)}` },
+    }));
+    const records = [];
+    for (let i = 0; i < events.length; i += 500) records.push(record(kplRecord(events.slice(i, i + 500)), `wide-${i}`));
+    const session = new DataApiSession(client, target);
+
+    const outcome = await applyBatch(session, decodeBatch(batch(records)), config);
+
+    expect(outcome.rollupRows).toBe(40_000);
+    expect(outcome.calls).toBeGreaterThan(6);
+    const { totals } = await queryRollups(client, target, { type: 'wide', config, window: 3600 });
+    expect(totals.count).toBe(20_000);
+    expect(await tableCount(TABLES.rollups)).toBe(40_000);
+  });
+
+  it('publishes EMF metrics per batch', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      const metrics = new Metrics({ namespace: 'sluice-test', serviceName: 'aggregator' });
+      const handler = createAggregatorHandler({ rdsData: client, ...target, metrics });
+      const events = makeEvents(10);
+
+      await handler(batch([record(kplRecord(events), 'm'), record(Buffer.from('junk'), 'm')]), context());
+    } finally {
+      spy.mockRestore();
+    }
+
+    const emf = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((o) => o?._aws);
+    expect(emf).toMatchObject({ EventsIn: 11, EventsApplied: 10, EventsQuarantined: 1, RollupRowsWritten: expect.any(Number) });
+    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining([
+      'EventsIn', 'EventsQuarantined', 'RollupRowsWritten', 'DataApiCalls', 'DataApiLatency', 'EventsPerStatement', 'BatchLag',
+    ]));
+  });
+});
+
+describe('migrate', () => {
+  it('applies each migration once, even when several processes run it at the same time', async () => {
+    const freshScratch = await scratchDatabaseUrl();
+    const fresh = await openDatabase({ dataDir: join(dir, 'pg-fresh'), ...(freshScratch ? { databaseUrl: freshScratch.url } : {}) });
+    const api = await DataApiServer.start({ database: fresh, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
+    const c = new RDSDataClient({ endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    try {
+      const results = await Promise.all([migrate(c, target), migrate(c, target), migrate(c, target)]);
+      const again = await migrate(c, target);
+
+      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial']);
+      expect(again.applied).toEqual([]);
+      const rows = await new DataApiSession(c, target).execute(`SELECT count(*) FROM ${TABLES.rollups}`);
+      expect(fieldNumber(rows[0]![0])).toBe(0);
+    } finally {
+      c.destroy();
+      await api.close();
+      await fresh.close();
+      await freshScratch?.drop();
     }
   });
 });

@@ -13,6 +13,8 @@ import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../
 import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
+import { scratchDatabaseUrl } from './support/database.ts';
+import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
@@ -31,6 +33,7 @@ const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
 
 let dir: string;
 let db: SqlDatabase;
+let scratch: ScratchDatabase | undefined;
 let dataApi: DataApiServer;
 let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
@@ -57,7 +60,8 @@ async function clickTotals() {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-quarantine-'));
-  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  scratch = await scratchDatabaseUrl();
+  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
   dataApi = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
   kinesisServer = await KinesisServer.start({ streams: [] });
   const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
@@ -85,6 +89,7 @@ afterAll(async () => {
   await kinesisServer?.close();
   await dataApi?.close();
   await db?.close();
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

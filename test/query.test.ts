@@ -11,6 +11,8 @@ import { ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
+import { scratchDatabaseUrl } from './support/database.ts';
+import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate } from '../schema/index.ts';
 import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
@@ -33,6 +35,7 @@ const config = validateConfig({
 
 let dir: string;
 let db: SqlDatabase;
+let scratch: ScratchDatabase | undefined;
 let server: DataApiServer;
 let client: RDSDataClient;
 let env: Record<string, string>;
@@ -46,7 +49,8 @@ function capture(): { stream: Writable; text: () => string } {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-query-'));
-  db = await openDatabase({ dataDir: join(dir, 'pg'), databaseUrl: process.env.DATABASE_URL });
+  scratch = await scratchDatabaseUrl();
+  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
   server = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
   client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   env = {
@@ -74,6 +78,7 @@ afterAll(async () => {
   client?.destroy();
   await server?.close();
   await db?.close();
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
 

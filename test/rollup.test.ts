@@ -167,3 +167,12 @@ describe('configuration', () => {
     }
   });
 });
+
+describe('sluice.config.example.json', () => {
+  it('is a valid configuration', () => {
+    const config = loadConfig(new URL('../sluice.config.example.json', import.meta.url).pathname);
+
+    expect(config.rollups.map((r) => r.name)).toEqual(['by_type', 'checkout_by_country']);
+    expect(config.rollups[1]).toMatchObject({ groupBy: ['country', 'device'], approxDistinct: 'user' });
+  });
+});
