@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchExecuteStatementCommand, BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand,
-  RDSDataClient, RollbackTransactionCommand, type ExecuteStatementCommandInput, type SqlParameter,
+  RDSDataClient, RollbackTransactionCommand, type ExecuteStatementCommandInput, type ResultSetOptions, type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import { DATA_API, MiB } from '../core/index.ts';
 import { openDatabase, type SqlDatabase } from '../local/database/index.ts';
@@ -243,6 +243,11 @@ describe.each(MODES)('Data API on $name', (mode) => {
         expect(asString.records![0]).toEqual([{ stringValue: '9223372036854775807' }, { stringValue: '12.5' }, { stringValue: '7' }]);
         const asNumber = await exec({ sql, resultSetOptions: { decimalReturnType: 'DOUBLE_OR_LONG' } });
         expect(asNumber.records![0]!.slice(1)).toEqual([{ doubleValue: 12.5 }, { longValue: 7 }]);
+        const arrays = await exec({ sql: 'SELECT ARRAY[1, 2]::int8[] AS ids', resultSetOptions: { longReturnType: 'STRING' } });
+        expect(arrays.records![0]).toEqual([{ arrayValue: { stringValues: ['1', '2'] } }]);
+        // A value outside the model, as a hand-written client could send.
+        const invalid = { longReturnType: 'TEXT' } as unknown as ResultSetOptions;
+        await expect(exec({ sql, resultSetOptions: invalid })).rejects.toMatchObject({ name: 'BadRequestException' });
       });
 
       it('adds columnMetadata with includeResultMetadata: names, JDBC types, type names, nullability, precision', async () => {
@@ -359,6 +364,20 @@ describe.each(MODES)('Data API on $name', (mode) => {
         expect(await count(t)).toBe(0);
       });
 
+      it(mode.postgres
+        ? 'holds several transactions open at once, each on its own pooled connection'
+        : 'serialises transactions on the single PGlite connection: a second BeginTransaction waits for the first to end', async () => {
+        const events: string[] = [];
+        const first = await client.send(new BeginTransactionCommand(coords));
+        const second = client.send(new BeginTransactionCommand(coords)).then((r) => { events.push('second begun'); return r; });
+        await new Promise((r) => setTimeout(r, 100));
+        events.push('first commits');
+        await client.send(new CommitTransactionCommand({ ...ends, transactionId: first.transactionId }));
+        const { transactionId } = await second;
+        await client.send(new CommitTransactionCommand({ ...ends, transactionId }));
+        expect(events).toEqual(mode.postgres ? ['second begun', 'first commits'] : ['first commits', 'second begun']);
+      });
+
       it('serves many concurrent callers on separate transactions without losing an update', async () => {
         const t = table('conc');
         await exec({ sql: `CREATE TABLE ${t} (k int PRIMARY KEY, n int NOT NULL)` });
@@ -404,6 +423,24 @@ describe.each(MODES)('Data API on $name', (mode) => {
         await until(async () => (await count(t)) === 1);
         const r = await exec({ sql: `SELECT id FROM ${t}` });
         expect(r.records).toEqual([[{ longValue: 2 }]]);
+      });
+
+      it('leaves a transaction whose statement timed out unusable: later statements and the commit fail, nothing is applied', async () => {
+        const t = table('slowtx');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        const { client: c } = await startServer({ statementTimeoutMs: 200 });
+        const { transactionId } = await c.send(new BeginTransactionCommand(coords));
+        await exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId }, c);
+        await expect(exec({ sql: `INSERT INTO ${t} SELECT 2 FROM pg_sleep(0.6)`, transactionId }, c)).rejects.toMatchObject({ name: 'StatementTimeoutException' });
+        // The statement may still be ending: the transaction refuses calls until it has.
+        let next: Error | undefined;
+        await until(async () => {
+          next = await failure(exec({ sql: 'SELECT 1', transactionId }, c));
+          return next.message !== 'Transaction is still running a query';
+        });
+        expect(next).toMatchObject({ name: 'DatabaseErrorException', message: expect.stringMatching(/current transaction is aborted/) });
+        await expect(c.send(new CommitTransactionCommand({ ...ends, transactionId }))).rejects.toMatchObject({ name: 'DatabaseErrorException' });
+        expect(await count(t)).toBe(0);
       });
 
       it('refuses continueAfterTimeout inside a transaction', async () => {
