@@ -16,6 +16,7 @@ import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate, TABLES, DataApiSession, fieldNumber, fieldText } from '../schema/index.ts';
 import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
+import { pruneStatements } from '../consumers/aggregator/index.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
 import { queryRollups } from '../query/index.ts';
@@ -216,6 +217,20 @@ describe('aggregator handler', () => {
     expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining([
       'EventsIn', 'EventsQuarantined', 'RollupRowsWritten', 'DataApiCalls', 'DataApiLatency', 'EventsPerStatement', 'BatchLag',
     ]));
+  });
+});
+
+describe('housekeeping', () => {
+  it('forgets event ids past the horizon and checkpoints past their retention, and nothing newer', async () => {
+    const session = new DataApiSession(client, target);
+    await applyBatch(session, decodeBatch(batch(makeEvents(10).map((e, i) => record(serializeEvent(e), `hk-${i}`)))), DEFAULT_CONFIG);
+    await session.execute(`UPDATE ${TABLES.eventIds} SET seen_at = now() - interval '2 hours' WHERE id IN (SELECT id FROM ${TABLES.eventIds} ORDER BY id LIMIT 4)`);
+    await session.execute(`UPDATE ${TABLES.checkpoints} SET updated_at = now() - interval '3 days' WHERE partition_key IN ('hk-0', 'hk-1')`);
+
+    for (const st of pruneStatements(3600, 2 * 86_400)) await session.execute(st.sql, { parameters: st.parameters });
+
+    expect(await tableCount(TABLES.eventIds)).toBe(6);
+    expect(await tableCount(TABLES.checkpoints)).toBe(8);
   });
 });
 

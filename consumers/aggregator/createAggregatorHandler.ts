@@ -109,7 +109,8 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
       }
     }
 
-    const lagMs = Math.max(0, now() - Math.round(last.kinesis.approximateArrivalTimestamp * 1000));
+    const arrival = last.kinesis.approximateArrivalTimestamp;
+    const lagMs = Number.isFinite(arrival) ? Math.max(0, now() - Math.round(arrival * 1000)) : 0;
     publishMetrics(deps.metrics, { eventsIn, outcome, latencies, lagMs, failed: failure !== undefined });
 
     if (failure) {
