@@ -108,6 +108,15 @@ describe.each(MODES)('Data API on $name', (mode) => {
         expect(r.records).toEqual([[{ stringValue: 'a;b' }, { stringValue: 'x;y' }]]);
       });
 
+      it('ends a transaction block opened by SQL text with its call, so nothing leaks into later calls', async () => {
+        const t = table('sqlbegin');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        await exec({ sql: 'BEGIN' });
+        await exec({ sql: `INSERT INTO ${t} VALUES (1)` });
+        await exec({ sql: 'ROLLBACK' });
+        expect(await count(t)).toBe(1);
+      });
+
       it('reports a failing statement as DatabaseErrorException with the SQLSTATE', async () => {
         const err = await failure(exec({ sql: 'SELECT * FROM no_such_table' }));
         expect(err).toMatchObject({ name: 'DatabaseErrorException' });

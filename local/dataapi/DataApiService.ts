@@ -5,6 +5,7 @@ import { DATA_API } from '../../core/index.ts';
 import { SqlStatementError, type SqlDatabase, type SqlResult, type SqlSession } from '../database/index.ts';
 import { bindParameters, type BoundStatement } from './ParameterBinding.ts';
 import { parseSql, type ParsedSql } from './SqlText.ts';
+import { CallContext } from './CallContext.ts';
 import { DataApiError } from './errors.ts';
 import type { DataApiFaults, DataApiOperation, DropMode } from './DataApiFaults.ts';
 import { columnCodecs, columnMetadata, encodeValue, jsonValue, validateResultSetOptions } from './ResultEncoding.ts';
@@ -114,6 +115,10 @@ export class DataApiService {
         throw err;
       }
       if (wrap) await session.query(ctx.cancelRequested ? 'ROLLBACK' : 'COMMIT');
+      // A transaction block opened by SQL text ends with the call: only
+      // BeginTransaction makes a transaction that spans calls. Closing it here keeps
+      // the connection clean for the next caller (on PGlite, for every caller).
+      if (OPENS_TRANSACTION_BLOCK.test(req.sql!)) await session.query('ROLLBACK');
       const drop = ctx.answered ? undefined : this.o.faults.takeDrop('ExecuteStatement');
       return drop ? { drop: drop.mode } : { body };
     } finally {
@@ -207,7 +212,8 @@ export class DataApiService {
       const drop = this.o.faults.takeDrop('CommitTransaction');
       return drop ? { drop: drop.mode } : { body: { transactionStatus: 'Transaction Committed' } };
     } catch (err) {
-      if (!(err instanceof DataApiError)) broken = true;
+      // A statement error leaves the connection usable; anything else may not have.
+      if (!(err instanceof DataApiError) && !(err instanceof SqlStatementError)) broken = true;
       throw this.databaseError(err);
     } finally {
       tx.session.release(broken);
@@ -406,27 +412,8 @@ export class DataApiService {
 // Statements PostgreSQL refuses inside a transaction block.
 const OUTSIDE_TRANSACTION_BLOCK = /^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX|CREATE\s+TABLESPACE|DROP\s+TABLESPACE|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
 
-/** One call's link to its caller: lets a statement answer "timed out" while the work goes on. */
-class CallContext {
-  readonly timedOut: Promise<never>;
-  /** A statement of this call timed out and must not take effect (continueAfterTimeout was off). */
-  cancelRequested = false;
-  private reject!: (err: DataApiError) => void;
-  private fired = false;
-  /** True once the caller has been answered "timed out". */
-  get answered(): boolean {
-    return this.fired;
-  }
-  constructor() {
-    this.timedOut = new Promise<never>((_, reject) => { this.reject = reject; });
-    this.timedOut.catch(() => {});
-  }
-  timeOut(err: DataApiError): void {
-    if (this.fired) return;
-    this.fired = true;
-    this.reject(err);
-  }
-}
+// Statements that open a transaction block (ended with the call that ran them).
+const OPENS_TRANSACTION_BLOCK = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
