@@ -39,6 +39,8 @@ export const LAMBDA_ESM = {
 export const DATA_API = {
   maxRequestBytes: 4 * MiB,
   maxResponseBytes: 1 * MiB,
+  /** The formattedRecords string (formatRecordsAs JSON), documented as 10 MB. */
+  maxFormattedRecordsBytes: 10 * 1000 * 1000,
   maxRowBytes: 64 * KiB,
   statementTimeoutMs: 45_000,
   transactionIdleTimeoutMs: 3 * 60_000,
