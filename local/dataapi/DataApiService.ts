@@ -29,10 +29,6 @@ export interface DataApiServiceOptions {
 /** An operation's answer, or the instruction to lose it after the commit. */
 export type ServiceOutcome = { body: Record<string, unknown> } | { drop: DropMode };
 
-// Aurora's limit on the formattedRecords string is documented as 10 MB, separate
-// from the 1 MiB response limit of typed records.
-const MAX_FORMATTED_RECORDS_BYTES = 10 * 1000 * 1000;
-
 export class DataApiService {
   private readonly transactions: TransactionRegistry;
   private readonly parsed = new Map<string, ParsedSql>();
@@ -308,7 +304,8 @@ export class DataApiService {
         return o;
       });
       const formatted = JSON.stringify(objects);
-      if (Buffer.byteLength(formatted) > MAX_FORMATTED_RECORDS_BYTES) {
+      // formattedRecords has its own, larger limit than typed records.
+      if (Buffer.byteLength(formatted) > DATA_API.maxFormattedRecordsBytes) {
         throw new DataApiError('BadRequestException', 'Database returned more than the allowed response size limit');
       }
       body.formattedRecords = formatted;
