@@ -19,6 +19,7 @@ import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG, valid
 import { pruneStatements } from '../consumers/aggregator/index.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
+import { createRequire } from 'node:module';
 import { queryRollups } from '../query/index.ts';
 
 const target = {
@@ -124,6 +125,30 @@ describe('aggregator handler', () => {
       const { totals } = await queryRollups(client, target, { type });
       expect(totals).toMatchObject(expectedTotals(events, type));
     }
+  });
+
+  it('reads KPL records made by another KPL producer (aws-kinesis-agg)', async () => {
+    const require = createRequire(import.meta.url);
+    const agg = require('aws-kinesis-agg') as {
+      aggregate(records: { partitionKey: string; data: string }[], handler: (rec: { partitionKey: string; data: Buffer }, cb: () => void) => void,
+        done: () => void, onError: (e: Error) => void): void;
+    };
+    const events = makeEvents(120);
+    const encoded: { partitionKey: string; data: Buffer }[] = [];
+    await new Promise<void>((resolve, reject) => agg.aggregate(
+      events.map((e) => ({ partitionKey: e.id, data: serializeEvent(e).toString('utf8') })),
+      (rec, cb) => { encoded.push(rec); cb(); }, resolve, reject,
+    ));
+    const handler = createAggregatorHandler({ rdsData: client, ...target });
+
+    const res = await handler(batch(encoded.map((r) => record(r.data, r.partitionKey))), context());
+
+    expect(res.batchItemFailures).toEqual([]);
+    expect(encoded.length).toBeLessThan(events.length);
+    for (const type of ['click', 'view', 'buy']) {
+      expect((await queryRollups(client, target, { type })).totals).toMatchObject(expectedTotals(events, type));
+    }
+    expect(await tableCount(TABLES.quarantine)).toBe(0);
   });
 
   it('skips records its checkpoints show as applied, by sequence number per (shard, partition key)', async () => {
