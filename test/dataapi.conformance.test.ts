@@ -354,7 +354,8 @@ describe.each(MODES)('Data API on $name', (mode) => {
         const { transactionId } = await client.send(new BeginTransactionCommand(coords));
         server.faults.delayNext(1, { operations: ['ExecuteStatement'], delayMs: 300 });
         const slow = exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId });
-        await new Promise((r) => setTimeout(r, 50));
+        // The delay is taken once the first statement holds the transaction.
+        await until(async () => server.faults.pending().delays === 0);
         const second = await failure(exec({ sql: `INSERT INTO ${t} VALUES (2)`, transactionId }));
         await slow;
         await client.send(new CommitTransactionCommand({ ...ends, transactionId }));
@@ -376,15 +377,22 @@ describe.each(MODES)('Data API on $name', (mode) => {
       it(mode.postgres
         ? 'holds several transactions open at once, each on its own pooled connection'
         : 'serialises transactions on the single PGlite connection: a second BeginTransaction waits for the first to end', async () => {
-        const events: string[] = [];
         const first = await client.send(new BeginTransactionCommand(coords));
+        if (mode.postgres) {
+          const second = await client.send(new BeginTransactionCommand(coords));
+          expect(server.openTransactions).toBeGreaterThanOrEqual(2);
+          await client.send(new CommitTransactionCommand({ ...ends, transactionId: second.transactionId }));
+          await client.send(new CommitTransactionCommand({ ...ends, transactionId: first.transactionId }));
+          return;
+        }
+        const events: string[] = [];
         const second = client.send(new BeginTransactionCommand(coords)).then((r) => { events.push('second begun'); return r; });
         await new Promise((r) => setTimeout(r, 100));
         events.push('first commits');
         await client.send(new CommitTransactionCommand({ ...ends, transactionId: first.transactionId }));
         const { transactionId } = await second;
         await client.send(new CommitTransactionCommand({ ...ends, transactionId }));
-        expect(events).toEqual(mode.postgres ? ['second begun', 'first commits'] : ['first commits', 'second begun']);
+        expect(events).toEqual(['first commits', 'second begun']);
       });
 
       it('serves many concurrent callers on separate transactions without losing an update', async () => {
