@@ -240,6 +240,8 @@ describe.each(MODES)('Data API on $name', (mode) => {
           { arrayValue: { booleanValues: [true, false] } }, { isNull: true },
         ]);
         expect(r.columnMetadata).toBeUndefined();
+        const edge = await exec({ sql: "SELECT '2024-12-31 23:30:00.5-01:30'::timestamptz AS t" });
+        expect(edge.records).toEqual([[{ stringValue: '2025-01-01 01:00:00.5' }]]);
       });
 
       it('refuses a multidimensional array in a result with UnsupportedResultException', async () => {

@@ -180,8 +180,10 @@ export function timestamptzToUtc(text: string): string {
   const [, y, mo, d, h, mi, s, frac = '', sign, oh, om = '0', os = '0', bc] = m;
   if (bc) return text;
   const offsetSec = (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om) * 60 + Number(os));
-  const t = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) - offsetSec * 1000;
-  const u = new Date(t);
+  const local = new Date(Date.UTC(2000, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)));
+  // setUTCFullYear, because Date.UTC reads years 0-99 as 1900-1999.
+  local.setUTCFullYear(Number(y));
+  const u = new Date(local.getTime() - offsetSec * 1000);
   const p = (n: number, w = 2) => String(n).padStart(w, '0');
   return `${p(u.getUTCFullYear(), 4)}-${p(u.getUTCMonth() + 1)}-${p(u.getUTCDate())} ${p(u.getUTCHours())}:${p(u.getUTCMinutes())}:${p(u.getUTCSeconds())}${frac}`;
 }
