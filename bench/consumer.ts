@@ -155,16 +155,34 @@ function baselineBatch(batch: KinesisStreamEvent): number {
   return n;
 }
 
-function timeIt(fn: () => number, minMs = 1500): number {
-  fn(); // warm-up
+/** Events per second of `fn` over about `ms` of repeated runs. */
+function rate(fn: () => number, ms: number): number {
   let events = 0;
   const started = performance.now();
   let elapsed = 0;
-  while (elapsed < minMs) {
+  while (elapsed < ms) {
     events += fn();
     elapsed = performance.now() - started;
   }
   return events / (elapsed / 1000);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/**
+ * Both paths, interleaved in short rounds so a noisy neighbour on the machine slows
+ * both alike; the median round of each is reported.
+ */
+function compare(a: () => number, b: () => number, rounds = 7, roundMs = 250): [number, number] {
+  a();
+  b(); // warm-up
+  const ra: number[] = [];
+  const rb: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    ra.push(rate(a, roundMs));
+    rb.push(rate(b, roundMs));
+  }
+  return [median(ra), median(rb)];
 }
 
 const events = makeEvents(eventCount);
@@ -177,8 +195,10 @@ for (const [name, config] of [['default', DEFAULT], ['rich', RICH]] as const) {
     const probe = sluiceBatch(full[0]!, config);
     const acc = new RollupAccumulator(config);
     for (const r of decodeBatch(full[0]!)) for (const ev of r.events) acc.add(ev);
-    const sluiceEventsPerSec = timeIt(() => full.reduce((n, b) => n + sluiceBatch(b, config).events, 0));
-    const baselineEventsPerSec = timeIt(() => full.reduce((n, b) => n + baselineBatch(b), 0));
+    const [sluiceEventsPerSec, baselineEventsPerSec] = compare(
+      () => full.reduce((n, b) => n + sluiceBatch(b, config).events, 0),
+      () => full.reduce((n, b) => n + baselineBatch(b), 0),
+    );
     rows.push({
       config: name, batchRecords: size, eventsPerBatch: probe.events, rollupRowsPerBatch: acc.rowCount,
       statementsPerBatch: probe.statements, sluiceEventsPerSec, baselineEventsPerSec,

@@ -2,6 +2,7 @@
 // building and chunking under the Data API limits, failure classification and the
 // retry budget. No network.
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { DATA_API, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
 import {
@@ -99,6 +100,15 @@ describe('statements', () => {
     for (const c of chunks) expect(escapedJsonBytes(c)).toBeLessThanOrEqual(MAX_PARAMETER_BYTES);
     expect(MAX_PARAMETER_BYTES).toBeLessThan(DATA_API.maxRequestBytes);
     expect(chunks.flatMap((c) => JSON.parse(c))).toHaveLength(3000);
+  });
+
+  it('measure escaped sizes exactly as the SDK will send them, or above for control characters', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (text) => {
+      const actual = Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+      const measured = escapedJsonBytes(text);
+      expect(measured).toBeGreaterThanOrEqual(actual);
+      if (!/[\u0000-\u001f\ud800-\udfff]/.test(text)) expect(measured).toBe(actual);
+    }), { numRuns: 500 });
   });
 
   it('cap rows per statement where the response could pass 1 MiB', () => {

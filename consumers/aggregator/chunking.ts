@@ -7,15 +7,35 @@ import { DATA_API, KiB } from '../../core/index.ts';
 export const REQUEST_OVERHEAD_BYTES = 64 * KiB;
 export const MAX_PARAMETER_BYTES = DATA_API.maxRequestBytes - REQUEST_OVERHEAD_BYTES;
 
-/** Bytes `text` takes once embedded as a JSON string value in the request body. */
+/**
+ * Bytes `text` takes once embedded as a JSON string value in the request body: UTF-8
+ * bytes, plus one for each quote or backslash the SDK escapes; a control character or
+ * a lone surrogate counts as a six-byte escape (an upper bound). A scan, with no copy.
+ */
 export function escapedJsonBytes(text: string): number {
-  // JSON.stringify escapes quotes, backslashes and control characters exactly as the SDK will.
-  return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
+  let bytes = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) {
+      bytes += c === 0x22 || c === 0x5c ? 2 : c < 0x20 ? 6 : 1;
+    } else if (c < 0x800) {
+      bytes += 2;
+    } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      bytes += 6;
+    } else {
+      bytes += 3;
+    }
+  }
+  return bytes;
 }
 
 /**
- * Whether `text` surely fits `maxBytes` once escaped, without measuring: a UTF-16
- * unit never takes more than six bytes escaped (`\u001f`).
+ * Whether `text` surely fits `maxBytes` once escaped; measured only when the cheap
+ * bound (a UTF-16 unit never takes more than six bytes escaped) does not settle it.
  */
 export function fitsEscaped(text: string, maxBytes: number): boolean {
   return text.length * 6 <= maxBytes || escapedJsonBytes(text) <= maxBytes;
@@ -34,11 +54,6 @@ export function chunkJsonArray(items: string[], maxBytes: number = MAX_PARAMETER
 /** chunkJsonArray, with how many items each chunk holds. */
 export function chunkJsonArrayCounted(items: string[], maxBytes: number = MAX_PARAMETER_BYTES, maxItems = Infinity): { json: string; count: number }[] {
   if (items.length === 0) return [];
-  // The usual case: everything fits one statement, measured once.
-  if (items.length <= maxItems) {
-    const whole = `[${items.join(',')}]`;
-    if (fitsEscaped(whole, maxBytes)) return [{ json: whole, count: items.length }];
-  }
   const chunks: { json: string; count: number }[] = [];
   let current: string[] = [];
   let bytes = 2;
