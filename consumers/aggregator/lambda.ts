@@ -1,5 +1,5 @@
 // AWS Lambda entry of the aggregator: builds the handler once per container from the
-// environment the CDK app sets (database coordinates, region, optional config file).
+// environment the CDK app sets (database coordinates, region) and the bundled config.
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -16,8 +16,8 @@ export const handler = createAggregatorHandler({
   resourceArn: requireEnv(env, ENV.dbClusterArn),
   secretArn: requireEnv(env, ENV.dbSecretArn),
   database: requireEnv(env, ENV.dbName),
-  // SLUICE_CONFIG_FILE is not a shared variable: a deployment may bundle sluice.config.json beside the handler.
-  config: loadConfig(env.SLUICE_CONFIG_FILE),
+  // sluice.config.json in the function's working directory (the bundle), defaults otherwise.
+  config: loadConfig(),
   logger,
   metrics,
 });
