@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import type { ExecuteStatementCommandOutput, Field, RDSDataClient, SqlParameter } from '@aws-sdk/client-rds-data';
 import type { DataApiTarget } from './types.ts';
+import { StatementRetriedError } from './errors.ts';
 
 /** Called after each Data API call, whether it succeeded or not. */
 export type DataApiCallObserver = (call: { operation: string; latencyMs: number; error?: unknown }) => void;
@@ -33,6 +34,10 @@ export class DataApiSession {
         ...(options.transactionId ? { transactionId: options.transactionId } : {}),
       })),
     );
+    // Inside a transaction a statement is not idempotent: if the SDK's own retry sent
+    // it twice, both may have run, and only abandoning the transaction is safe.
+    const attempts = out.$metadata?.attempts ?? 1;
+    if (options.transactionId && attempts > 1) throw new StatementRetriedError(attempts);
     return out.records ?? [];
   }
 

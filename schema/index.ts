@@ -10,5 +10,5 @@ export { TABLES } from './tables.ts';
 export { DataApiSession } from './DataApiSession.ts';
 export type { DataApiCallObserver, ExecuteOptions } from './DataApiSession.ts';
 export { sqlParameter, sqlParameters, fieldValue, fieldText, fieldNumber, fieldBytes } from './parameters.ts';
-export { MigrationError } from './errors.ts';
+export { MigrationError, StatementRetriedError } from './errors.ts';
 export type { DataApiTarget, SqlValue } from './types.ts';

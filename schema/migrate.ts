@@ -4,7 +4,7 @@
 // and the migrations table records what is done.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { DataApiSession } from './DataApiSession.ts';
-import { MigrationError } from './errors.ts';
+import { MigrationError, StatementRetriedError } from './errors.ts';
 import { loadMigrations } from './migrations.ts';
 import type { Migration } from './migrations.ts';
 import { sqlParameters } from './parameters.ts';
@@ -29,7 +29,7 @@ export async function migrate(
   const session = new DataApiSession(client, target);
   const applied: string[] = [];
   for (const migration of migrations) {
-    const didApply = await session.transaction(async (tx) => {
+    const didApply = await retryingAbandoned(() => session.transaction(async (tx) => {
       await session.execute(`SELECT 1 FROM (SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_ID})) AS l`, { transactionId: tx });
       await session.execute(
         `CREATE TABLE IF NOT EXISTS ${TABLES.migrations} (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
@@ -52,8 +52,20 @@ export async function migrate(
         parameters: sqlParameters({ name: migration.name }),
       });
       return true;
-    });
+    }));
     if (didApply) applied.push(migration.name);
   }
   return { applied };
+}
+
+/** Runs a transaction again (a few times) when it was abandoned because the SDK resent a statement. */
+async function retryingAbandoned<T>(fn: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const retried = err instanceof StatementRetriedError || (err as { cause?: unknown }).cause instanceof StatementRetriedError;
+      if (!retried || i >= attempts) throw err;
+    }
+  }
 }

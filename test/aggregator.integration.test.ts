@@ -14,7 +14,7 @@ import type { SqlDatabase } from '../local/database/index.ts';
 import { scratchDatabaseUrl } from './support/database.ts';
 import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
-import { migrate, TABLES, DataApiSession, fieldNumber, fieldText } from '../schema/index.ts';
+import { migrate, TABLES, DataApiSession, fieldNumber, fieldText, StatementRetriedError } from '../schema/index.ts';
 import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { pruneStatements } from '../consumers/aggregator/index.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -149,6 +149,27 @@ describe('aggregator handler', () => {
       expect((await queryRollups(client, target, { type })).totals).toMatchObject(expectedTotals(events, type));
     }
     expect(await tableCount(TABLES.quarantine)).toBe(0);
+  });
+
+  it('abandons a transaction in which the SDK resent a statement, then applies the batch once', async () => {
+    const retrying = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 3 });
+    try {
+      const events = makeEvents(30);
+      const records = [record(kplRecord(events), 'sdk-retry')];
+      server.faults.failNext(1, 'ServiceUnavailableError', { operations: ['ExecuteStatement'] });
+
+      await expect(applyBatch(new DataApiSession(retrying, target), decodeBatch(batch(records)), DEFAULT_CONFIG)).rejects.toThrow(StatementRetriedError);
+      expect(await tableCount(TABLES.checkpoints)).toBe(0);
+      server.faults.failNext(2, 'ServiceUnavailableError', { operations: ['ExecuteStatement'] });
+      const res = await createAggregatorHandler({ rdsData: retrying, ...target, retryPolicy: { baseDelayMs: 10, maxDelayMs: 50, reserveMs: 1000 } })(batch(records), context());
+
+      expect(res.batchItemFailures).toEqual([]);
+      for (const type of ['click', 'view', 'buy']) {
+        expect((await queryRollups(client, target, { type })).totals).toMatchObject(expectedTotals(events, type));
+      }
+    } finally {
+      retrying.destroy();
+    }
   });
 
   it('skips records its checkpoints show as applied, by sequence number per (shard, partition key)', async () => {

@@ -2,6 +2,7 @@
 // retried (the stream keeps the data meanwhile), never quarantined; a write whose
 // outcome is unknown is only retried as a whole transaction that re-reads the
 // checkpoints first, which is what makes the retry safe.
+import { StatementRetriedError } from '../../schema/index.ts';
 
 export type DataApiFailureKind =
   /** The database is waking up or shedding load: back off, then retry. */
@@ -30,6 +31,7 @@ const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT
 const TRANSIENT_SQLSTATES = /\b(40001|40P01|55P03|53300|57P01)\b|deadlock detected|could not serialize|still running a query/i;
 
 export function classifyDataApiError(err: unknown): DataApiFailureKind {
+  if (err instanceof StatementRetriedError) return 'outcome-unknown';
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? '';
   if (TRANSIENT_NAMES.has(name)) return 'transient';

@@ -12,7 +12,9 @@ const logger = new Logger({ serviceName: 'sluice-aggregator' });
 const metrics = new Metrics({ namespace: 'sluice', serviceName: 'sluice-aggregator' });
 
 export const handler = createAggregatorHandler({
-  rdsData: new RDSDataClient(awsClientConfig(env, 'rdsData')),
+  // The handler retries whole transactions itself; an SDK retry of one statement inside a
+  // transaction could apply it twice.
+  rdsData: new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 }),
   resourceArn: requireEnv(env, ENV.dbClusterArn),
   secretArn: requireEnv(env, ENV.dbSecretArn),
   database: requireEnv(env, ENV.dbName),
