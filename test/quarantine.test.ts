@@ -145,6 +145,19 @@ describe('quarantine', () => {
     expect(await clickTotals()).toMatchObject({ count: 102, sum: 247 });
   });
 
+  it('redrives only the entries named by --id, and --dry-run changes nothing', async () => {
+    const pending = JSON.parse((await cli('list', '--format', 'json')).text).entries;
+    expect(pending).toHaveLength(1);
+
+    const dry = await cli('redrive', '--id', String(pending[0].id), '--dry-run');
+    const other = await cli('redrive', '--id', String(pending[0].id + 1000));
+
+    expect(dry.text).toMatch(/would redrive 0, still pending 1/);
+    expect(dry.text).toMatch(/not JSON: needs --fix/);
+    expect(other.text).toMatch(/redriven 0, still pending 0/);
+    expect(JSON.parse((await cli('list', '--format', 'json')).text).entries[0].note).toMatch(/^redrive: the fix script left it/);
+  });
+
   it('refuses an unknown subcommand or a fix script without a default export', async () => {
     const noDefault = join(dir, 'nodefault.mjs');
     writeFileSync(noDefault, 'export const x = 1;\n');
