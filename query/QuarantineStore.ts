@@ -27,8 +27,8 @@ export interface QuarantineEntry {
   note: string | null;
 }
 
-/** Slice size for raw reads: well under the 1 MiB response once base64-encoded. */
-const RAW_SLICE_BYTES = 256 * 1024;
+/** Slice size for raw reads: a result row may hold 64 KB, and blobs travel base64-encoded. */
+const RAW_SLICE_BYTES = 24 * 1024;
 const PREVIEW_BYTES = 160;
 
 export class QuarantineStore {

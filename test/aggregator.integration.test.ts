@@ -20,7 +20,7 @@ import { pruneStatements } from '../consumers/aggregator/index.ts';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
 import { createRequire } from 'node:module';
-import { queryRollups } from '../query/index.ts';
+import { queryRollups, QuarantineStore } from '../query/index.ts';
 
 const target = {
   resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:agg-test',
@@ -240,6 +240,22 @@ describe('aggregator handler', () => {
     const { totals } = await queryRollups(client, target, { type: 'wide', config, window: 3600 });
     expect(totals.count).toBe(20_000);
     expect(await tableCount(TABLES.rollups)).toBe(40_000);
+  });
+
+  it('quarantines a poison record larger than one Data API request, whole', async () => {
+    // A stream can allow records up to 10 MiB; this one is 5 MiB of garbage.
+    const raw = Buffer.alloc(5 * 1024 * 1024, 0x7a);
+    raw.write('{"broken":', 0);
+    const events = makeEvents(5);
+    const records = [record(kplRecord(events), 'big'), record(raw, 'big')];
+
+    const res = await createAggregatorHandler({ rdsData: client, ...target })(batch(records), context());
+
+    expect(res.batchItemFailures).toEqual([]);
+    const store = new QuarantineStore(client, target);
+    const [entry] = await store.list();
+    expect(entry).toMatchObject({ rawBytes: raw.length, subSequenceNumber: -1 });
+    expect((await store.readRaw(entry!.id, entry!.rawBytes)).equals(raw)).toBe(true);
   });
 
   it('publishes EMF metrics per batch', async () => {

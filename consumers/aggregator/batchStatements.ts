@@ -85,13 +85,36 @@ SELECT string_agg(CAST(d.ord AS text), ',' ORDER BY d.ord) FROM (
   return out;
 }
 
+/**
+ * Raw bytes per quarantine statement: base64 of this stays well under the request
+ * limit. A larger poison record (a stream may allow records up to 10 MiB) is stored
+ * by an insert of its first slice and appends of the rest.
+ */
+export const QUARANTINE_SLICE_BYTES = 2 * 1024 * 1024;
+
 /** Inserts poison records into the quarantine; one already there is left as it is. */
 export function quarantineStatements(poison: PoisonRecord[]): Statement[] {
-  const rows = poison.map((p) => JSON.stringify({
-    s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
-    p: p.partitionKey, b: p.raw.toString('base64'), r: p.reason,
-  }));
-  return chunkJsonArray(rows).map((chunk) => ({
+  const appends: Statement[] = [];
+  const rows = poison.map((p) => {
+    const first = p.raw.subarray(0, QUARANTINE_SLICE_BYTES);
+    for (let offset = QUARANTINE_SLICE_BYTES; offset < p.raw.length; offset += QUARANTINE_SLICE_BYTES) {
+      appends.push({
+        // Appends only at the expected length, so a replayed statement never doubles bytes.
+        sql: `UPDATE ${TABLES.quarantine} SET raw = raw || decode(:part, 'base64')
+WHERE stream_arn = :s AND shard_id = :h AND sequence_number = CAST(:n AS numeric) AND sub_sequence_number = :u
+  AND octet_length(raw) = :offset`,
+        parameters: sqlParameters({
+          part: p.raw.subarray(offset, offset + QUARANTINE_SLICE_BYTES).toString('base64'),
+          s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber, offset,
+        }),
+      });
+    }
+    return JSON.stringify({
+      s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
+      p: p.partitionKey, b: first.toString('base64'), r: p.reason,
+    });
+  });
+  const inserts = chunkJsonArray(rows).map((chunk) => ({
     sql: `INSERT INTO ${TABLES.quarantine} (stream_arn, shard_id, sequence_number, sub_sequence_number, partition_key, raw, reason)
 SELECT q.s, q.h, CAST(q.n AS numeric), q.u, q.p, decode(q.b, 'base64'), q.r
 FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS q(s text, h text, n text, u int, p text, b text, r text)
@@ -99,6 +122,7 @@ ORDER BY q.s, q.h, CAST(q.n AS numeric), q.u
 ON CONFLICT (stream_arn, shard_id, sequence_number, sub_sequence_number) DO NOTHING`,
     parameters: sqlParameters({ rows: chunk }),
   }));
+  return [...inserts, ...appends];
 }
 
 /** Adds the deltas to the rollup rows (insert or merge). */
