@@ -13,6 +13,8 @@ import {
   AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES, STACK_ENV_FILE, awsClientConfig,
   type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
 import { createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
@@ -157,9 +159,17 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         onFailureDir: join(dataDir, 'runner', `${functionName}-failures`),
       });
     mkdirSync(join(dataDir, 'runner'), { recursive: true });
+    // As in Lambda (consumers/aggregator/lambda.ts): the handler retries on its own
+    // terms, inside its transaction, so the SDK must not resend statements itself.
+    const aggregatorRdsData = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
+    stops.push(async () => aggregatorRdsData.destroy());
     const runners = {
       aggregator: runner(RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping },
-        createAggregatorHandler({ rdsData, ...target, config: loadConfig() })),
+        createAggregatorHandler({
+          rdsData: aggregatorRdsData, ...target, config: loadConfig(),
+          logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
+          metrics: new Metrics({ namespace: 'sluice', serviceName: RESOURCE_NAMES.aggregatorFunction }),
+        })),
       archiver: runner(RESOURCE_NAMES.archiverFunction, { ...ARCHIVER_MAPPING, ...options.archiverMapping },
         createArchiverHandler({ firehose: firehoseClient, deliveryStreamName: RESOURCE_NAMES.deliveryStream })),
     };

@@ -48,6 +48,7 @@ describe.each(modes)('pipeline end to end on $name', ({ external }) => {
     if (skip) return;
     // The handlers' EMF lines would flood the test output; their content is tested elsewhere.
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+    process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-e2e-'));
     scratch = external ? await scratchDatabaseUrl() : undefined;
     stack = await startStack({ dataDir, ...(scratch ? { databaseUrl: scratch.url } : {}) });
