@@ -41,7 +41,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice ${name}: ${err.message}\n\n${err.usage}\n`);
       return 2;
     }
-    process.stderr.write(`sluice ${name}: ${err instanceof Error ? err.message : String(err)}\n`);
+    const message = err instanceof Error ? err.message : String(err);
+    const hint = /ECONNREFUSED/.test(message) ? ' (is the local stack running? start it with `npm start`)' : '';
+    process.stderr.write(`sluice ${name}: ${message}${hint}\n`);
     return 1;
   }
 }

@@ -5,7 +5,7 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
+import { ENV, EventValidationError, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { intFlag, parseFlags } from './flags.ts';
 import { Progress } from './Progress.ts';
@@ -37,14 +37,18 @@ export async function runSend(argv: string[], env: StackEnv, out: NodeJS.Writabl
   const progress = new Progress(process.stderr, 'send');
   let accepted = 0;
   let rejected = 0;
+  let failed = 0;
   let inFlight = 0;
   let wake: (() => void) | undefined;
   const shownReasons: string[] = [];
 
-  const reject = (lineNo: number, line: string, reason: string) => {
-    rejected++;
-    if (shownReasons.length < 10) shownReasons.push(`line ${lineNo}: ${reason}`);
-    rejectsFile?.write(JSON.stringify({ line: lineNo, reason, input: line }) + '\n');
+  // Rejected: the line itself is wrong. Failed: a valid event Kinesis did not take
+  // (stream unreachable, retries exhausted). Both are written to --rejects.
+  const reject = (lineNo: number, line: string, reason: string, kind: 'rejected' | 'failed' = 'rejected') => {
+    if (kind === 'rejected') rejected++;
+    else failed++;
+    if (shownReasons.length < 10) shownReasons.push(`${kind} line ${lineNo}: ${reason}`);
+    rejectsFile?.write(JSON.stringify({ line: lineNo, kind, reason, input: line }) + '\n');
   };
 
   try {
@@ -64,10 +68,12 @@ export async function runSend(argv: string[], env: StackEnv, out: NodeJS.Writabl
       inFlight++;
       producer.send(input as never).then(
         () => { accepted++; },
-        (err: unknown) => { reject(n, line, err instanceof Error ? err.message : String(err)); },
+        (err: unknown) => {
+          reject(n, line, err instanceof Error ? err.message : String(err), err instanceof EventValidationError ? 'rejected' : 'failed');
+        },
       ).finally(() => {
         inFlight--;
-        progress.update(`${accepted + rejected} done, ${accepted} accepted, ${rejected} rejected`);
+        progress.update(`${accepted + rejected + failed} done, ${accepted} accepted, ${rejected} rejected, ${failed} failed`);
         wake?.();
       });
       while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
@@ -81,9 +87,10 @@ export async function runSend(argv: string[], env: StackEnv, out: NodeJS.Writabl
     await new Promise<void>((r) => (rejectsFile ? rejectsFile.end(r) : r()));
   }
 
-  for (const reason of shownReasons) process.stderr.write(`rejected ${reason}\n`);
-  if (rejected > shownReasons.length) process.stderr.write(`... and ${rejected - shownReasons.length} more rejected${rejectsFile ? ` (all in ${String(values.rejects)})` : ''}\n`);
-  if (values.json) out.write(JSON.stringify({ accepted, rejected }) + '\n');
-  else out.write(`accepted ${accepted}, rejected ${rejected}\n`);
-  return rejected > 0 ? 1 : 0;
+  for (const reason of shownReasons) process.stderr.write(`${reason}\n`);
+  const unshown = rejected + failed - shownReasons.length;
+  if (unshown > 0) process.stderr.write(`... and ${unshown} more${rejectsFile ? ` (all in ${String(values.rejects)})` : ''}\n`);
+  if (values.json) out.write(JSON.stringify({ accepted, rejected, failed }) + '\n');
+  else out.write(`accepted ${accepted}, rejected ${rejected}${failed ? `, failed ${failed}` : ''}\n`);
+  return rejected + failed > 0 ? 1 : 0;
 }

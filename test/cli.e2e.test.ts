@@ -62,8 +62,8 @@ describe('sluice CLI against `sluice dev`', () => {
     const r = await runCli(['send', '-'], { env, input });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('accepted 2, rejected 2');
-    expect(r.stderr).toMatch(/line 2: .*type/);
-    expect(r.stderr).toMatch(/line 3: not valid JSON/);
+    expect(r.stderr).toMatch(/rejected line 2: .*type/);
+    expect(r.stderr).toMatch(/rejected line 3: not valid JSON/);
   });
 
   it('names a wrong flag and exits 2', async () => {
