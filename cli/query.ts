@@ -108,5 +108,19 @@ function toTable(r: RollupResult, type: string): string {
   const line = (row: string[]) => row.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   const title = `${type}: rollup ${r.rollup}, ${r.window} s buckets, ${r.rows.length} row${r.rows.length === 1 ? '' : 's'}\n`;
-  return title + [line(header), rule, ...body.map(line), rule, line(totals)].join('\n') + '\n';
+  // A bar of each row's count beside it: the shape of the traffic at a glance.
+  const maxCount = Math.max(0, ...r.rows.map((row) => row.count));
+  const bars = r.rows.map((row) => countBar(row.count, maxCount));
+  const withBar = (text: string, bar: string) => (bar ? `${text}  ${bar}` : text);
+  return title + [line(header), rule, ...body.map((row, i) => withBar(line(row), bars[i]!)), rule, line(totals)].join('\n') + '\n';
+}
+
+const BAR_WIDTH = 24;
+const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
+
+/** A horizontal bar of `count` against `max`, in eighths of a character. */
+export function countBar(count: number, max: number): string {
+  if (max <= 0 || count <= 0) return '';
+  const eighths = Math.max(1, Math.round((count / max) * BAR_WIDTH * 8));
+  return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8]!;
 }

@@ -17,7 +17,7 @@ import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate } from '../schema/index.ts';
 import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError } from '../query/index.ts';
-import { runQuery } from '../cli/query.ts';
+import { countBar, runQuery } from '../cli/query.ts';
 import { UsageError } from '../cli/flags.ts';
 
 const target = {
@@ -148,6 +148,13 @@ describe('sluice query', () => {
     expect(code).toBe(0);
     expect(out.text()).toMatch(/bucket\s+count\s+sum\s+min\s+max/);
     expect(out.text()).toMatch(/total\s+1\s+7\s+7\s+7/);
+  });
+
+  it('draws each row\'s count as a bar scaled to the largest', () => {
+    expect(countBar(100, 100)).toBe('█'.repeat(24));
+    expect(countBar(50, 100)).toBe('█'.repeat(12));
+    expect(countBar(1, 1000)).toBe('▏');
+    expect(countBar(0, 100)).toBe('');
   });
 
   it.each([
