@@ -1,0 +1,376 @@
+// A fast read of an event's JSON bytes for consumers that need its fields but not its
+// payload. It knows the one layout sluice's producer writes (JSON.stringify of the
+// normalized event) and says "not this one" for anything else, so the caller falls
+// back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
+import { EVENT_LIMITS, type SluiceEvent } from './event.ts';
+
+/** An event's fields without its payload: what `scanEvent` returns. */
+export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
+
+/*
+ * The layout, byte for byte (JSON.stringify of normalizeEvent's object, keys in its
+ * order, no whitespace):
+ *
+ *   {"id":"…","type":"…","ts":<int>,"value":<number>[,"dims":{"k":"v",…}][,"payload":<JSON>]}
+ *
+ * Strings are read byte-wise: a backslash escape, a control character, a replacement
+ * character after decoding, another key order, whitespace, a ts that is not a plain
+ * integer, a duplicate dimension: all give undefined, never a guess. Every rule of
+ * parseEvent (id length, type pattern and length, ts range, finite value, dimension
+ * count, name pattern and value length) is applied with the same EVENT_LIMITS; an
+ * event that breaks one also gives undefined, so the error the caller reports is
+ * parseEvent's own.
+ *
+ * The payload is not parsed into values, but it is validated: its bytes must be one
+ * well-formed JSON value (the grammar of RFC 8259, without whitespace), so the scan
+ * accepts exactly the texts JSON.parse accepts (test/event-scan.property.test.ts).
+ */
+
+const Q = 0x22; // "
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const MINUS = 0x2d;
+const PLUS = 0x2b;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const NINE = 0x39;
+
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const ID_KEY = ascii('{"id":"');
+const TYPE_KEY = ascii(',"type":"');
+const TS_KEY = ascii(',"ts":');
+const VALUE_KEY = ascii(',"value":');
+const DIMS_KEY = ascii('"dims":{');
+const PAYLOAD_KEY = ascii('"payload":');
+
+/** 10^0 .. 10^22: the powers of ten a double holds exactly. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+/** At most this many digits make an integer below 2^53, exact in a double. */
+const EXACT_DIGITS = 15;
+
+/**
+ * Names and types already checked against EVENT_LIMITS' patterns. A deployment has a
+ * few of each, so the regular expressions run once per distinct string; only strings
+ * that pass are kept, and the set is emptied when it grows past CACHE_LIMIT.
+ */
+const CACHE_LIMIT = 4096;
+const goodTypes = new Set<string>();
+const goodDimNames = new Set<string>();
+
+function matches(cache: Set<string>, pattern: RegExp, s: string): boolean {
+  if (cache.has(s)) return true;
+  if (!pattern.test(s)) return false;
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.add(s);
+  return true;
+}
+
+/** Cursor of the scan in progress (the scan is synchronous, so one suffices). */
+let p = 0;
+
+function literal(buf: Buffer, lit: Uint8Array, end: number): boolean {
+  const n = lit.length;
+  if (p + n > end) return false;
+  for (let i = 0; i < n; i++) if (buf[p + i] !== lit[i]) return false;
+  p += n;
+  return true;
+}
+
+/**
+ * The text of a string whose opening quote is behind the cursor, or undefined when
+ * it holds an escape or a control character, is unterminated, or decodes to text with
+ * a replacement character (bytes that are not UTF-8: decoding alone would hide where).
+ * Leaves the cursor after the closing quote.
+ */
+function plainString(buf: Buffer, end: number): string | undefined {
+  const start = p;
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === Q) {
+      p = i + 1;
+      if (high < 0x80) return buf.toString('latin1', start, i);
+      const s = buf.toString('utf8', start, i);
+      return s.includes('\uFFFD') ? undefined : s;
+    }
+    if (c === BACKSLASH || c < 0x20) return undefined;
+    high |= c;
+  }
+  return undefined;
+}
+
+/** ts: a plain JSON integer (no sign, fraction or exponent) inside EVENT_LIMITS. */
+function plainTs(buf: Buffer, end: number): number | undefined {
+  const start = p;
+  let n = 0;
+  while (p < end) {
+    const c = buf[p]!;
+    if (c < ZERO || c > NINE) break;
+    n = n * 10 + (c - ZERO);
+    p++;
+  }
+  const digits = p - start;
+  if (digits === 0 || digits > EXACT_DIGITS || (buf[start] === ZERO && digits > 1)) return undefined;
+  return n >= EVENT_LIMITS.minTs && n < EVENT_LIMITS.maxTs ? n : undefined;
+}
+
+/**
+ * A JSON number at the cursor, as JSON.parse reads it, or undefined when the bytes
+ * are not a JSON number. Up to 15 significant digits and a decimal exponent within
+ * ±22 the double is computed here with one correctly rounded operation on exact
+ * operands (so it equals the correctly rounded value JSON.parse gives); otherwise
+ * the validated text goes through Number().
+ */
+function jsonNumber(buf: Buffer, end: number): number | undefined {
+  const start = p;
+  let negative = false;
+  if (buf[p] === MINUS) {
+    negative = true;
+    p++;
+  }
+  let mantissa = 0;
+  let digits = 0;
+  const intStart = p;
+  while (p < end) {
+    const c = buf[p]!;
+    if (c < ZERO || c > NINE) break;
+    mantissa = mantissa * 10 + (c - ZERO);
+    p++;
+  }
+  const intDigits = p - intStart;
+  if (intDigits === 0 || (buf[intStart] === ZERO && intDigits > 1)) return undefined;
+  digits = intDigits;
+  let scale = 0;
+  if (p < end && buf[p] === DOT) {
+    p++;
+    const fracStart = p;
+    while (p < end) {
+      const c = buf[p]!;
+      if (c < ZERO || c > NINE) break;
+      mantissa = mantissa * 10 + (c - ZERO);
+      p++;
+    }
+    const fracDigits = p - fracStart;
+    if (fracDigits === 0) return undefined;
+    digits += fracDigits;
+    scale = -fracDigits;
+  }
+  if (p < end && (buf[p] === 0x65 || buf[p] === 0x45)) { // e E
+    p++;
+    let expNegative = false;
+    if (p < end && (buf[p] === PLUS || buf[p] === MINUS)) {
+      expNegative = buf[p] === MINUS;
+      p++;
+    }
+    const expStart = p;
+    let exp = 0;
+    while (p < end) {
+      const c = buf[p]!;
+      if (c < ZERO || c > NINE) break;
+      if (exp < 1e6) exp = exp * 10 + (c - ZERO);
+      p++;
+    }
+    if (p === expStart) return undefined;
+    scale += expNegative ? -exp : exp;
+  }
+  if (digits <= EXACT_DIGITS && scale >= -22 && scale <= 22) {
+    const magnitude = scale < 0 ? mantissa / POW10[-scale]! : mantissa * POW10[scale]!;
+    return negative ? -magnitude : magnitude;
+  }
+  return Number(buf.toString('latin1', start, p));
+}
+
+/** Skips a JSON string (escapes checked) whose opening quote is at the cursor; false if malformed. */
+function skipString(buf: Buffer, end: number): boolean {
+  let i = p + 1;
+  while (i < end) {
+    const c = buf[i]!;
+    if (c === Q) {
+      p = i + 1;
+      return true;
+    }
+    if (c < 0x20) return false;
+    if (c === BACKSLASH) {
+      const e = buf[i + 1];
+      if (e === 0x75) { // \uXXXX
+        if (i + 6 > end) return false;
+        for (let k = i + 2; k < i + 6; k++) if (!isHex(buf[k]!)) return false;
+        i += 6;
+        continue;
+      }
+      // \" \\ \/ \b \f \n \r \t
+      if (e !== Q && e !== BACKSLASH && e !== 0x2f && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return false;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  return false;
+}
+
+function isHex(c: number): boolean {
+  return (c >= ZERO && c <= NINE) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+const TRUE = ascii('true');
+const FALSE = ascii('false');
+const NULL = ascii('null');
+/** Deeper payloads go to JSON.parse, which has no such limit. */
+const MAX_DEPTH = 256;
+const containers = new Uint8Array(MAX_DEPTH);
+
+/**
+ * Skips one well-formed JSON value (no whitespace) at the cursor, without building it;
+ * false when the bytes are not one. Iterative, with an explicit stack of open
+ * containers (1 object, 2 array).
+ */
+function skipJsonValue(buf: Buffer, end: number): boolean {
+  let depth = 0;
+  for (;;) {
+    // A value is expected at the cursor.
+    if (p >= end) return false;
+    const c = buf[p]!;
+    if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      p++;
+      const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
+      if (buf[p] === close && p < end) {
+        p++;
+      } else {
+        if (depth === MAX_DEPTH) return false;
+        containers[depth++] = c === OPEN_BRACE ? 1 : 2;
+        if (c === OPEN_BRACE && !objectKey(buf, end)) return false;
+        continue;
+      }
+    } else if (c === Q) {
+      if (!skipString(buf, end)) return false;
+    } else if (c === MINUS || (c >= ZERO && c <= NINE)) {
+      if (jsonNumberSyntax(buf, end) === false) return false;
+    } else if (c === 0x74) {
+      if (!literal(buf, TRUE, end)) return false;
+    } else if (c === 0x66) {
+      if (!literal(buf, FALSE, end)) return false;
+    } else if (c === 0x6e) {
+      if (!literal(buf, NULL, end)) return false;
+    } else {
+      return false;
+    }
+    // After a value: close containers, or a comma and the next member.
+    for (;;) {
+      if (depth === 0) return true;
+      if (p >= end) return false;
+      const top = containers[depth - 1];
+      const n = buf[p]!;
+      if (n === COMMA) {
+        p++;
+        if (top === 1 && !objectKey(buf, end)) return false;
+        break;
+      }
+      if ((n === CLOSE_BRACE && top === 1) || (n === CLOSE_BRACKET && top === 2)) {
+        p++;
+        depth--;
+        continue;
+      }
+      return false;
+    }
+  }
+}
+
+/** A member's `"key":` at the cursor. */
+function objectKey(buf: Buffer, end: number): boolean {
+  if (p >= end || buf[p] !== Q || !skipString(buf, end)) return false;
+  if (p >= end || buf[p] !== COLON) return false;
+  p++;
+  return true;
+}
+
+/** Number grammar only (the payload's numbers are not needed). */
+function jsonNumberSyntax(buf: Buffer, end: number): boolean {
+  if (buf[p] === MINUS) p++;
+  const intStart = p;
+  while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+  const intDigits = p - intStart;
+  if (intDigits === 0 || (buf[intStart] === ZERO && intDigits > 1)) return false;
+  if (p < end && buf[p] === DOT) {
+    const s = ++p;
+    while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+    if (p === s) return false;
+  }
+  if (p < end && (buf[p] === 0x65 || buf[p] === 0x45)) {
+    p++;
+    if (p < end && (buf[p] === PLUS || buf[p] === MINUS)) p++;
+    const s = p;
+    while (p < end && buf[p]! >= ZERO && buf[p]! <= NINE) p++;
+    if (p === s) return false;
+  }
+  return true;
+}
+
+/**
+ * The fields of `parseEvent(JSON.parse(text))` but the payload, read straight from
+ * the event's UTF-8 bytes `buf[start, end)`, or undefined when the bytes are not in
+ * the producer's layout or break a rule of parseEvent: the caller then takes the
+ * full path, which reads any JSON and names the rule an event breaks.
+ */
+export function scanEvent(buf: Buffer, start = 0, end = buf.length): ScannedEvent | undefined {
+  p = start;
+  if (!literal(buf, ID_KEY, end)) return undefined;
+  const id = plainString(buf, end);
+  if (id === undefined || id.length === 0 || id.length > EVENT_LIMITS.maxIdChars) return undefined;
+  if (!literal(buf, TYPE_KEY, end)) return undefined;
+  const type = plainString(buf, end);
+  if (type === undefined || type.length === 0 || type.length > EVENT_LIMITS.maxTypeChars) return undefined;
+  if (!matches(goodTypes, EVENT_LIMITS.typePattern, type)) return undefined;
+  if (!literal(buf, TS_KEY, end)) return undefined;
+  const ts = plainTs(buf, end);
+  if (ts === undefined) return undefined;
+  if (!literal(buf, VALUE_KEY, end)) return undefined;
+  const value = jsonNumber(buf, end);
+  if (value === undefined || !Number.isFinite(value)) return undefined;
+  const ev: ScannedEvent = { id, type, ts, value };
+  // Then `,"dims":{…}`, `,"payload":…`, both in that order, or neither.
+  let more = p < end && buf[p] === COMMA;
+  if (more) {
+    p++;
+    if (literal(buf, DIMS_KEY, end)) {
+      const dims = scanDims(buf, end);
+      if (dims === undefined) return undefined;
+      if (dims !== null) ev.dims = dims;
+      more = p < end && buf[p] === COMMA;
+      if (more) p++;
+    }
+    if (more && (!literal(buf, PAYLOAD_KEY, end) || !skipJsonValue(buf, end))) return undefined;
+  }
+  return p === end - 1 && buf[p] === CLOSE_BRACE ? ev : undefined;
+}
+
+/** The dims object after its `{`: the dims, null for `{}` (parseEvent drops it), undefined to give up. */
+function scanDims(buf: Buffer, end: number): Record<string, string> | null | undefined {
+  if (p < end && buf[p] === CLOSE_BRACE) {
+    p++;
+    return null;
+  }
+  const dims: Record<string, string> = {};
+  let n = 0;
+  for (;;) {
+    if (p >= end || buf[p] !== Q) return undefined;
+    p++;
+    const name = plainString(buf, end);
+    if (name === undefined || !matches(goodDimNames, EVENT_LIMITS.dimNamePattern, name)) return undefined;
+    if (p >= end || buf[p] !== COLON || buf[p + 1] !== Q) return undefined;
+    p += 2;
+    const v = plainString(buf, end);
+    if (v === undefined || v.length > EVENT_LIMITS.maxDimValueChars) return undefined;
+    // JSON.parse keeps the last of duplicate names; rather than mimic that, give up.
+    if (++n > EVENT_LIMITS.maxDims || Object.hasOwn(dims, name)) return undefined;
+    dims[name] = v;
+    if (p >= end) return undefined;
+    const c = buf[p++];
+    if (c === CLOSE_BRACE) return dims;
+    if (c !== COMMA) return undefined;
+  }
+}
