@@ -3,6 +3,8 @@
 export { SluiceError, EventValidationError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent } from './event.ts';
 export type { EventInput, SluiceEvent } from './event.ts';
+export { scanEvent } from './eventScan.ts';
+export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers, maxSequenceNumber } from './sequence.ts';
