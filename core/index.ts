@@ -1,8 +1,8 @@
 // Code shared by producers and consumers: the event shape, service limits, the
 // record formats, shard hashing and sequence-number order.
 export { SluiceError, EventValidationError } from './errors.ts';
-export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent } from './event.ts';
-export type { EventInput, SluiceEvent } from './event.ts';
+export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
+export type { EventInput, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
@@ -13,9 +13,9 @@ export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecordBody, encodeAggregatedRecord, encodeCompressedRecord, decodeAggregatedRecordBody,
-  recordFormat, deaggregate,
+  recordFormat, deaggregate, encodePackedAggregate,
 } from './kpl.ts';
-export type { AggregatedRecord, UserRecord } from './kpl.ts';
+export type { AggregatedRecord, UserRecord, PackedAggregate, PackedUserRecord } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
 export type { StackEnv } from './env.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';

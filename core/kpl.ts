@@ -23,6 +23,26 @@ export interface AggregatedRecord {
   records: { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array }[];
 }
 
+/**
+ * A user record for `encodePackedAggregate`: its data is `dataBytes` bytes of `data`
+ * from `dataOffset`, so many records can share one buffer (a producer writes events
+ * back to back into shared slabs instead of a Buffer per event).
+ */
+export interface PackedUserRecord {
+  partitionKeyIndex: number;
+  explicitHashKeyIndex?: number | undefined;
+  data: Uint8Array;
+  dataOffset: number;
+  dataBytes: number;
+}
+
+/** An AggregatedRecord whose user records are regions of shared buffers (`PackedUserRecord`). */
+export interface PackedAggregate {
+  partitionKeyTable: string[];
+  explicitHashKeyTable: string[];
+  records: PackedUserRecord[];
+}
+
 /** One user record recovered from a Kinesis record. */
 export interface UserRecord {
   partitionKey: string;
@@ -69,13 +89,13 @@ export function recordEntrySize(pkIndex: number, ehkIndex: number | undefined, d
 // ---- encoding ------------------------------------------------------------------
 
 /** Bytes of the protobuf body, with the UTF-8 lengths of the key tables it measured. */
-function measureBody(agg: AggregatedRecord): { size: number; pkBytes: number[]; ehkBytes: number[] } {
+function measureBody(agg: AggregatedRecord | PackedAggregate): { size: number; pkBytes: number[]; ehkBytes: number[] } {
   const pkBytes = agg.partitionKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
   const ehkBytes = agg.explicitHashKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
   let size = 0;
   for (const n of pkBytes) size += fieldSize(n);
   for (const n of ehkBytes) size += fieldSize(n);
-  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, r.data.length);
+  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, 'dataOffset' in r ? r.dataBytes : r.data.length);
   return { size, pkBytes, ehkBytes };
 }
 
@@ -111,6 +131,47 @@ function writeBody(agg: AggregatedRecord, pkBytes: number[], ehkBytes: number[],
   return pos;
 }
 
+/** `writeBody` for a PackedAggregate: each record's data is copied from its region. */
+function writePackedBody(agg: PackedAggregate, pkBytes: number[], ehkBytes: number[], buf: Buffer, pos: number): number {
+  for (let i = 0; i < agg.partitionKeyTable.length; i++) {
+    buf[pos++] = 0x0a;
+    pos = writeVarint(buf, pos, pkBytes[i]!);
+    pos += buf.write(agg.partitionKeyTable[i]!, pos, 'utf8');
+  }
+  for (let i = 0; i < agg.explicitHashKeyTable.length; i++) {
+    buf[pos++] = 0x12;
+    pos = writeVarint(buf, pos, ehkBytes[i]!);
+    pos += buf.write(agg.explicitHashKeyTable[i]!, pos, 'utf8');
+  }
+  for (const r of agg.records) {
+    const ehk = r.explicitHashKeyIndex;
+    const len = r.dataBytes;
+    const from = r.dataOffset;
+    if (from < 0 || from + len > r.data.length) throw new RangeError(`user record region ${from}+${len} lies outside its ${r.data.length}-byte buffer`);
+    let inner = 1 + varintSize(r.partitionKeyIndex) + fieldSize(len);
+    if (ehk !== undefined) inner += 1 + varintSize(ehk);
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, inner);
+    buf[pos++] = 0x08;
+    pos = writeVarint(buf, pos, r.partitionKeyIndex);
+    if (ehk !== undefined) {
+      buf[pos++] = 0x10;
+      pos = writeVarint(buf, pos, ehk);
+    }
+    buf[pos++] = 0x1a;
+    pos = writeVarint(buf, pos, len);
+    if (from === 0 && len === r.data.length) buf.set(r.data, pos);
+    else copyRegion(r.data, from, len, buf, pos);
+    pos += len;
+  }
+  return pos;
+}
+
+/** Copies bytes between buffers; Buffer#copy is the cheapest way that takes offsets. */
+function copyRegion(src: Uint8Array, from: number, len: number, dst: Buffer, at: number): void {
+  Buffer.prototype.copy.call(src, dst, at, from, from + len);
+}
+
 /** The protobuf bytes of an AggregatedRecord (no magic, no digest). */
 export function encodeAggregatedRecordBody(agg: AggregatedRecord): Buffer {
   const { size, pkBytes, ehkBytes } = measureBody(agg);
@@ -132,10 +193,33 @@ export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
 
 /** sluice's compressed aggregate: magic, deflate-raw of the protobuf, MD5 of the protobuf. */
 export function encodeCompressedRecord(agg: AggregatedRecord, level = 6): Buffer {
-  const body = encodeAggregatedRecordBody(agg);
+  return compressBody(encodeAggregatedRecordBody(agg), level);
+}
+
+function compressBody(body: Buffer, level: number): Buffer {
   const digest = createHash('md5').update(body).digest();
   const packed = deflateRawSync(body, { level, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
   return Buffer.concat([COMPRESSED_MAGIC, packed, digest], COMPRESSED_MAGIC.length + packed.length + DIGEST_BYTES);
+}
+
+/**
+ * `encodeAggregatedRecord` (no `compressionLevel`) or `encodeCompressedRecord` (with
+ * one) for user records that are regions of shared buffers: the same bytes as those
+ * functions give for the same records as Buffers of their own.
+ */
+export function encodePackedAggregate(agg: PackedAggregate, compressionLevel?: number): Buffer {
+  const { size, pkBytes, ehkBytes } = measureBody(agg);
+  if (compressionLevel !== undefined) {
+    const body = Buffer.allocUnsafe(size);
+    if (writePackedBody(agg, pkBytes, ehkBytes, body, 0) !== size) throw new RangeError('aggregate body is not the size measured');
+    return compressBody(body, compressionLevel);
+  }
+  const head = KPL_MAGIC.length;
+  const buf = Buffer.allocUnsafe(head + size + DIGEST_BYTES);
+  KPL_MAGIC.copy(buf, 0);
+  if (writePackedBody(agg, pkBytes, ehkBytes, buf, head) !== head + size) throw new RangeError('aggregate body is not the size measured');
+  createHash('md5').update(buf.subarray(head, head + size)).digest().copy(buf, head + size);
+  return buf;
 }
 
 // ---- decoding ------------------------------------------------------------------
