@@ -10,10 +10,10 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import {
-  KINESIS, deaggregate, effectiveHashKey, newEventId, normalizeEvent, serializeEvent, shardForHash, type EventInput, type HashKeyRange,
+  KINESIS, deaggregate, effectiveHashKey, encodeEvent, newEventId, normalizeEvent, serializeEvent, shardForHash, type EventInput, type HashKeyRange,
 } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, PartitionKeyHashCache, ShardMap, splitPutBatches, type PackableRecord, type ProducerOptions, type PutEntry,
+  AggregateBuilder, EventSlab, KinesisProducer, PartitionKeyHashCache, ShardMap, splitPutBatches, type PackableRecord, type ProducerOptions, type PutEntry,
 } from '../producers/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -126,20 +126,25 @@ async function runSluice(events: BenchEvent[], extra: Partial<ProducerOptions>):
   return { seconds, requests: sink.requests };
 }
 
-/** sluice's aggregation and collection path: what KinesisProducer does per event, without the promises. */
+/**
+ * sluice's aggregation and collection path: what KinesisProducer does per event,
+ * without the promises (encodeEvent, bytes into a shared slab, hash key, shard, pack).
+ */
 async function runPacking(events: BenchEvent[], compressionLevel?: number): Promise<RunResult> {
   const sink = new SinkClient(shardRanges(SHARDS));
   const map = ShardMap.fromShards(((await sink.send(new ListShardsCommand({ StreamName: 'bench' }))) as { Shards: [] }).Shards);
   const maxBytes = compressionLevel === undefined ? 51_200 : 262_144;
   const t0 = performance.now();
   const hashes = new PartitionKeyHashCache();
+  const slab = new EventSlab();
   const builders = new Map<string, AggregateBuilder<PackableRecord>>(map.shardIds.map((id) => [id, new AggregateBuilder<PackableRecord>(maxBytes)]));
   const entries: PutEntry[] = [];
   for (const { event, partitionKey } of events) {
-    const data = serializeEvent(normalizeEvent(event));
+    const ev = encodeEvent(event);
+    const data = slab.write(ev.json, ev.byteLength);
     const hashKeyHex = hashes.get(partitionKey);
     const builder = builders.get(map.shardFor(hashKeyHex)!)!;
-    const record: PackableRecord = { partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey), hashKeyHex, data };
+    const record: PackableRecord = { partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey), hashKeyHex, data, dataOffset: slab.lastOffset, dataBytes: ev.byteLength };
     if (!builder.tryAdd(record)) {
       entries.push(builder.build(compressionLevel));
       builder.tryAdd(record);
@@ -152,11 +157,25 @@ async function runPacking(events: BenchEvent[], compressionLevel?: number): Prom
   return { seconds: (performance.now() - t0) / 1000, requests: sink.requests };
 }
 
-/** Only validating and serializing each event (core normalizeEvent + serializeEvent): the floor under path (a). */
+/** Validating and serializing each event the general way (normalizeEvent + serializeEvent), for comparison. */
 async function runSerializeOnly(events: BenchEvent[]): Promise<RunResult> {
   const t0 = performance.now();
   let bytes = 0;
   for (const { event } of events) bytes += serializeEvent(normalizeEvent(event)).length;
+  if (bytes === 0) throw new Error('no bytes');
+  return { seconds: (performance.now() - t0) / 1000, requests: [] };
+}
+
+/** sluice's per-event serialization as the packing path does it (encodeEvent, bytes into a shared slab): the floor under path (a). */
+async function runEncodeOnly(events: BenchEvent[]): Promise<RunResult> {
+  const t0 = performance.now();
+  const slab = new EventSlab();
+  let bytes = 0;
+  for (const { event } of events) {
+    const ev = encodeEvent(event);
+    slab.write(ev.json, ev.byteLength);
+    bytes += ev.byteLength;
+  }
   if (bytes === 0) throw new Error('no bytes');
   return { seconds: (performance.now() - t0) / 1000, requests: [] };
 }
@@ -232,6 +251,7 @@ const paths = {
   baseline: () => runBaseline(events),
   producer: () => runSluice(events, {}),
   serializeOnly: () => runSerializeOnly(events),
+  encodeOnly: () => runEncodeOnly(events),
 };
 const bestOf: Partial<Record<keyof typeof paths, RunResult>> = {};
 for (let round = 0; round < 5; round++) {
@@ -264,6 +284,7 @@ const result = {
   producerEventsPerSec: perSec(producer),
   producerRatio: Number((baseline.seconds / producer.seconds).toFixed(2)),
   serializeOnlyEventsPerSec: perSec(bestOf.serializeOnly!),
+  encodeOnlyEventsPerSec: perSec(bestOf.encodeOnly!),
   bytesPerEvent: Number(s.bytesPerEvent.toFixed(1)),
   compressedBytesPerEvent: Number(c.bytesPerEvent.toFixed(1)),
   baselineBytesPerEvent: Number(b.bytesPerEvent.toFixed(1)),
@@ -284,7 +305,8 @@ if (json) {
     ['sluice packing (KPL, shard-aware)', String(result.sluiceEventsPerSec), String(result.bytesPerEvent), String(s.records), String(result.sluiceCrossShardEvents)],
     ['sluice packing (compressed)', String(result.compressedEventsPerSec), String(result.compressedBytesPerEvent), String(c.records), String(crossShardEvents(compressed.requests, ranges))],
     ['sluice KinesisProducer.send()', String(result.producerEventsPerSec), p.bytesPerEvent.toFixed(1), String(p.records), String(result.producerCrossShardEvents)],
-    ['(floor: normalizeEvent + serializeEvent only)', String(result.serializeOnlyEventsPerSec), '-', '-', '-'],
+    ['(floor: encodeEvent into a slab only)', String(result.encodeOnlyEventsPerSec), '-', '-', '-'],
+    ['(normalizeEvent + serializeEvent only)', String(result.serializeOnlyEventsPerSec), '-', '-', '-'],
     ['aws-kinesis-agg aggregate', String(result.baselineEventsPerSec), String(result.baselineBytesPerEvent), String(b.records), String(result.baselineCrossShardEvents)],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

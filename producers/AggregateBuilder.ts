@@ -2,7 +2,7 @@
 // sluice's compressed variant) whose size is tracked exactly as records are added,
 // so the result always fits the record limit. Pure: no clock, no I/O.
 import { hashHexToDecimal } from './HashKey.ts';
-import { DIGEST_BYTES, KPL_MAGIC, encodeAggregatedRecord, encodeCompressedRecord, fieldSize, recordEntrySize, type AggregatedRecord } from '../core/index.ts';
+import { DIGEST_BYTES, KPL_MAGIC, encodePackedAggregate, fieldSize, recordEntrySize, type PackedAggregate } from '../core/index.ts';
 
 /** What packing needs to know of a user record. */
 export interface PackableRecord {
@@ -12,7 +12,17 @@ export interface PackableRecord {
   explicitHashKey?: string | undefined;
   /** The 128-bit hash key that places the record (its explicit one or MD5 of its key), as 32 hex digits. */
   hashKeyHex: string;
+  /** The user record's bytes: all of `data`, or `dataBytes` from `dataOffset` when events share a buffer (`EventSlab`). */
   data: Buffer;
+  /** Where the record starts in `data`. Default 0. */
+  dataOffset?: number | undefined;
+  /** Bytes of the record. Default: the rest of `data`. */
+  dataBytes?: number | undefined;
+}
+
+/** Bytes of a record's data. */
+export function recordDataBytes(r: PackableRecord): number {
+  return r.dataBytes ?? r.data.length - (r.dataOffset ?? 0);
 }
 
 /** One entry of a PutRecords call and the user records inside it. */
@@ -30,19 +40,23 @@ const FRAME_BYTES = KPL_MAGIC.length + DIGEST_BYTES;
 
 /** Kinesis-counted size of one user record sent on its own (not aggregated). */
 export function plainRecordSize(r: PackableRecord): number {
-  return r.data.length + r.partitionKeyBytes;
+  return recordDataBytes(r) + r.partitionKeyBytes;
 }
 
 /** A single record as its own PutRecords entry. */
 export function plainEntry<T extends PackableRecord>(r: T): PutEntry<T> {
-  const e: PutEntry<T> = { Data: r.data, PartitionKey: r.partitionKey, size: plainRecordSize(r), items: [r], aggregated: false };
+  const from = r.dataOffset ?? 0;
+  const bytes = recordDataBytes(r);
+  // A lone record gets its own copy rather than a view that would pin a shared slab.
+  const data = from === 0 && bytes === r.data.length ? r.data : Buffer.from(r.data.subarray(from, from + bytes));
+  const e: PutEntry<T> = { Data: data, PartitionKey: r.partitionKey, size: plainRecordSize(r), items: [r], aggregated: false };
   if (r.explicitHashKey !== undefined) e.ExplicitHashKey = r.explicitHashKey;
   return e;
 }
 
 export class AggregateBuilder<T extends PackableRecord> {
   private items: T[] = [];
-  private agg: AggregatedRecord = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
+  private agg: PackedAggregate = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
   private pkIndex = new Map<string, number>();
   private ehkIndex = new Map<string, number>();
   private bodyBytes = 0;
@@ -80,7 +94,8 @@ export class AggregateBuilder<T extends PackableRecord> {
         add += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
       }
     }
-    add += recordEntrySize(pk!, ehk, r.data.length);
+    const dataBytes = recordDataBytes(r);
+    add += recordEntrySize(pk!, ehk, dataBytes);
     const n = this.items.length;
     if (n > 0 && FRAME_BYTES + this.bodyBytes + add + this.items[0]!.partitionKeyBytes > this.maxBytes) return false;
     if (newPk) {
@@ -91,7 +106,8 @@ export class AggregateBuilder<T extends PackableRecord> {
       agg.explicitHashKeyTable.push(r.explicitHashKey!);
       this.ehkIndex.set(r.explicitHashKey!, ehk!);
     }
-    agg.records.push(ehk === undefined ? { partitionKeyIndex: pk!, data: r.data } : { partitionKeyIndex: pk!, explicitHashKeyIndex: ehk, data: r.data });
+    // One object shape for every record keeps the encoder's loop monomorphic.
+    agg.records.push({ partitionKeyIndex: pk!, explicitHashKeyIndex: ehk, data: r.data, dataOffset: r.dataOffset ?? 0, dataBytes });
     this.bodyBytes += add;
     this.items.push(r);
     return true;
@@ -109,7 +125,7 @@ export class AggregateBuilder<T extends PackableRecord> {
       entry = plainEntry(items[0]!);
     } else {
       const first = items[0]!;
-      const data = compressionLevel === undefined ? encodeAggregatedRecord(this.agg) : encodeCompressedRecord(this.agg, compressionLevel);
+      const data = encodePackedAggregate(this.agg, compressionLevel);
       entry = {
         Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
         size: data.length + first.partitionKeyBytes, items, aggregated: true,

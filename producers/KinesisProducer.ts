@@ -5,7 +5,7 @@
 // collection, rate and retry decisions live in pure modules; this class does the I/O.
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, MiB, normalizeEvent, serializeEvent, type EventInput } from '../core/index.ts';
+import { KINESIS, MiB, encodeEvent, type EventInput } from '../core/index.ts';
 import { AggregateBuilder, plainEntry, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
@@ -15,6 +15,7 @@ import { PartitionKeyHashCache, decimalToHashHex, partitionKeyHashHex } from './
 import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 import { nextPutBatch } from './PutBatch.ts';
 import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
+import { EventSlab } from './EventSlab.ts';
 import { ShardMap, loadShardMap } from './ShardMap.ts';
 import { ShardRateLimiter } from './TokenBucket.ts';
 import type { CloseOptions, CloseReport, ProducerOptions, SendOptions, SendResult, ShardRateLimit } from './types.ts';
@@ -82,6 +83,7 @@ export class KinesisProducer {
 
   private readonly stats = new ProducerMetrics();
   private readonly keyHashes = new PartitionKeyHashCache();
+  private readonly slab = new EventSlab();
   private map: ShardMap | undefined;
   private mapLoading: Promise<void> | undefined;
   private remapping: Promise<void> | undefined;
@@ -235,8 +237,9 @@ export class KinesisProducer {
   // ---- accepting ---------------------------------------------------------------
 
   private prepare(input: EventInput, opts: SendOptions | undefined, t0: number): PendingEvent {
-    const ev = normalizeEvent(input);
-    const data = serializeEvent(ev);
+    // Validated and written in one pass, into a shared slab: no Buffer per event.
+    const ev = encodeEvent(input);
+    const dataBytes = ev.byteLength;
     const partitionKey = opts?.partitionKey ?? ev.id;
     if (typeof partitionKey !== 'string' || partitionKey.length === 0) throw new InvalidRoutingKeyError('partitionKey', 'must be a non-empty string');
     if (partitionKey.length > KINESIS.maxPartitionKeyChars && [...partitionKey].length > KINESIS.maxPartitionKeyChars) {
@@ -247,8 +250,8 @@ export class KinesisProducer {
       throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
     }
     const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
-    if (data.length + partitionKeyBytes > this.maxRecordBytes) {
-      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${data.length + partitionKeyBytes} bytes, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
+    if (dataBytes + partitionKeyBytes > this.maxRecordBytes) {
+      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${dataBytes + partitionKeyBytes} bytes, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
     }
     let resolve!: (r: SendResult) => void;
     let reject!: (e: ProducerError) => void;
@@ -257,9 +260,9 @@ export class KinesisProducer {
       id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKeyHex: ehk !== undefined ? decimalToHashHex(ehk)
         // The default key (the event id) is unique: caching it would only churn the cache.
         : opts?.partitionKey === undefined ? partitionKeyHashHex(partitionKey) : this.keyHashes.get(partitionKey),
-      data,
+      data: this.slab.write(ev.json, dataBytes), dataOffset: this.slab.lastOffset, dataBytes,
       acceptedAt: t0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
-      bufferBytes: data.length + partitionKeyBytes, state: 'queued', promise, resolve, reject,
+      bufferBytes: dataBytes + partitionKeyBytes, state: 'queued', promise, resolve, reject,
     };
   }
 

@@ -10,7 +10,8 @@ export {
 } from './errors.ts';
 export { LatencyHistogram } from './ProducerMetrics.ts';
 export type { ProducerMetricsSnapshot } from './ProducerMetrics.ts';
-export { AggregateBuilder, plainEntry, plainRecordSize } from './AggregateBuilder.ts';
+export { AggregateBuilder, plainEntry, plainRecordSize, recordDataBytes } from './AggregateBuilder.ts';
+export { EventSlab, EVENT_SLAB_BYTES } from './EventSlab.ts';
 export type { PackableRecord, PutEntry } from './AggregateBuilder.ts';
 export { nextPutBatch, splitPutBatches, PUT_BATCH_LIMITS } from './PutBatch.ts';
 export type { PutBatchLimits } from './PutBatch.ts';

@@ -3,8 +3,8 @@
 // events with the same keys, in the same order.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KINESIS, deaggregate, deserializeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { AggregateBuilder, effectiveHashHex, type PackableRecord } from '../producers/index.ts';
+import { KINESIS, deaggregate, deserializeEvent, encodeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
+import { AggregateBuilder, EventSlab, effectiveHashHex, type PackableRecord } from '../producers/index.ts';
 
 const dimName = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
 const eventArb = fc.record({
@@ -48,5 +48,57 @@ describe('encode then decode', () => {
       // An aggregate stays within the limit (a lone record is sent as it is).
       if (level === undefined) for (const e of entries) if (e.items.length > 1) expect(e.size).toBeLessThanOrEqual(maxBytes);
     }), { numRuns: 150 });
+  });
+});
+
+describe('packing events written into shared slabs', () => {
+  const NOW = Date.UTC(2026, 10, 28, 14, 0, 0);
+
+  it.each([['KPL', undefined], ['compressed', 6]] as const)('builds the same %s bytes from slab regions as from a Buffer per event', (_name, level) => {
+    fc.assert(fc.property(fc.array(routed, { minLength: 1, maxLength: 60 }), fc.integer({ min: 16, max: 4_096 }), (inputs, slabBytes) => {
+      const slab = new EventSlab(slabBytes);
+      const shared = new AggregateBuilder<PackableRecord>(KINESIS.maxRecordBytes);
+      const own = new AggregateBuilder<PackableRecord>(KINESIS.maxRecordBytes);
+      for (const { event, partitionKey, explicitHashKey } of inputs) {
+        const ev = encodeEvent(event, NOW);
+        const pk = partitionKey ?? ev.id;
+        const routing = { partitionKey: pk, partitionKeyBytes: Buffer.byteLength(pk), explicitHashKey, hashKeyHex: effectiveHashHex(pk, explicitHashKey) };
+        expect(shared.tryAdd({ ...routing, data: slab.write(ev.json, ev.byteLength), dataOffset: slab.lastOffset, dataBytes: ev.byteLength })).toBe(true);
+        expect(own.tryAdd({ ...routing, data: serializeEvent(normalizeEvent({ ...event, id: ev.id }, NOW)) })).toBe(true);
+      }
+
+      const fromSlab = shared.build(level);
+      const fromOwn = own.build(level);
+
+      expect(fromSlab.Data.equals(fromOwn.Data)).toBe(true);
+      expect(fromSlab.size).toBe(fromOwn.size);
+    }), { numRuns: 150 });
+  });
+
+  it('gives a lone record its own bytes, not a view pinning the slab', () => {
+    const slab = new EventSlab(1_024);
+    const ev = encodeEvent({ type: 'page.view', dims: { country: 'fr' } }, NOW);
+    slab.write('{"padding":true}', 16);
+    const data = slab.write(ev.json, ev.byteLength);
+    const b = new AggregateBuilder<PackableRecord>(50_000);
+    b.tryAdd({ partitionKey: 'k', partitionKeyBytes: 1, hashKeyHex: effectiveHashHex('k'), data, dataOffset: slab.lastOffset, dataBytes: ev.byteLength });
+
+    const entry = b.build();
+
+    expect(entry.aggregated).toBe(false);
+    expect(entry.Data.toString('utf8')).toBe(ev.json);
+    expect(entry.Data.buffer).not.toBe(data.buffer);
+  });
+
+  it('starts a new slab when an event does not fit, and refuses a wrong UTF-8 size', () => {
+    const slab = new EventSlab(32);
+    const first = slab.write('a'.repeat(20), 20);
+    const second = slab.write('é'.repeat(10), 20);
+    const big = slab.write('b'.repeat(100), 100);
+
+    expect(second).not.toBe(first);
+    expect(second.toString('utf8', 0, 20)).toBe('é'.repeat(10));
+    expect(big.toString('latin1', slab.lastOffset, slab.lastOffset + 100)).toBe('b'.repeat(100));
+    expect(() => slab.write('é', 3)).toThrow(RangeError);
   });
 });
