@@ -3,8 +3,12 @@
 // acknowledged: a waiting event's JSON, held as a string, costs more in garbage
 // collection than writing it once (bench/producer.ts).
 
-/** Default slab size: large enough to amortize the allocation, small enough that a straggler pins little. */
-export const EVENT_SLAB_BYTES = 64 * 1024;
+/**
+ * Default slab size: Node's Buffer pool size (8 KiB), so a waiting event pins no more
+ * memory than the pool slice `Buffer.from(json)` gave it did (an event retried for
+ * its whole time-to-live keeps its slab alive; a larger slab would multiply that).
+ */
+export const EVENT_SLAB_BYTES = 8 * 1024;
 
 export class EventSlab {
   private slab: Buffer;
