@@ -48,27 +48,67 @@ const VALUE_KEY = ascii(',"value":');
 const DIMS_KEY = ascii('"dims":{');
 const PAYLOAD_KEY = ascii('"payload":');
 
+// EVENT_LIMITS, copied once: the scan reads them per event, and a module loader may
+// turn each read of an import into a getter call.
+const MAX_ID_CHARS = EVENT_LIMITS.maxIdChars;
+const MAX_TYPE_CHARS = EVENT_LIMITS.maxTypeChars;
+const TYPE_PATTERN = EVENT_LIMITS.typePattern;
+const DIM_NAME_PATTERN = EVENT_LIMITS.dimNamePattern;
+const MAX_DIMS = EVENT_LIMITS.maxDims;
+const MAX_DIM_VALUE_CHARS = EVENT_LIMITS.maxDimValueChars;
+const MIN_TS = EVENT_LIMITS.minTs;
+const MAX_TS = EVENT_LIMITS.maxTs;
+
 /** 10^0 .. 10^22: the powers of ten a double holds exactly. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
 /** At most this many digits make an integer below 2^53, exact in a double. */
 const EXACT_DIGITS = 15;
 
 /**
- * Names and types already checked against EVENT_LIMITS' patterns. A deployment has a
- * few of each, so the regular expressions run once per distinct string; only strings
- * that pass are kept, and the set is emptied when it grows past CACHE_LIMIT.
+ * Strings met before, found again from their bytes without building a new string:
+ * types, dimension names and many dimension values repeat from event to event, and
+ * making a string per field costs more than the rest of the scan. Only strings that
+ * pass the table's rule (its pattern and length, the rules of parseEvent) get in, so
+ * a hit is also a validation; a slot's string is replaced when another one hashes
+ * there, which keeps each table's size fixed.
  */
-const CACHE_LIMIT = 4096;
-const goodTypes = new Set<string>();
-const goodDimNames = new Set<string>();
+class InternTable {
+  private readonly slots: (string | undefined)[];
+  private readonly mask: number;
 
-function matches(cache: Set<string>, pattern: RegExp, s: string): boolean {
-  if (cache.has(s)) return true;
-  if (!pattern.test(s)) return false;
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.add(s);
-  return true;
+  constructor(bits: number, private readonly maxChars: number, private readonly pattern: RegExp | null) {
+    this.slots = new Array<string | undefined>(1 << bits).fill(undefined);
+    this.mask = (1 << bits) - 1;
+  }
+
+  /** The ASCII string of buf[start, end) (hash h), or undefined when it breaks the rule. */
+  ascii(buf: Buffer, start: number, end: number, h: number): string | undefined {
+    const len = end - start;
+    const slot = h & this.mask;
+    const known = this.slots[slot];
+    if (known !== undefined && known.length === len) {
+      let k = 0;
+      while (k < len && known.charCodeAt(k) === buf[start + k]) k++;
+      if (k === len) return known;
+    }
+    const s = latin1(buf, start, end);
+    if (!this.valid(s)) return undefined;
+    this.slots[slot] = s;
+    return s;
+  }
+
+  valid(s: string): boolean {
+    return s.length <= this.maxChars && (this.pattern === null || this.pattern.test(s));
+  }
 }
+
+const types = new InternTable(10, MAX_TYPE_CHARS, TYPE_PATTERN);
+const dimNames = new InternTable(8, Infinity, DIM_NAME_PATTERN);
+const dimValues = new InternTable(14, MAX_DIM_VALUE_CHARS, null);
+
+/** Buffer's own latin1 slice, without toString's argument handling (ASCII bytes only here). */
+const latin1 = (buf: Buffer, start: number, end: number): string =>
+  (buf as unknown as { latin1Slice(start: number, end: number): string }).latin1Slice(start, end);
 
 /** Cursor of the scan in progress (the scan is synchronous, so one suffices). */
 let p = 0;
@@ -83,23 +123,26 @@ function literal(buf: Buffer, lit: Uint8Array, end: number): boolean {
 
 /**
  * The text of a string whose opening quote is behind the cursor, or undefined when
- * it holds an escape or a control character, is unterminated, or decodes to text with
- * a replacement character (bytes that are not UTF-8: decoding alone would hide where).
- * Leaves the cursor after the closing quote.
+ * it holds an escape or a control character, is unterminated, breaks the rule of
+ * `table`, or decodes to text with a replacement character (bytes that are not UTF-8:
+ * decoding would hide them). Leaves the cursor after the closing quote. Without a
+ * table the string is built each time (ids never repeat).
  */
-function plainString(buf: Buffer, end: number): string | undefined {
+function plainString(buf: Buffer, end: number, table: InternTable | null): string | undefined {
   const start = p;
   let high = 0;
+  let h = 0x811c9dc5 | 0; // FNV-1a, kept a 32-bit integer (a larger start would make it a heap number)
   for (let i = start; i < end; i++) {
     const c = buf[i]!;
     if (c === Q) {
       p = i + 1;
-      if (high < 0x80) return buf.toString('latin1', start, i);
+      if (high < 0x80) return table === null ? latin1(buf, start, i) : table.ascii(buf, start, i, h);
       const s = buf.toString('utf8', start, i);
-      return s.includes('\uFFFD') ? undefined : s;
+      return s.includes('\uFFFD') || (table !== null && !table.valid(s)) ? undefined : s;
     }
     if (c === BACKSLASH || c < 0x20) return undefined;
     high |= c;
+    h = Math.imul(h ^ c, 0x01000193);
   }
   return undefined;
 }
@@ -116,7 +159,7 @@ function plainTs(buf: Buffer, end: number): number | undefined {
   }
   const digits = p - start;
   if (digits === 0 || digits > EXACT_DIGITS || (buf[start] === ZERO && digits > 1)) return undefined;
-  return n >= EVENT_LIMITS.minTs && n < EVENT_LIMITS.maxTs ? n : undefined;
+  return n >= MIN_TS && n < MAX_TS ? n : undefined;
 }
 
 /**
@@ -315,16 +358,20 @@ function jsonNumberSyntax(buf: Buffer, end: number): boolean {
  * the event's UTF-8 bytes `buf[start, end)`, or undefined when the bytes are not in
  * the producer's layout or break a rule of parseEvent: the caller then takes the
  * full path, which reads any JSON and names the rule an event breaks.
+ *
+ * `keepDims` names the dimensions the caller reads (default: all). Every dimension is
+ * validated either way, but only those are built: `dims` is parseEvent's dims
+ * restricted to them, absent when that is empty. A consumer that groups by one or two
+ * dimensions, or none, so skips making a string per value and an object per event.
  */
-export function scanEvent(buf: Buffer, start = 0, end = buf.length): ScannedEvent | undefined {
+export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: ReadonlySet<string>): ScannedEvent | undefined {
   p = start;
   if (!literal(buf, ID_KEY, end)) return undefined;
-  const id = plainString(buf, end);
-  if (id === undefined || id.length === 0 || id.length > EVENT_LIMITS.maxIdChars) return undefined;
+  const id = plainString(buf, end, null);
+  if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return undefined;
   if (!literal(buf, TYPE_KEY, end)) return undefined;
-  const type = plainString(buf, end);
-  if (type === undefined || type.length === 0 || type.length > EVENT_LIMITS.maxTypeChars) return undefined;
-  if (!matches(goodTypes, EVENT_LIMITS.typePattern, type)) return undefined;
+  const type = plainString(buf, end, types);
+  if (type === undefined || type.length === 0) return undefined;
   if (!literal(buf, TS_KEY, end)) return undefined;
   const ts = plainTs(buf, end);
   if (ts === undefined) return undefined;
@@ -337,7 +384,7 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length): ScannedEven
   if (more) {
     p++;
     if (literal(buf, DIMS_KEY, end)) {
-      const dims = scanDims(buf, end);
+      const dims = scanDims(buf, end, keepDims);
       if (dims === undefined) return undefined;
       if (dims !== null) ev.dims = dims;
       more = p < end && buf[p] === COMMA;
@@ -348,29 +395,64 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length): ScannedEven
   return p === end - 1 && buf[p] === CLOSE_BRACE ? ev : undefined;
 }
 
-/** The dims object after its `{`: the dims, null for `{}` (parseEvent drops it), undefined to give up. */
-function scanDims(buf: Buffer, end: number): Record<string, string> | null | undefined {
+/** Names of the dims read so far in the event being scanned (at most MAX_DIMS). */
+const seenNames: string[] = new Array<string>(MAX_DIMS).fill('');
+
+/**
+ * The dims object after its `{`: every dimension validated, those in `keep` (all
+ * when it is undefined) built into the object; null when none is kept (`{}` included,
+ * which parseEvent drops too), undefined to give up.
+ */
+function scanDims(buf: Buffer, end: number, keep: ReadonlySet<string> | undefined): Record<string, string> | null | undefined {
   if (p < end && buf[p] === CLOSE_BRACE) {
     p++;
     return null;
   }
-  const dims: Record<string, string> = {};
+  let dims: Record<string, string> | null = null;
   let n = 0;
   for (;;) {
     if (p >= end || buf[p] !== Q) return undefined;
     p++;
-    const name = plainString(buf, end);
-    if (name === undefined || !matches(goodDimNames, EVENT_LIMITS.dimNamePattern, name)) return undefined;
+    const name = plainString(buf, end, dimNames);
+    if (name === undefined) return undefined;
+    // JSON.parse keeps the last of duplicate names; rather than mimic that, give up.
+    if (n === MAX_DIMS) return undefined;
+    for (let k = 0; k < n; k++) if (seenNames[k] === name) return undefined;
+    seenNames[n++] = name;
     if (p >= end || buf[p] !== COLON || buf[p + 1] !== Q) return undefined;
     p += 2;
-    const v = plainString(buf, end);
-    if (v === undefined || v.length > EVENT_LIMITS.maxDimValueChars) return undefined;
-    // JSON.parse keeps the last of duplicate names; rather than mimic that, give up.
-    if (++n > EVENT_LIMITS.maxDims || Object.hasOwn(dims, name)) return undefined;
-    dims[name] = v;
+    if (keep === undefined || keep.has(name)) {
+      const v = plainString(buf, end, dimValues);
+      if (v === undefined) return undefined;
+      (dims ??= {})[name] = v;
+    } else if (!skipDimValue(buf, end)) {
+      return undefined;
+    }
     if (p >= end) return undefined;
     const c = buf[p++];
     if (c === CLOSE_BRACE) return dims;
     if (c !== COMMA) return undefined;
   }
+}
+
+/**
+ * Checks a dimension value the caller does not keep, as plainString would (no escape,
+ * no control character, decodable, at most MAX_DIM_VALUE_CHARS), without building it
+ * unless it holds non-ASCII bytes.
+ */
+function skipDimValue(buf: Buffer, end: number): boolean {
+  const start = p;
+  let high = 0;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c === Q) {
+      p = i + 1;
+      if (high < 0x80) return i - start <= MAX_DIM_VALUE_CHARS;
+      const s = buf.toString('utf8', start, i);
+      return !s.includes('\uFFFD') && s.length <= MAX_DIM_VALUE_CHARS;
+    }
+    if (c === BACKSLASH || c < 0x20) return false;
+    high |= c;
+  }
+  return false;
 }
