@@ -1,7 +1,7 @@
 // Levels a batch: N events become one delta per (rollup, window, type, bucket,
 // group-by key), so the statements a batch needs depend on how many distinct rows it
 // touches, never on how many events it holds. Pure: no I/O.
-import type { SluiceEvent } from '../../core/index.ts';
+import type { ScannedEvent } from '../../core/index.ts';
 import type { RollupConfig, SluiceConfig } from '../config/index.ts';
 import { DecimalSum } from './DecimalSum.ts';
 import { HyperLogLog } from './HyperLogLog.ts';
@@ -42,6 +42,19 @@ export class RollupAccumulator {
   private events = 0;
   private rows = 0;
 
+  /**
+   * The dimensions the rollups of `config` read (group-by and distinct-count ones):
+   * the only ones an event needs to carry into `add`.
+   */
+  static dimensionsRead(config: SluiceConfig): ReadonlySet<string> {
+    const names = new Set<string>();
+    for (const r of config.rollups) {
+      for (const d of r.groupBy) names.add(d);
+      if (r.approxDistinct !== undefined) names.add(r.approxDistinct);
+    }
+    return names;
+  }
+
   constructor(config: SluiceConfig) {
     this.rollups = config.rollups.map((r: RollupConfig) => ({
       name: r.name,
@@ -63,7 +76,7 @@ export class RollupAccumulator {
     return this.rows;
   }
 
-  add(ev: SluiceEvent): void {
+  add(ev: ScannedEvent): void {
     this.events++;
     const rollups = this.byType.get(ev.type) ?? this.rollupsFor(ev.type);
     const tsS = Math.floor(ev.ts / 1000);
@@ -113,7 +126,7 @@ export class RollupAccumulator {
     return out.sort(compareDeltas);
   }
 
-  private groupOf(r: CompiledRollup, ev: SluiceEvent): Group {
+  private groupOf(r: CompiledRollup, ev: ScannedEvent): Group {
     let key = ev.type;
     let values: (string | null)[] | undefined;
     if (r.groupBy.length === 1) {

@@ -4,7 +4,7 @@
 // records, upsert the rollup deltas and move the checkpoints, and commit. Replaying
 // the same batch, whole or in part, changes nothing.
 import { compareSequenceNumbers } from '../../core/index.ts';
-import type { SluiceEvent } from '../../core/index.ts';
+import type { ScannedEvent } from '../../core/index.ts';
 import { fieldNumber, fieldText } from '../../schema/index.ts';
 import type { DataApiSession } from '../../schema/index.ts';
 import type { SluiceConfig } from '../config/index.ts';
@@ -72,7 +72,7 @@ export async function applyBatch(
     });
 
     const seenIds = new Set<string>();
-    const events: SluiceEvent[] = [];
+    const events: ScannedEvent[] = [];
     let eventsDuplicate = 0;
     for (const r of fresh) {
       for (const ev of r.events) {

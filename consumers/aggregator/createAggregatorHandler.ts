@@ -15,6 +15,7 @@ import { applyBatch } from './applyBatch.ts';
 import type { BatchOutcome } from './applyBatch.ts';
 import { classifyDataApiError } from './dataApiErrors.ts';
 import { decodeBatch } from './decodeBatch.ts';
+import { RollupAccumulator } from './RollupAccumulator.ts';
 import { BatchNotAppliedError } from './errors.ts';
 import { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 import type { RetryPolicy } from './retryPolicy.ts';
@@ -44,6 +45,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler {
   const config = deps.config ?? DEFAULT_CONFIG;
+  const dimensionsRead = RollupAccumulator.dimensionsRead(config);
   const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const now = deps.now ?? Date.now;
   const pruneIntervalMs = deps.pruneIntervalMs ?? 60_000;
@@ -84,7 +86,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
       records: records.length,
     };
 
-    const decoded = decodeBatch(event);
+    const decoded = decodeBatch(event, dimensionsRead);
     const eventsIn = decoded.reduce((n, r) => n + r.events.length + r.poison.length, 0);
     const latencies: number[] = [];
     const session = new DataApiSession(deps.rdsData, target, ({ latencyMs }) => latencies.push(latencyMs));

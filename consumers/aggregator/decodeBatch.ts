@@ -1,9 +1,12 @@
 // Turns a Lambda Kinesis batch into decoded records: base64, then KPL / compressed /
 // plain deaggregation (checksums verified), then event validation. Nothing here
 // throws for bad data: an unreadable record or event becomes a poison record.
+// Events in the producer's own layout are read by core's scanEvent (fields only, the
+// payload validated but not built, dimensions built only when a rollup reads them);
+// anything else by JSON.parse + parseEvent.
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, deaggregate, EventValidationError, parseEvent } from '../../core/index.ts';
-import type { SluiceEvent } from '../../core/index.ts';
+import { CorruptRecordError, deaggregate, EventValidationError, parseEvent, scanEvent } from '../../core/index.ts';
+import type { ScannedEvent } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
 /** The shard id from a Lambda eventID (`shardId-000000000006:4959...`). */
@@ -14,10 +17,16 @@ export function shardIdOf(record: KinesisStreamRecord): string {
 }
 
 /**
- * core's deserializeEvent, minus a Buffer copy per event: the user record's data is
- * already a Buffer view, and this runs once per event on the hot path.
+ * The event in a user record's bytes. scanEvent reads the layout sluice's producer
+ * writes and returns exactly the fields parseEvent(JSON.parse(...)) would (dims cut
+ * to `keepDims`), or undefined; then core's deserializeEvent (minus a Buffer copy:
+ * the data is already a Buffer view) reads any JSON and throws parseEvent's error for
+ * a bad event. Plain records take the same path: the scan accepts only what the full
+ * path accepts, payload included, so it needs no checksum to lean on.
  */
-function eventOf(data: Buffer): SluiceEvent {
+function eventOf(data: Buffer, keepDims: ReadonlySet<string> | undefined): ScannedEvent {
+  const scanned = scanEvent(data, 0, data.length, keepDims);
+  if (scanned !== undefined) return scanned;
   let raw: unknown;
   try {
     raw = JSON.parse(data.toString('utf8'));
@@ -27,7 +36,12 @@ function eventOf(data: Buffer): SluiceEvent {
   return parseEvent(raw);
 }
 
-export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
+/**
+ * One Kinesis record, decoded. `keepDims` names the dimensions to keep on each event
+ * (default all; the handler passes `RollupAccumulator.dimensionsRead(config)`): every
+ * dimension is validated, the others are not built.
+ */
+export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet<string>): DecodedRecord {
   const k = record.kinesis;
   const out: DecodedRecord = {
     streamArn: record.eventSourceARN ?? '',
@@ -54,7 +68,7 @@ export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
   }
   for (const user of users) {
     try {
-      out.events.push(eventOf(user.data));
+      out.events.push(eventOf(user.data, keepDims));
     } catch (err) {
       const kind = err instanceof EventValidationError ? 'invalid event' : 'unreadable event';
       out.poison.push(poison(user.aggregated ? user.subSequenceNumber : -1, user.data, `${kind}: ${(err as Error).message}`));
@@ -63,7 +77,7 @@ export function decodeRecord(record: KinesisStreamRecord): DecodedRecord {
   return out;
 }
 
-/** Every record of the batch, decoded, in delivery order. */
-export function decodeBatch(event: KinesisStreamEvent): DecodedRecord[] {
-  return event.Records.map(decodeRecord);
+/** Every record of the batch, decoded, in delivery order (`keepDims` as in decodeRecord). */
+export function decodeBatch(event: KinesisStreamEvent, keepDims?: ReadonlySet<string>): DecodedRecord[] {
+  return event.Records.map((record) => decodeRecord(record, keepDims));
 }

@@ -1,6 +1,6 @@
 // Shapes that flow through the aggregator: decoded Kinesis records, poison records
 // and the rollup deltas a batch becomes.
-import type { SluiceEvent } from '../../core/index.ts';
+import type { ScannedEvent } from '../../core/index.ts';
 import type { HyperLogLog } from './HyperLogLog.ts';
 
 /** Where a Kinesis record sits: the checkpoint key is (stream, shard, partition key). */
@@ -21,7 +21,11 @@ export interface PoisonRecord extends RecordPosition {
 
 /** One Kinesis record of the batch, decoded. */
 export interface DecodedRecord extends RecordPosition {
-  events: SluiceEvent[];
+  /**
+   * The valid events, in order; without payload (the aggregator never reads it), and
+   * with only the dimensions asked for (see decodeRecord).
+   */
+  events: ScannedEvent[];
   poison: PoisonRecord[];
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
   approximateArrivalTimestamp: number;
