@@ -62,6 +62,36 @@ describe('decodeRecord', () => {
     expect(out.poison[0]!.raw.equals(bytes)).toBe(true);
   });
 
+  it('reads events in any JSON layout, as other producers write them', () => {
+    const texts = [
+      '{"type":"t","id":"a","ts":1764338400000}', // another key order, value left out
+      '{ "id": "b", "type": "t", "ts": "2026-11-28T14:00:00Z", "value": 2.5, "dims": { "country": "\\u00e9" } }',
+      '{"id":"c","type":"t","ts":1764338400000,"value":1,"dims":{"country":"x","country":"y"}}', // JSON.parse keeps the last
+    ];
+    const agg = { partitionKeyTable: ['a'], explicitHashKeyTable: [], records: texts.map((t) => ({ partitionKeyIndex: 0, data: Buffer.from(t) })) };
+
+    const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
+
+    expect(out.poison).toEqual([]);
+    expect(out.events).toEqual([
+      { id: 'a', type: 't', ts: 1764338400000, value: 1 },
+      { id: 'b', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
+      { id: 'c', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
+    ]);
+  });
+
+  it('keeps only the dimensions asked for, and still quarantines an event whose other dimensions are bad', () => {
+    const ok = normalizeEvent({ type: 't', dims: { country: 'fr', device: 'mobile', user: 'u1' } });
+    const bad = Buffer.from(`{"id":"x","type":"t","ts":1764338400000,"value":1,"dims":{"country":"fr","device":"${'m'.repeat(257)}"}}`);
+    const agg = { partitionKeyTable: ['a'], explicitHashKeyTable: [], records: [serializeEvent(ok), bad].map((data) => ({ partitionKeyIndex: 0, data })) };
+    const keep = RollupAccumulator.dimensionsRead({ ...DEFAULT_CONFIG, rollups: [{ name: 'r', types: '*', groupBy: ['country'], windows: [60] }] });
+
+    const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)), keep);
+
+    expect(out.events).toEqual([{ id: ok.id, type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
+  });
+
   it('quarantines plain garbage', () => {
     const out = decodeRecord(kinesisRecord(Buffer.from('not json')));
 
