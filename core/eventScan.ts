@@ -40,6 +40,14 @@ const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 
+/** What a byte inside a string means to the scan: one table load per byte. */
+const PLAIN = 0; // ASCII, no escape needed
+const QUOTE = 1; // the closing quote
+const GIVE_UP = 2; // a backslash escape or a raw control character
+const NON_ASCII = 3;
+const STRING_BYTE = new Uint8Array(256).map((_, c) =>
+  c === Q ? QUOTE : c === BACKSLASH || c < 0x20 ? GIVE_UP : c >= 0x80 ? NON_ASCII : PLAIN);
+
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const ID_KEY = ascii('{"id":"');
 const TYPE_KEY = ascii(',"type":"');
@@ -130,21 +138,38 @@ function literal(buf: Buffer, lit: Uint8Array, end: number): boolean {
  */
 function plainString(buf: Buffer, end: number, table: InternTable | null): string | undefined {
   const start = p;
-  let high = 0;
+  let i = start;
+  let cls = 0;
   let h = 0x811c9dc5 | 0; // FNV-1a, kept a 32-bit integer (a larger start would make it a heap number)
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c === Q) {
-      p = i + 1;
-      if (high < 0x80) return table === null ? latin1(buf, start, i) : table.ascii(buf, start, i, h);
-      const s = buf.toString('utf8', start, i);
-      return s.includes('\uFFFD') || (table !== null && !table.valid(s)) ? undefined : s;
+  if (table === null) {
+    while (i < end && (cls = STRING_BYTE[buf[i]!]!) === PLAIN) i++;
+  } else {
+    let c = 0;
+    while (i < end && (cls = STRING_BYTE[c = buf[i]!]!) === PLAIN) {
+      h = Math.imul(h ^ c, 0x01000193);
+      i++;
     }
-    if (c === BACKSLASH || c < 0x20) return undefined;
-    high |= c;
-    h = Math.imul(h ^ c, 0x01000193);
   }
-  return undefined;
+  if (i >= end || cls === GIVE_UP) return undefined;
+  if (cls === QUOTE) {
+    p = i + 1;
+    return table === null ? latin1(buf, start, i) : table.ascii(buf, start, i, h);
+  }
+  i = endOfNonAscii(buf, i, end);
+  if (i < 0) return undefined;
+  p = i + 1;
+  const s = buf.toString('utf8', start, i);
+  return s.includes('\uFFFD') || (table !== null && !table.valid(s)) ? undefined : s;
+}
+
+/** The closing quote's index for a string found to hold non-ASCII bytes at `i`, or -1 to give up. */
+function endOfNonAscii(buf: Buffer, i: number, end: number): number {
+  for (; i < end; i++) {
+    const cls = STRING_BYTE[buf[i]!]!;
+    if (cls === QUOTE) return i;
+    if (cls === GIVE_UP) return -1;
+  }
+  return -1;
 }
 
 /** ts: a plain JSON integer (no sign, fraction or exponent) inside EVENT_LIMITS. */
@@ -442,17 +467,17 @@ function scanDims(buf: Buffer, end: number, keep: ReadonlySet<string> | undefine
  */
 function skipDimValue(buf: Buffer, end: number): boolean {
   const start = p;
-  let high = 0;
-  for (let i = start; i < end; i++) {
-    const c = buf[i]!;
-    if (c === Q) {
-      p = i + 1;
-      if (high < 0x80) return i - start <= MAX_DIM_VALUE_CHARS;
-      const s = buf.toString('utf8', start, i);
-      return !s.includes('\uFFFD') && s.length <= MAX_DIM_VALUE_CHARS;
-    }
-    if (c === BACKSLASH || c < 0x20) return false;
-    high |= c;
+  let i = start;
+  let cls = 0;
+  while (i < end && (cls = STRING_BYTE[buf[i]!]!) === PLAIN) i++;
+  if (i >= end || cls === GIVE_UP) return false;
+  if (cls === QUOTE) {
+    p = i + 1;
+    return i - start <= MAX_DIM_VALUE_CHARS;
   }
-  return false;
+  i = endOfNonAscii(buf, i, end);
+  if (i < 0) return false;
+  p = i + 1;
+  const s = buf.toString('utf8', start, i);
+  return !s.includes('\uFFFD') && s.length <= MAX_DIM_VALUE_CHARS;
 }
