@@ -38,9 +38,29 @@ export interface PutEntry<T extends PackableRecord = PackableRecord> {
 
 const FRAME_BYTES = KPL_MAGIC.length + DIGEST_BYTES;
 
+/**
+ * The outer partition key of an aggregate: one of 16 lanes per shard, picked by the
+ * first record's hash (its explicit hash key pins the shard). Lambda orders and
+ * checkpoints per partition key, so a bounded set of outer keys keeps the consumer's
+ * per-key checkpoints to 16 rows a shard, while a ParallelizationFactor up to 10
+ * still finds keys to run in parallel. The user records keep their own keys inside.
+ */
+export function laneKey(hashKeyHex: string): string {
+  return LANE_PREFIX + hashKeyHex[hashKeyHex.length - 1]!;
+}
+const LANE_PREFIX = 'sluice-lane-';
+/** UTF-8 bytes of every lane key. */
+export const LANE_KEY_BYTES = LANE_PREFIX.length + 1;
+
 /** Kinesis-counted size of one user record sent on its own (not aggregated). */
 export function plainRecordSize(r: PackableRecord): number {
   return recordDataBytes(r) + r.partitionKeyBytes;
+}
+
+/** Kinesis-counted size of one user record wrapped alone in an aggregate (what `build` makes of it). */
+export function aggregateOfOneSize(partitionKeyBytes: number, explicitHashKey: string | undefined, dataBytes: number): number {
+  const ehk = explicitHashKey === undefined ? 0 : fieldSize(explicitHashKey.length);
+  return FRAME_BYTES + fieldSize(partitionKeyBytes) + ehk + recordEntrySize(0, explicitHashKey === undefined ? undefined : 0, dataBytes) + LANE_KEY_BYTES;
 }
 
 /** A single record as its own PutRecords entry. */
@@ -71,7 +91,7 @@ export class AggregateBuilder<T extends PackableRecord> {
   /** Size the record would have if built now (uncompressed). */
   get size(): number {
     if (this.items.length === 0) return 0;
-    return FRAME_BYTES + this.bodyBytes + this.items[0]!.partitionKeyBytes;
+    return FRAME_BYTES + this.bodyBytes + LANE_KEY_BYTES;
   }
 
   /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
@@ -97,7 +117,7 @@ export class AggregateBuilder<T extends PackableRecord> {
     const dataBytes = recordDataBytes(r);
     add += recordEntrySize(pk!, ehk, dataBytes);
     const n = this.items.length;
-    if (n > 0 && FRAME_BYTES + this.bodyBytes + add + this.items[0]!.partitionKeyBytes > this.maxBytes) return false;
+    if (n > 0 && FRAME_BYTES + this.bodyBytes + add + LANE_KEY_BYTES > this.maxBytes) return false;
     if (newPk) {
       agg.partitionKeyTable.push(r.partitionKey);
       this.pkIndex.set(r.partitionKey, pk!);
@@ -114,23 +134,18 @@ export class AggregateBuilder<T extends PackableRecord> {
   }
 
   /**
-   * The PutRecords entry, and the builder emptied. One record goes out plain (any
-   * consumer reads it); more go out as an aggregate whose outer explicit hash key
-   * is the first record's hash key, so it lands on the shard all of them map to.
+   * The PutRecords entry, and the builder emptied: an aggregate (even of one record,
+   * so that its outer key is a lane) whose outer explicit hash key is the first
+   * record's hash key, so it lands on the shard all of them map to.
    */
   build(compressionLevel?: number): PutEntry<T> {
     const items = this.items;
-    let entry: PutEntry<T>;
-    if (items.length === 1) {
-      entry = plainEntry(items[0]!);
-    } else {
-      const first = items[0]!;
-      const data = encodePackedAggregate(this.agg, compressionLevel);
-      entry = {
-        Data: data, PartitionKey: first.partitionKey, ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
-        size: data.length + first.partitionKeyBytes, items, aggregated: true,
-      };
-    }
+    const first = items[0]!;
+    const data = encodePackedAggregate(this.agg, compressionLevel);
+    const entry: PutEntry<T> = {
+      Data: data, PartitionKey: laneKey(first.hashKeyHex), ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
+      size: data.length + LANE_KEY_BYTES, items, aggregated: true,
+    };
     this.items = [];
     this.agg = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
     this.pkIndex.clear();

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, MiB, encodeEvent, type EventInput } from '../core/index.ts';
-import { AggregateBuilder, plainEntry, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
+import { AggregateBuilder, aggregateOfOneSize, plainEntry, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
   RecordTooLargeError, RetriesExhaustedError, ShardMapError, type ProducerError,
@@ -250,8 +250,10 @@ export class KinesisProducer {
       throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
     }
     const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
-    if (dataBytes + partitionKeyBytes > this.maxRecordBytes) {
-      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${dataBytes + partitionKeyBytes} bytes, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
+    // With aggregation even a lone event travels in an aggregate (under a lane key).
+    const recordBytes = this.aggregation ? aggregateOfOneSize(partitionKeyBytes, ehk, dataBytes) : dataBytes + partitionKeyBytes;
+    if (recordBytes > this.maxRecordBytes) {
+      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${recordBytes} bytes as a Kinesis record, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
     }
     let resolve!: (r: SendResult) => void;
     let reject!: (e: ProducerError) => void;

@@ -10,7 +10,7 @@ export {
 } from './errors.ts';
 export { LatencyHistogram } from './ProducerMetrics.ts';
 export type { ProducerMetricsSnapshot } from './ProducerMetrics.ts';
-export { AggregateBuilder, plainEntry, plainRecordSize, recordDataBytes } from './AggregateBuilder.ts';
+export { AggregateBuilder, plainEntry, plainRecordSize, recordDataBytes, laneKey, LANE_KEY_BYTES, aggregateOfOneSize } from './AggregateBuilder.ts';
 export { EventSlab, EVENT_SLAB_BYTES } from './EventSlab.ts';
 export type { PackableRecord, PutEntry } from './AggregateBuilder.ts';
 export { nextPutBatch, splitPutBatches, PUT_BATCH_LIMITS } from './PutBatch.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, RESOURCE_NAMES, awsClientConfig } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { queryRollups } from '../query/index.ts';
@@ -80,6 +80,12 @@ describe.each(modes)('pipeline end to end on $name', ({ external }) => {
       expect(got.rows.map((r) => ({ bucket: r.bucket, count: r.count, min: r.min, max: r.max, cents: centsOf(r.sumExact) })))
         .toEqual(want.map(([bucket, r]) => ({ bucket, count: r.count, min: r.min, max: r.max, cents: BigInt(Math.round(r.sum * 100)) })));
     }
+    // The producer's lane keys bound the consumer's checkpoints: at most 16 per shard,
+    // however many events and Kinesis records went through.
+    const checkpoints = await rdsData.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT shard_id, partition_key FROM sluice_checkpoints' }));
+    const keys = checkpoints.records!.map(([shard, key]) => `${shard!.stringValue} ${key!.stringValue}`);
+    expect(keys.length).toBeLessThanOrEqual(4 * 16);
+    for (const key of keys) expect(key).toMatch(/^shardId-\d+ sluice-lane-[0-9a-f]$/);
     rdsData.destroy();
 
     const archived = listFiles(join(dataDir, 'firehose', 's3', RESOURCE_NAMES.bucket)).flatMap((file) => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -45,7 +45,7 @@ describe('AggregateBuilder', () => {
     expect(added).toBeGreaterThan(20);
   });
 
-  it('sets the outer explicit hash key to the first record\'s hash key, and sends a lone record plain', () => {
+  it('sets the outer explicit hash key to the first record\'s hash key and the outer key to its lane, even for a lone record', () => {
     const b = new AggregateBuilder<PackableRecord>(50_000);
     b.tryAdd(rec('a', 10));
     b.tryAdd(rec('b', 10));
@@ -55,8 +55,11 @@ describe('AggregateBuilder', () => {
 
     expect(agg.ExplicitHashKey).toBe(partitionKeyHash('a').toString());
     expect(recordFormat(agg.Data)).toBe('kpl');
-    expect(single).toMatchObject({ PartitionKey: 'c', ExplicitHashKey: '42', aggregated: false, size: 11 });
-    expect(recordFormat(single.Data)).toBe('plain');
+    expect(agg.PartitionKey).toBe(laneKey(partitionKeyHash('a').toString(16).padStart(32, '0')));
+    expect(single).toMatchObject({ PartitionKey: 'sluice-lane-a', ExplicitHashKey: '42', aggregated: true });
+    expect(single.size).toBe(single.Data.length + LANE_KEY_BYTES);
+    expect(single.size).toBe(aggregateOfOneSize(1, '42', 10));
+    expect(deaggregate(single.Data, single.PartitionKey)).toMatchObject([{ partitionKey: 'c', explicitHashKey: '42' }]);
   });
 
   it('always takes the first record, even one larger than the aggregate limit', () => {
@@ -64,7 +67,7 @@ describe('AggregateBuilder', () => {
 
     expect(b.tryAdd(rec('k', 5_000))).toBe(true);
     expect(b.tryAdd(rec('k', 1))).toBe(false);
-    expect(b.build().aggregated).toBe(false);
+    expect(deaggregate(b.build().Data, 'x')).toHaveLength(1);
   });
 });
 

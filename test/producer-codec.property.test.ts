@@ -75,7 +75,7 @@ describe('packing events written into shared slabs', () => {
     }), { numRuns: 150 });
   });
 
-  it('gives a lone record its own bytes, not a view pinning the slab', () => {
+  it('wraps a lone record in an aggregate of its own bytes, not a view pinning the slab', () => {
     const slab = new EventSlab(1_024);
     const ev = encodeEvent({ type: 'page.view', dims: { country: 'fr' } }, NOW);
     slab.write('{"padding":true}', 16);
@@ -85,8 +85,8 @@ describe('packing events written into shared slabs', () => {
 
     const entry = b.build();
 
-    expect(entry.aggregated).toBe(false);
-    expect(entry.Data.toString('utf8')).toBe(ev.json);
+    expect(entry.aggregated).toBe(true);
+    expect(deaggregate(entry.Data, entry.PartitionKey).map((u) => u.data.toString('utf8'))).toEqual([ev.json]);
     expect(entry.Data.buffer).not.toBe(data.buffer);
   });
 
