@@ -141,6 +141,22 @@ describe('statements', () => {
     }), { numRuns: 500 });
   });
 
+  it('send a batch of event ids in one statement when it fits, and split it when multi-byte ids would not', () => {
+    // 30,000 ids of 64 characters: about 2 MB of JSON text either way, 2.1 MB escaped
+    // as ASCII (fits) but 5.9 MB as three-byte characters (does not).
+    const ascii = Array.from({ length: 30_000 }, (_, i) => `${i}`.padStart(64, 'a'));
+    const euro = Array.from({ length: 30_000 }, (_, i) => `${i}`.padStart(64, '€'));
+
+    const one = recordEventIdsStatements(ascii, 3600);
+    const split = recordEventIdsStatements(euro, 3600);
+
+    expect(one).toHaveLength(1);
+    expect(split.length).toBeGreaterThan(1);
+    for (const { statement } of [...one, ...split]) {
+      expect(escapedJsonBytes(statement.parameters[0]!.value!.stringValue!)).toBeLessThanOrEqual(MAX_PARAMETER_BYTES);
+    }
+  });
+
   it('cap rows per statement where the response could pass 1 MiB', () => {
     const keys = Array.from({ length: 4500 }, (_, i) => ({ streamArn: 's', shardId: 'h', partitionKey: `k${i}` }));
     const ids = Array.from({ length: 230_000 }, (_, i) => `id-${i}`);

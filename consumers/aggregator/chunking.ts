@@ -33,12 +33,20 @@ export function escapedJsonBytes(text: string): number {
   return bytes;
 }
 
+/** A character that takes more than two bytes once escaped (or any backslash, to stay simple). */
+const GROWS_PAST_TWO = /[\\\x00-\x1f\u0080-\uffff]/;
+
 /**
  * Whether `text` surely fits `maxBytes` once escaped; measured only when the cheap
- * bound (a UTF-16 unit never takes more than six bytes escaped) does not settle it.
+ * bounds do not settle it: a UTF-16 unit never takes more than six bytes escaped,
+ * and printable ASCII no more than two (a quote); one native regular-expression scan
+ * tells the latter, several times faster than measuring (a batch's event ids: about
+ * 1.2 MB of JSON for 30,000 events).
  */
 export function fitsEscaped(text: string, maxBytes: number): boolean {
-  return text.length * 6 <= maxBytes || escapedJsonBytes(text) <= maxBytes;
+  if (text.length * 6 <= maxBytes) return true;
+  if (text.length * 2 <= maxBytes && !GROWS_PAST_TWO.test(text)) return true;
+  return escapedJsonBytes(text) <= maxBytes;
 }
 
 /**
