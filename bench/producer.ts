@@ -15,6 +15,7 @@ import {
 import {
   AggregateBuilder, EventSlab, KinesisProducer, PartitionKeyHashCache, ShardMap, splitPutBatches, type PackableRecord, type ProducerOptions, type PutEntry,
 } from '../producers/index.ts';
+import { seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);
 const kinesisAgg = require('aws-kinesis-agg') as {
@@ -29,21 +30,10 @@ const PARTITION_KEYS = 5_000;
 
 // ---- realistic events ------------------------------------------------------------
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface BenchEvent { event: EventInput & { id: string; ts: number }; partitionKey: string }
 
 function makeEvents(n: number): BenchEvent[] {
-  const rnd = prng(42);
+  const rnd = seededRandom(42);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const types = ['page.view', 'page.view', 'page.view', 'button.click', 'cart.add', 'cart.remove', 'checkout.start', 'checkout.complete', 'search.query', 'video.play', 'signup', 'login'];
   const countries = ['fr', 'de', 'us', 'gb', 'es', 'it', 'nl', 'br', 'jp', 'in'];

@@ -1,20 +1,9 @@
 // Event factories for tests: realistic events spread over types, minutes and
 // dimensions, plus the exact totals a correct pipeline must end up with.
 import type { EventInput } from '../../core/index.ts';
+import { seededRandom } from '../../loadtest/index.ts';
 
 export interface ExpectedRollup { count: number; sum: number; min: number; max: number }
-
-/** A deterministic pseudo-random generator (mulberry32), so failures reproduce. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * `n` events over `types` event types and `minutes` consecutive minutes from `start`,
@@ -24,7 +13,7 @@ export function makeEvents(n: number, opts: { types?: string[]; minutes?: number
   const types = opts.types ?? ['page_view', 'click', 'order', 'signup', 'api.call'];
   const minutes = opts.minutes ?? 7;
   const start = opts.start ?? Date.UTC(2026, 10, 28, 14, 0, 0);
-  const rand = seeded(opts.seed ?? 42);
+  const rand = seededRandom(opts.seed ?? 42);
   const countries = ['JP', 'US', 'DE', 'FR', 'BR', 'IN'];
   return Array.from({ length: n }, (_, i) => ({
     id: `evt-${opts.seed ?? 42}-${i}`,
