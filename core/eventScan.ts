@@ -23,7 +23,9 @@ export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
  *
  * The payload is not parsed into values, but it is validated: its bytes must be one
  * well-formed JSON value (the grammar of RFC 8259, without whitespace), so the scan
- * accepts exactly the texts JSON.parse accepts (test/event-scan.property.test.ts).
+ * never accepts a text JSON.parse rejects, and needs no checksum to lean on: plain
+ * (unchecksummed) records are safe to read this way (test/event-scan.property.test.ts).
+ * What a consumer on this path does not get is the payload's values.
  */
 
 const Q = 0x22; // "
