@@ -405,21 +405,23 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
   if (!literal(buf, VALUE_KEY, end)) return undefined;
   const value = jsonNumber(buf, end);
   if (value === undefined || !Number.isFinite(value)) return undefined;
-  const ev: ScannedEvent = { id, type, ts, value };
   // Then `,"dims":{…}`, `,"payload":…`, both in that order, or neither.
+  let dims: Record<string, string> | null = null;
   let more = p < end && buf[p] === COMMA;
   if (more) {
     p++;
     if (literal(buf, DIMS_KEY, end)) {
-      const dims = scanDims(buf, end, keepDims);
-      if (dims === undefined) return undefined;
-      if (dims !== null) ev.dims = dims;
+      const scanned = scanDims(buf, end, keepDims);
+      if (scanned === undefined) return undefined;
+      dims = scanned;
       more = p < end && buf[p] === COMMA;
       if (more) p++;
     }
     if (more && (!literal(buf, PAYLOAD_KEY, end) || !skipJsonValue(buf, end))) return undefined;
   }
-  return p === end - 1 && buf[p] === CLOSE_BRACE ? ev : undefined;
+  if (p !== end - 1 || buf[p] !== CLOSE_BRACE) return undefined;
+  // Made once the scan succeeded, whole: an object given a property later grows a second store.
+  return dims === null ? { id, type, ts, value } : { id, type, ts, value, dims };
 }
 
 /** Names of the dims read so far in the event being scanned (at most MAX_DIMS). */
