@@ -17,6 +17,7 @@ import {
   RollupAccumulator, upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
 import type { CheckpointKey } from '../consumers/aggregator/index.ts';
+import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);
 const kinesisAgg = require('aws-kinesis-agg') as {
@@ -41,38 +42,10 @@ const RICH = validateConfig({
   ],
 });
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Zipf(s = 1.1) sampler over 1..n by inverse CDF. */
-function zipf(n: number, rnd: () => number): () => number {
-  const cdf = new Float64Array(n);
-  let total = 0;
-  for (let k = 1; k <= n; k++) cdf[k - 1] = total += 1 / k ** 1.1;
-  return () => {
-    const x = rnd() * total;
-    let lo = 0;
-    let hi = n - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cdf[mid]! < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo + 1;
-  };
-}
-
 function makeEvents(n: number): SluiceEvent[] {
-  const rnd = prng(7);
-  const page = zipf(PAGES, rnd);
+  const rnd = seededRandom(7);
+  const pages = new ZipfSampler(PAGES, 1.1, rnd);
+  const page = () => pages.next() + 1;
   const types = ['page.view', 'page.view', 'page.view', 'button.click', 'cart.add', 'checkout.complete', 'search.query', 'video.play'];
   const t0 = Date.UTC(2026, 10, 28, 14, 0, 0);
   return Array.from({ length: n }, (_, i) => {
