@@ -89,49 +89,17 @@ export function recordEntrySize(pkIndex: number, ehkIndex: number | undefined, d
 // ---- encoding ------------------------------------------------------------------
 
 /** Bytes of the protobuf body, with the UTF-8 lengths of the key tables it measured. */
-function measureBody(agg: AggregatedRecord | PackedAggregate): { size: number; pkBytes: number[]; ehkBytes: number[] } {
+function measureBody(agg: PackedAggregate): { size: number; pkBytes: number[]; ehkBytes: number[] } {
   const pkBytes = agg.partitionKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
   const ehkBytes = agg.explicitHashKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
   let size = 0;
   for (const n of pkBytes) size += fieldSize(n);
   for (const n of ehkBytes) size += fieldSize(n);
-  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, 'dataOffset' in r ? r.dataBytes : r.data.length);
+  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, r.dataBytes);
   return { size, pkBytes, ehkBytes };
 }
 
-/** Writes the protobuf body into `buf` at `pos`; returns the end position. */
-function writeBody(agg: AggregatedRecord, pkBytes: number[], ehkBytes: number[], buf: Buffer, pos: number): number {
-  for (let i = 0; i < agg.partitionKeyTable.length; i++) {
-    buf[pos++] = 0x0a;
-    pos = writeVarint(buf, pos, pkBytes[i]!);
-    pos += buf.write(agg.partitionKeyTable[i]!, pos, 'utf8');
-  }
-  for (let i = 0; i < agg.explicitHashKeyTable.length; i++) {
-    buf[pos++] = 0x12;
-    pos = writeVarint(buf, pos, ehkBytes[i]!);
-    pos += buf.write(agg.explicitHashKeyTable[i]!, pos, 'utf8');
-  }
-  for (const r of agg.records) {
-    const ehk = r.explicitHashKeyIndex;
-    let inner = 1 + varintSize(r.partitionKeyIndex) + fieldSize(r.data.length);
-    if (ehk !== undefined) inner += 1 + varintSize(ehk);
-    buf[pos++] = 0x1a;
-    pos = writeVarint(buf, pos, inner);
-    buf[pos++] = 0x08;
-    pos = writeVarint(buf, pos, r.partitionKeyIndex);
-    if (ehk !== undefined) {
-      buf[pos++] = 0x10;
-      pos = writeVarint(buf, pos, ehk);
-    }
-    buf[pos++] = 0x1a;
-    pos = writeVarint(buf, pos, r.data.length);
-    buf.set(r.data, pos);
-    pos += r.data.length;
-  }
-  return pos;
-}
-
-/** `writeBody` for a PackedAggregate: each record's data is copied from its region. */
+/** Writes the protobuf body into `buf` at `pos`, copying each record's data from its region; returns the end position. */
 function writePackedBody(agg: PackedAggregate, pkBytes: number[], ehkBytes: number[], buf: Buffer, pos: number): number {
   for (let i = 0; i < agg.partitionKeyTable.length; i++) {
     buf[pos++] = 0x0a;
@@ -172,23 +140,27 @@ function copyRegion(src: Uint8Array, from: number, len: number, dst: Buffer, at:
   Buffer.prototype.copy.call(src, dst, at, from, from + len);
 }
 
+/** An AggregatedRecord seen as a PackedAggregate whose records are whole buffers. */
+function asPacked(agg: AggregatedRecord): PackedAggregate {
+  return {
+    partitionKeyTable: agg.partitionKeyTable,
+    explicitHashKeyTable: agg.explicitHashKeyTable,
+    records: agg.records.map((r) => ({ partitionKeyIndex: r.partitionKeyIndex, explicitHashKeyIndex: r.explicitHashKeyIndex, data: r.data, dataOffset: 0, dataBytes: r.data.length })),
+  };
+}
+
 /** The protobuf bytes of an AggregatedRecord (no magic, no digest). */
 export function encodeAggregatedRecordBody(agg: AggregatedRecord): Buffer {
-  const { size, pkBytes, ehkBytes } = measureBody(agg);
+  const packed = asPacked(agg);
+  const { size, pkBytes, ehkBytes } = measureBody(packed);
   const buf = Buffer.allocUnsafe(size);
-  writeBody(agg, pkBytes, ehkBytes, buf, 0);
+  writePackedBody(packed, pkBytes, ehkBytes, buf, 0);
   return buf;
 }
 
 /** A complete KPL aggregated record: magic, protobuf, MD5. Written in place, in one buffer. */
 export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
-  const { size, pkBytes, ehkBytes } = measureBody(agg);
-  const head = KPL_MAGIC.length;
-  const buf = Buffer.allocUnsafe(head + size + DIGEST_BYTES);
-  KPL_MAGIC.copy(buf, 0);
-  writeBody(agg, pkBytes, ehkBytes, buf, head);
-  createHash('md5').update(buf.subarray(head, head + size)).digest().copy(buf, head + size);
-  return buf;
+  return encodePackedAggregate(asPacked(agg));
 }
 
 /** sluice's compressed aggregate: magic, deflate-raw of the protobuf, MD5 of the protobuf. */
