@@ -1,6 +1,7 @@
 // The quarantine table seen from the tools: list what the aggregator set aside, read
 // a record's raw bytes back (in slices, since one can be larger than a Data API
-// response), and mark entries redriven once the producer has accepted their fix.
+// response), claim the event id a redrive sends, and mark entries redriven once the
+// producer has accepted their fix.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { DataApiSession, fieldBytes, fieldNumber, fieldText, sqlParameters, TABLES } from '../schema/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
@@ -25,6 +26,10 @@ export interface QuarantineEntry {
   preview: Buffer;
   /** What the last redrive did with it (event id sent, or why it could not be fixed). */
   note: string | null;
+  /** The event id a redrive claimed for it (every later redrive sends this id), or null. */
+  redriveEventId: string | null;
+  /** ISO-8601: when the aggregator applied the redriven event (counted it, or found it counted), or null. */
+  appliedAt: string | null;
 }
 
 /** Slice size for raw reads: a result row may hold 64 KB, and blobs travel base64-encoded. */
@@ -54,7 +59,8 @@ export class QuarantineStore {
     const rows = await this.session.execute(
       `SELECT id, stream_arn, shard_id, sequence_number::text, sub_sequence_number, partition_key, reason,
   to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), status, octet_length(raw),
-  substring(raw FROM 1 FOR CAST(:preview AS integer)), redrive_note
+  substring(raw FROM 1 FOR CAST(:preview AS integer)), redrive_note, redrive_event_id,
+  to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
 FROM ${TABLES.quarantine} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
 ORDER BY id LIMIT CAST(:limit AS integer)`,
       { parameters: sqlParameters(params) },
@@ -72,6 +78,8 @@ ORDER BY id LIMIT CAST(:limit AS integer)`,
       rawBytes: fieldNumber(f[9])!,
       preview: fieldBytes(f[10]) ?? Buffer.alloc(0),
       note: fieldText(f[11]),
+      redriveEventId: fieldText(f[12]),
+      appliedAt: fieldText(f[13]),
     }));
   }
 
@@ -89,6 +97,20 @@ ORDER BY id LIMIT CAST(:limit AS integer)`,
       if (size === 0) break;
     }
     return Buffer.concat(parts);
+  }
+
+  /**
+   * Claims `eventId` as the id entry `id`'s fixed event is sent under, unless an
+   * earlier redrive claimed one: returns the id to send (the first claim wins, so
+   * every resend of an entry carries the same id). From then on the aggregator counts
+   * that id once, ever: it marks the entry applied in the transaction that applies it.
+   */
+  async claimEventId(id: number, eventId: string): Promise<string> {
+    const rows = await this.session.execute(
+      `UPDATE ${TABLES.quarantine} SET redrive_event_id = COALESCE(redrive_event_id, :eventId) WHERE id = :id RETURNING redrive_event_id`,
+      { parameters: sqlParameters({ id, eventId }) },
+    );
+    return fieldText(rows[0]?.[0]) ?? eventId;
   }
 
   /** Marks an entry redriven, with the id of the event sent in its place. Idempotent. */

@@ -1,8 +1,12 @@
-// Sends quarantined records back through the producer, fixed. An entry is marked
-// redriven only after the producer has the fixed event, and the event's id is the
-// original one or, when it had none, one derived from the entry's stream position,
-// so running a redrive again after a crash resends the same id and the aggregator's
-// id dedup counts it once. Entries that cannot be fixed stay pending: nothing is lost.
+// Sends quarantined records back through the producer, fixed. Before sending, the
+// entry claims the event id it is sent under (the original id, or one derived from
+// the entry's stream position; an id claimed by an earlier run always wins), and the
+// aggregator marks the entry applied in the same transaction that applies that id,
+// counting any later copy as a duplicate, however much later. So a redrive re-run
+// after a crash (sent, not yet marked) resends the same id and it counts once; an
+// entry the aggregator already applied is only marked, not resent. An entry is
+// marked redriven only after the producer has the fixed event. Entries that cannot
+// be fixed stay pending: nothing is lost.
 import { createHash } from 'node:crypto';
 import { normalizeEvent } from '../core/index.ts';
 import type { EventInput, SluiceEvent } from '../core/index.ts';
@@ -40,7 +44,13 @@ export async function redriveQuarantine(
   const entries = await store.list({ status: 'pending', ...(options.ids ? { ids: options.ids } : {}), limit: options.limit ?? 10_000 });
   const result: RedriveResult = { redriven: [], pending: [] };
   const ready: { entry: QuarantineEntry; event: SluiceEvent }[] = [];
+  const alreadyApplied: QuarantineEntry[] = [];
   for (const entry of entries) {
+    if (entry.appliedAt !== null && entry.redriveEventId !== null) {
+      // An earlier run sent it and the aggregator applied it, but the run stopped before marking it.
+      alreadyApplied.push(entry);
+      continue;
+    }
     const raw = await store.readRaw(entry.id, entry.rawBytes);
     const text = raw.toString('utf8');
     let json: unknown;
@@ -56,6 +66,8 @@ export async function redriveQuarantine(
       const withId = typeof fixed === 'object' && fixed !== null && (fixed as EventInput).id === undefined
         ? { ...fixed, id: redriveEventId(entry) } : fixed;
       event = normalizeEvent(withId);
+      // A resend carries the id an earlier run claimed, whatever the fix returns now.
+      if (entry.redriveEventId !== null) event = { ...event, id: entry.redriveEventId };
     } catch (err) {
       const reason = (err as Error).message;
       result.pending.push({ id: entry.id, reason });
@@ -65,17 +77,25 @@ export async function redriveQuarantine(
     ready.push({ entry, event });
   }
   if (options.dryRun) {
+    for (const entry of alreadyApplied) result.redriven.push({ id: entry.id, eventId: entry.redriveEventId! });
     for (const { entry, event } of ready) result.redriven.push({ id: entry.id, eventId: event.id });
     return result;
   }
+  for (const entry of alreadyApplied) {
+    await store.markRedriven(entry.id, `sent as event ${entry.redriveEventId}; applied ${entry.appliedAt}`);
+    result.redriven.push({ id: entry.id, eventId: entry.redriveEventId! });
+  }
   // Sent side by side so the producer can batch them; each is marked once Kinesis has it.
   const outcomes = await Promise.allSettled(ready.map(async ({ entry, event }) => {
-    await send(event);
-    await store.markRedriven(entry.id, `sent as event ${event.id}`);
+    const claimed = await store.claimEventId(entry.id, event.id);
+    const sent = claimed === event.id ? event : { ...event, id: claimed };
+    await send(sent);
+    await store.markRedriven(entry.id, `sent as event ${sent.id}`);
+    return sent.id;
   }));
   outcomes.forEach((o, i) => {
-    const { entry, event } = ready[i]!;
-    if (o.status === 'fulfilled') result.redriven.push({ id: entry.id, eventId: event.id });
+    const { entry } = ready[i]!;
+    if (o.status === 'fulfilled') result.redriven.push({ id: entry.id, eventId: o.value });
     else result.pending.push({ id: entry.id, reason: `not sent: ${(o.reason as Error)?.message ?? String(o.reason)}` });
   });
   return result;

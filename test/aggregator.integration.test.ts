@@ -41,11 +41,12 @@ function context(remainingMs = 30_000): Context {
 }
 
 let seq = 10n ** 55n;
-function record(data: Buffer, partitionKey: string, shard = 'shardId-000000000000'): KinesisStreamRecord {
+/** `arrivalMs`: the record's approximateArrivalTimestamp (stream time), default now. */
+function record(data: Buffer, partitionKey: string, shard = 'shardId-000000000000', arrivalMs = Date.now()): KinesisStreamRecord {
   seq += 1000n;
   const sequenceNumber = seq.toString();
   return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
+    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: arrivalMs / 1000 },
     eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${shard}:${sequenceNumber}`, eventName: 'aws:kinesis:record',
     invokeIdentityArn: 'arn:aws:iam::000000000000:role/agg', awsRegion: 'us-east-1', eventSourceARN: STREAM_ARN,
   };
@@ -208,16 +209,16 @@ describe('aggregator handler', () => {
     expect(later).toMatchObject({ recordsSkipped: 0, eventsApplied: 1 });
   });
 
-  it('counts an event id once within the dedup horizon, and again once the horizon has passed', async () => {
+  it('counts an event id once when its copies arrive within the horizon of each other (stream time), and again when further apart', async () => {
     const session = new DataApiSession(client, target);
     const config = validateConfig({ dedupHorizonSeconds: 3600 });
     const events = makeEvents(20);
-    const copy = () => batch(events.map((e) => record(serializeEvent(e), 'retrying-producer')));
+    const arrived = Date.now() - 3 * 3600_000;
+    const copy = (arrivalMs: number) => batch(events.map((e) => record(serializeEvent(e), 'retrying-producer', undefined, arrivalMs)));
 
-    const first = await applyBatch(session, decodeBatch(copy()), config);
-    const retried = await applyBatch(session, decodeBatch(copy()), config);
-    await session.execute(`UPDATE ${TABLES.eventIds} SET seen_at = now() - interval '2 hours'`);
-    const late = await applyBatch(session, decodeBatch(copy()), config);
+    const first = await applyBatch(session, decodeBatch(copy(arrived)), config);
+    const retried = await applyBatch(session, decodeBatch(copy(arrived + 3600_000)), config);
+    const late = await applyBatch(session, decodeBatch(copy(arrived + 3600_000 + 7200_000)), config);
 
     expect(first).toMatchObject({ eventsApplied: 20, eventsDuplicate: 0 });
     expect(retried).toMatchObject({ recordsSkipped: 0, eventsApplied: 0, eventsDuplicate: 20 });
@@ -283,15 +284,22 @@ describe('aggregator handler', () => {
 });
 
 describe('housekeeping', () => {
-  it('forgets event ids past the horizon and checkpoints past their retention, and nothing newer', async () => {
+  it('forgets ids of shards that stopped advancing after the retention, v1 ids after a day, stale checkpoints, and nothing newer', async () => {
     const session = new DataApiSession(client, target);
-    await applyBatch(session, decodeBatch(batch(makeEvents(10).map((e, i) => record(serializeEvent(e), `hk-${i}`)))), DEFAULT_CONFIG);
-    await session.execute(`UPDATE ${TABLES.eventIds} SET seen_at = now() - interval '2 hours' WHERE id IN (SELECT id FROM ${TABLES.eventIds} ORDER BY id LIMIT 4)`);
+    const events = makeEvents(10);
+    const closedParent = events.slice(0, 4).map((e, i) => record(serializeEvent(e), `hk-${i}`, 'shardId-000000000001', Date.now() - 3 * 86_400_000));
+    const live = events.slice(4).map((e, i) => record(serializeEvent(e), `hk-${i + 4}`, 'shardId-000000000002'));
+    await applyBatch(session, decodeBatch(batch(closedParent)), DEFAULT_CONFIG);
+    await applyBatch(session, decodeBatch(batch(live)), DEFAULT_CONFIG);
+    // Rows as schema v1 wrote them: no shard, no arrival; two older than a day.
+    await session.execute(`INSERT INTO ${TABLES.eventIds} (id, seen_at) VALUES ('v1-old-a', now() - interval '25 hours'),
+      ('v1-old-b', now() - interval '30 hours'), ('v1-recent', now() - interval '2 hours')`);
     await session.execute(`UPDATE ${TABLES.checkpoints} SET updated_at = now() - interval '3 days' WHERE partition_key IN ('hk-0', 'hk-1')`);
 
-    for (const st of pruneStatements(3600, 2 * 86_400)) await session.execute(st.sql, { parameters: st.parameters });
+    for (const st of pruneStatements(2 * 86_400)) await session.execute(st.sql, { parameters: st.parameters });
 
-    expect(await tableCount(TABLES.eventIds)).toBe(6);
+    const left = await session.execute(`SELECT id FROM ${TABLES.eventIds} ORDER BY id`);
+    expect(left.map((r) => fieldText(r[0]))).toEqual([...events.slice(4).map((e) => e.id), 'v1-recent'].sort());
     expect(await tableCount(TABLES.checkpoints)).toBe(8);
   });
 });
@@ -306,7 +314,7 @@ describe('migrate', () => {
       const results = await Promise.all([migrate(c, target), migrate(c, target), migrate(c, target)]);
       const again = await migrate(c, target);
 
-      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial']);
+      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial', '002_event_ids_stream_time']);
       expect(again.applied).toEqual([]);
       const rows = await new DataApiSession(c, target).execute(`SELECT count(*) FROM ${TABLES.rollups}`);
       expect(fieldNumber(rows[0]![0])).toBe(0);

@@ -10,7 +10,7 @@ import {
   escapedJsonBytes, lockCheckpointsStatements, MAX_PARAMETER_BYTES, quarantineStatements, recordEventIdsStatements,
   upsertRollupStatements, DEFAULT_RETRY_POLICY, RollupAccumulator,
 } from '../consumers/aggregator/index.ts';
-import { DEFAULT_CONFIG } from '../consumers/index.ts';
+import { DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { splitSqlStatements, loadMigrations, TABLES } from '../schema/index.ts';
 
 function kinesisRecord(data: Buffer, sequenceNumber = '49590338271490256608559692538361571095921575989136588898'): KinesisStreamRecord {
@@ -168,6 +168,33 @@ describe('statements', () => {
     expect(dedup.map((d) => d.offset)).toEqual([0, 100_000, 200_000]);
   });
 
+  it('keep a Kinesis record\'s ids, shard and arrival together across chunks, with offsets that add up', () => {
+    // 60 records of 1,000 ids of 64 three-byte characters: about 11.5 MB escaped, so several chunks.
+    const groups = Array.from({ length: 60 }, (_, r) => ({
+      shardId: `shardId-${r % 2}`, arrivalMs: 1_700_000_000_000 + r,
+      ids: Array.from({ length: 1000 }, (_, i) => `${r}-${i}`.padStart(64, '€')),
+    }));
+
+    const chunks = recordEventIdsStatements(groups, 900);
+
+    expect(chunks.length).toBeGreaterThan(2);
+    let expected = 0;
+    for (const { statement, offset } of chunks) {
+      const json = statement.parameters.find((p) => p.name === 'groups')!.value!.stringValue!;
+      expect(escapedJsonBytes(json)).toBeLessThanOrEqual(MAX_PARAMETER_BYTES);
+      const parsed = JSON.parse(json) as { o: number; h: string; a: number; i: string[] }[];
+      expect(offset).toBe(expected);
+      let ord = 1;
+      for (const g of parsed) {
+        const r = Number(g.i[0]!.replace(/^€+/, '').split('-')[0]);
+        expect(g).toMatchObject({ o: ord, h: `shardId-${r % 2}`, a: 1_700_000_000_000 + r });
+        ord += g.i.length;
+      }
+      expected += ord - 1;
+    }
+    expect(expected).toBe(60_000);
+  });
+
   it('compare sequence numbers numerically in SQL (numeric), never as text', () => {
     const [st] = advanceCheckpointsStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k', sequenceNumber: '10' }]);
 
@@ -235,5 +262,14 @@ CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1; $$;
       .map((s) => /CREATE TABLE IF NOT EXISTS (\w+)/.exec(s)?.[1]).filter(Boolean);
 
     expect(new Set(created)).toEqual(new Set(Object.values(TABLES).filter((t) => t !== TABLES.migrations)));
+  });
+});
+
+describe('dedup configuration', () => {
+  it('default to a 15-minute stream-time horizon and reject a retention shorter than the horizon', () => {
+    expect(validateConfig({}).dedupHorizonSeconds).toBe(900);
+    expect(() => validateConfig({ dedupHorizonSeconds: 0 })).toThrow(/dedupHorizonSeconds: must be a whole number between 1 and 604800 \(seconds of stream time/);
+    expect(() => validateConfig({ dedupHorizonSeconds: 7200, checkpointRetentionSeconds: 3600 }))
+      .toThrow(/checkpointRetentionSeconds: must be at least dedupHorizonSeconds \(7200\)/);
   });
 });

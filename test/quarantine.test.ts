@@ -20,7 +20,7 @@ import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, migrate, TABLES } from '../schema/index.ts';
 import { createAggregatorHandler } from '../consumers/index.ts';
-import { queryRollups } from '../query/index.ts';
+import { QuarantineStore, queryRollups } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
 
 const target = {
@@ -156,6 +156,38 @@ describe('quarantine', () => {
     expect(dry.text).toMatch(/not JSON: needs --fix/);
     expect(other.text).toMatch(/redriven 0, still pending 0/);
     expect(JSON.parse((await cli('list', '--format', 'json')).text).entries[0].note).toMatch(/^redrive: the fix script left it/);
+  });
+
+  it('redrives exactly once even when re-run (or the event resent) long after the dedup horizon', async () => {
+    // Prepare: a fresh poison record, redriven once and applied.
+    const fix = join(dir, 'fix-value.mjs');
+    writeFileSync(fix, 'export default function fix({ json }) { return json ? { ...json, value: Number(json.value) } : null; }\n');
+    const before = await clickTotals();
+    await kinesis.send(new PutRecordCommand({ StreamName: STREAM, PartitionKey: 'late', Data: Buffer.from(`{"type":"click","ts":${T0},"value":"5"}`) }));
+    await runner.waitIdle({ timeoutMs: 60_000 });
+    const entry = JSON.parse((await cli('list', '--format', 'json')).text).entries.at(-1);
+    expect(entry.partitionKey).toBe('late');
+    expect((await cli('redrive', '--id', String(entry.id), '--fix', fix)).text).toMatch(/redriven 1, still pending 0/);
+    expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
+    const session = new DataApiSession(rds, target);
+    const [applied] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
+    expect(applied).toMatchObject({ redriveEventId: expect.stringMatching(/^q-/), appliedAt: expect.any(String) });
+
+    // Act 1: the horizon passes (every remembered id forgotten) and a crash lost the "redriven" mark.
+    await session.execute(`DELETE FROM ${TABLES.eventIds}`);
+    await session.execute(`UPDATE ${TABLES.quarantine} SET status = 'pending' WHERE id = ${Number(entry.id)}`);
+    const rerun = await cli('redrive', '--id', String(entry.id), '--fix', fix);
+    // Act 2: a copy of the claimed event reaches the stream again, much later.
+    await session.execute(`DELETE FROM ${TABLES.eventIds}`);
+    const producer = new KinesisProducer({ client: kinesis, streamName: STREAM, maxBufferTimeMs: 10 });
+    await producer.send(normalizeEvent({ id: applied!.redriveEventId!, type: 'click', ts: T0, value: 5 }));
+    await producer.close();
+
+    // Assess: the entry is marked without a resend, and the event counted once in all.
+    expect(rerun.text).toMatch(/redriven 1, still pending 0/);
+    expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
+    const [done] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
+    expect(done).toMatchObject({ status: 'redriven', note: expect.stringMatching(/applied/) });
   });
 
   it('refuses an unknown subcommand or a fix script without a default export', async () => {

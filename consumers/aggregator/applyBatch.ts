@@ -1,18 +1,19 @@
 // Applies one decoded batch in one Data API transaction: lock and read the
 // checkpoints of the batch's (shard, partition key)s, drop what they show as already
 // applied, drop event ids already applied within the horizon, then quarantine poison
-// records, upsert the rollup deltas and move the checkpoints, and commit. Replaying
-// the same batch, whole or in part, changes nothing.
+// records, upsert the rollup deltas, move the checkpoints, forget the batch's shards'
+// event ids that fell behind the horizon in stream time, and commit. Replaying the
+// same batch, whole or in part, changes nothing.
 import { compareSequenceNumbers } from '../../core/index.ts';
 import type { ScannedEvent } from '../../core/index.ts';
 import { fieldNumber, fieldText } from '../../schema/index.ts';
 import type { DataApiSession } from '../../schema/index.ts';
 import type { SluiceConfig } from '../config/index.ts';
 import {
-  advanceCheckpointsStatements, lockCheckpointsStatements, quarantineStatements, recordEventIdsStatements,
-  upsertRollupStatements,
+  advanceCheckpointsStatements, lockCheckpointsStatements, pruneShardEventIdsStatement, quarantineStatements,
+  recordEventIdsStatements, upsertRollupStatements,
 } from './batchStatements.ts';
-import type { CheckpointKey, Statement } from './batchStatements.ts';
+import type { CheckpointKey, EventIdGroup, Statement } from './batchStatements.ts';
 import { RollupAccumulator } from './RollupAccumulator.ts';
 import type { DecodedRecord } from './types.ts';
 
@@ -27,8 +28,19 @@ export interface BatchOutcome {
   eventsQuarantined: number;
   /** Rollup rows inserted or updated. */
   rollupRows: number;
+  /** Event ids forgot because their shard's stream time moved past the horizon. */
+  idsPruned: number;
   /** Data API calls the transaction made, BeginTransaction and CommitTransaction included. */
   calls: number;
+}
+
+/** Rows a batch may prune at least, so a shard catches up after small batches. */
+const MIN_PRUNE_PER_BATCH = 1000;
+
+/** The record's arrival (stream time) in epoch ms; a record without one (not from Lambda) takes `fallback`. */
+function arrivalMsOf(r: DecodedRecord, fallback: number): number {
+  const a = r.approximateArrivalTimestamp;
+  return typeof a === 'number' && Number.isFinite(a) ? Math.round(a * 1000) : fallback;
 }
 
 function keyOf(k: CheckpointKey): string {
@@ -46,6 +58,7 @@ export async function applyBatch(
   options: { releaseDeadline?: number } = {},
 ): Promise<BatchOutcome> {
   let statements = 0;
+  const fallbackArrivalMs = Date.now();
   const outcome = await session.transaction(async (transactionId) => {
     const exec = (st: Statement) => {
       statements++;
@@ -71,25 +84,47 @@ export async function applyBatch(
       return done === undefined || compareSequenceNumbers(r.sequenceNumber, done) > 0;
     });
 
+    // Ids grouped by Kinesis record: each id is stored with its record's shard and
+    // arrival (stream time); `events` holds the same ids in the same order.
     const seenIds = new Set<string>();
     const events: ScannedEvent[] = [];
+    const groups: EventIdGroup[] = [];
     let eventsDuplicate = 0;
     for (const r of fresh) {
+      const group: EventIdGroup = { shardId: r.shardId, arrivalMs: arrivalMsOf(r, fallbackArrivalMs), ids: [] };
       for (const ev of r.events) {
         if (seenIds.has(ev.id)) eventsDuplicate++;
         else {
           seenIds.add(ev.id);
           events.push(ev);
+          group.ids.push(ev.id);
         }
       }
+      if (group.ids.length > 0) groups.push(group);
     }
     const duplicate = new Set<number>();
     if (events.length > 0) {
-      for (const { statement, offset } of recordEventIdsStatements(events.map((e) => e.id), config.dedupHorizonSeconds)) {
+      for (const { statement, offset } of recordEventIdsStatements(groups, config.dedupHorizonSeconds)) {
         for (const row of await exec(statement)) {
           for (const ord of (fieldText(row[0]) ?? '').split(',')) if (ord) duplicate.add(offset + Number(ord) - 1);
         }
       }
+    }
+    // Each shard's stream time moved to (at least) its earliest arrival in this batch:
+    // forget that shard's ids older than that minus the horizon. One statement, a
+    // bounded number of rows (enough to keep pace with what this batch inserted).
+    let idsPruned = 0;
+    if (fresh.length > 0) {
+      const earliest = new Map<string, number>();
+      for (const r of records) {
+        const a = arrivalMsOf(r, fallbackArrivalMs);
+        const prev = earliest.get(r.shardId);
+        if (prev === undefined || a < prev) earliest.set(r.shardId, a);
+      }
+      const shards = [...earliest].map(([shardId, earliestArrivalMs]) => ({ shardId, earliestArrivalMs }));
+      const limit = Math.max(MIN_PRUNE_PER_BATCH, 2 * events.length);
+      const rows = await exec(pruneShardEventIdsStatement(shards, config.dedupHorizonSeconds, limit));
+      idsPruned = fieldNumber(rows[0]?.[0]) ?? 0;
     }
     const acc = new RollupAccumulator(config);
     for (let i = 0; i < events.length; i++) if (!duplicate.has(i)) acc.add(events[i]!);
@@ -116,6 +151,7 @@ export async function applyBatch(
       eventsDuplicate,
       eventsQuarantined: poison.length,
       rollupRows: deltas.length,
+      idsPruned,
     };
   }, options);
   return { ...outcome, calls: statements + 2 };

@@ -5,7 +5,7 @@
 // the same order.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
 import { sqlParameters, TABLES } from '../../schema/index.ts';
-import { chunkJsonArray, chunkJsonArrayCounted, fitsEscaped, MAX_PARAMETER_BYTES } from './chunking.ts';
+import { chunkJsonArray, escapedJsonBytes, fitsEscaped, MAX_PARAMETER_BYTES } from './chunking.ts';
 import type { PoisonRecord, RecordPosition, RollupDelta } from './types.ts';
 
 export interface Statement {
@@ -50,39 +50,164 @@ WHERE c.sequence_number >= 0`,
   return out;
 }
 
+/** The event ids of one Kinesis record: they share its shard and arrival time. */
+export interface EventIdGroup {
+  shardId: string;
+  /** The record's approximateArrivalTimestamp, epoch milliseconds (stream time). */
+  arrivalMs: number;
+  ids: string[];
+}
+
 /**
- * Records event ids as applied and returns, as rows of comma-separated text, `ord`
- * (1-based index into the chunk) of each id already applied within the horizon. An id seen longer ago than the horizon
- * counts as new again and its time is refreshed.
+ * Rows written by schema v1 carry no arrival: they count as applied while their
+ * processing time (seen_at) is within v1's default horizon, and drain by it.
  */
-export function recordEventIdsStatements(ids: string[], horizonSeconds: number): { statement: Statement; offset: number }[] {
+export const LEGACY_EVENT_ID_HORIZON_SECONDS = 86_400;
+
+/**
+ * A plain id list (a caller that only sizes statements, e.g. a benchmark) is one group
+ * of an unknown shard arriving now.
+ */
+function asGroups(groups: EventIdGroup[] | string[]): EventIdGroup[] {
+  if (groups.length === 0 || typeof groups[0] !== 'string') return (groups as EventIdGroup[]).filter((g) => g.ids.length > 0);
+  return [{ shardId: 'shardId-unknown', arrivalMs: Date.now(), ids: groups as string[] }];
+}
+
+/** Room in a group's JSON for everything but its ids (offset, shard id, arrival). */
+const GROUP_OVERHEAD_BYTES = 1024;
+
+/** A group split, only when it alone passes a statement's limits, into groups that do not. */
+function piecesOf(g: EventIdGroup): EventIdGroup[] {
+  const budget = MAX_PARAMETER_BYTES - GROUP_OVERHEAD_BYTES;
+  if (g.ids.length <= MAX_EVENT_IDS_PER_STATEMENT && fitsEscaped(JSON.stringify(g.ids), budget)) return [g];
+  const out: EventIdGroup[] = [];
+  let ids: string[] = [];
+  let bytes = 2;
+  for (const id of g.ids) {
+    const size = escapedJsonBytes(JSON.stringify(id)) + 1;
+    if (ids.length > 0 && (bytes + size > budget || ids.length >= MAX_EVENT_IDS_PER_STATEMENT)) {
+      out.push({ ...g, ids });
+      ids = [];
+      bytes = 2;
+    }
+    ids.push(id);
+    bytes += size;
+  }
+  if (ids.length > 0) out.push({ ...g, ids });
+  return out;
+}
+
+function groupJson(g: EventIdGroup, first: number): string {
+  return `{"o":${first},"h":${JSON.stringify(g.shardId)},"a":${Math.round(g.arrivalMs)},"i":${JSON.stringify(g.ids)}}`;
+}
+
+/**
+ * Records event ids as applied, each with its record's shard and arrival time, and
+ * returns, as rows of comma-separated text, `ord` (1-based index into the chunk's ids,
+ * in group order) of each id that is a duplicate:
+ * - an id already stored whose arrival is within `horizonSeconds` of this copy's
+ *   arrival (stream time, so time the consumer spent down does not count); an id
+ *   stored further apart in stream time counts as new again and takes this copy's
+ *   shard and arrival;
+ * - a quarantine redrive's claimed id whose quarantine row is already applied, however
+ *   long ago. The first copy of a claimed id marks its row applied, in this transaction.
+ * Ids must be unique across the groups (the caller drops in-batch repeats).
+ */
+export function recordEventIdsStatements(groups: EventIdGroup[] | string[], horizonSeconds: number): { statement: Statement; offset: number }[] {
   const out: { statement: Statement; offset: number }[] = [];
+  // Chunks of whole groups (a Kinesis record's ids stay together unless one record
+  // alone passes a limit) under the request and id-count limits; the usual batch is
+  // one chunk.
+  const chunks: { items: string[]; count: number }[] = [];
+  let current: string[] = [];
+  let count = 0;
+  let bytes = 2;
+  for (const g of asGroups(groups).flatMap(piecesOf)) {
+    let item = groupJson(g, count + 1);
+    const size = (fitsEscaped(item, item.length * 2) ? item.length * 2 : escapedJsonBytes(item)) + 1;
+    if (current.length > 0 && (bytes + size > MAX_PARAMETER_BYTES || count + g.ids.length > MAX_EVENT_IDS_PER_STATEMENT)) {
+      chunks.push({ items: current, count });
+      current = [];
+      count = 0;
+      bytes = 2;
+      item = groupJson(g, 1);
+    }
+    current.push(item);
+    count += g.ids.length;
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push({ items: current, count });
+
   let offset = 0;
-  // One native JSON.stringify covers the usual single-statement case.
-  const whole = JSON.stringify(ids);
-  const chunks = ids.length <= MAX_EVENT_IDS_PER_STATEMENT && fitsEscaped(whole, MAX_PARAMETER_BYTES)
-    ? [{ json: whole, count: ids.length }]
-    : chunkJsonArrayCounted(ids.map((id) => JSON.stringify(id)), undefined, MAX_EVENT_IDS_PER_STATEMENT);
-  for (const { json: chunk, count } of chunks) {
+  for (const chunk of chunks) {
     out.push({
       offset,
       statement: {
-        sql: `WITH input AS (SELECT value AS id, ordinality AS ord FROM jsonb_array_elements_text(CAST(:ids AS jsonb)) WITH ORDINALITY),
+        sql: `WITH input AS (
+  SELECT x.id, g.o + x.n - 1 AS ord, g.h AS shard, to_timestamp(g.a / 1000.0) AS arrival
+  FROM jsonb_to_recordset(CAST(:groups AS jsonb)) AS g(o int, h text, a bigint, i jsonb),
+       jsonb_array_elements_text(g.i) WITH ORDINALITY AS x(id, n)
+),
 ins AS (
-  INSERT INTO ${TABLES.eventIds} AS e (id) SELECT id FROM input ORDER BY id
-  ON CONFLICT (id) DO UPDATE SET seen_at = now()
-    WHERE e.seen_at < now() - make_interval(secs => CAST(:horizon AS integer))
+  INSERT INTO ${TABLES.eventIds} AS e (id, shard_id, arrival) SELECT id, shard, arrival FROM input ORDER BY id
+  ON CONFLICT (id) DO UPDATE SET shard_id = EXCLUDED.shard_id, arrival = EXCLUDED.arrival, seen_at = now()
+    WHERE CASE WHEN e.arrival IS NULL THEN e.seen_at < now() - make_interval(secs => CAST(:legacy AS integer))
+               ELSE abs(extract(epoch FROM EXCLUDED.arrival - e.arrival)) > CAST(:horizon AS integer) END
   RETURNING e.id
+),
+claimed AS (
+  SELECT DISTINCT q.redrive_event_id AS id FROM ${TABLES.quarantine} q JOIN input ON q.redrive_event_id = input.id
+),
+marked AS (
+  UPDATE ${TABLES.quarantine} q SET applied_at = now() FROM input
+  WHERE q.redrive_event_id = input.id AND q.applied_at IS NULL
+  RETURNING q.redrive_event_id AS id
 )
 SELECT string_agg(CAST(d.ord AS text), ',' ORDER BY d.ord) FROM (
-  SELECT input.ord FROM input WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.id = input.id)
+  SELECT input.ord FROM input
+  LEFT JOIN ins ON ins.id = input.id
+  LEFT JOIN claimed ON claimed.id = input.id
+  LEFT JOIN (SELECT DISTINCT id FROM marked) m ON m.id = input.id
+  WHERE ins.id IS NULL OR (claimed.id IS NOT NULL AND m.id IS NULL)
 ) d GROUP BY (d.ord - 1) / ${DUPLICATES_PER_ROW}`,
-        parameters: sqlParameters({ ids: chunk, horizon: horizonSeconds }),
+        parameters: sqlParameters({ groups: `[${chunk.items.join(',')}]`, horizon: horizonSeconds, legacy: LEGACY_EVENT_ID_HORIZON_SECONDS }),
       },
     });
-    offset += count;
+    offset += chunk.count;
   }
   return out;
+}
+
+/** How far one shard's stream time has reached: the earliest arrival of its records in a batch. */
+export interface ShardStreamTime {
+  shardId: string;
+  /** Epoch milliseconds. */
+  earliestArrivalMs: number;
+}
+
+/**
+ * One statement, in the batch's transaction: forgets, for each shard of the batch, at
+ * most `limit` of that shard's ids whose arrival is older than the shard's earliest
+ * arrival in the batch minus the horizon. Rows another batch is deleting are skipped
+ * (SKIP LOCKED), so concurrent batches of one shard never wait on or deadlock over
+ * them. Returns one row: how many ids it forgot. Rows are deleted by primary key from
+ * an array (`= ANY(ARRAY(...))`), so the plan is index probes whatever the planner
+ * guesses of the JSON input's size.
+ */
+export function pruneShardEventIdsStatement(shards: ShardStreamTime[], horizonSeconds: number, limit: number): Statement {
+  const json = JSON.stringify(shards.map((s) => ({ h: s.shardId, c: Math.round(s.earliestArrivalMs) })));
+  return {
+    sql: `WITH d AS (
+  DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
+    SELECT e.id FROM jsonb_to_recordset(CAST(:shards AS jsonb)) AS s(h text, c bigint),
+      LATERAL (SELECT id FROM ${TABLES.eventIds}
+               WHERE shard_id = s.h AND arrival < to_timestamp(s.c / 1000.0) - make_interval(secs => CAST(:horizon AS integer))
+               ORDER BY arrival LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) e))
+  RETURNING 1
+)
+SELECT count(*) FROM d`,
+    parameters: sqlParameters({ shards: json, horizon: horizonSeconds, limit }),
+  };
 }
 
 /**
@@ -165,15 +290,37 @@ WHERE c.stream_arn = v.s AND c.shard_id = v.h AND c.partition_key = v.p AND c.se
 }
 
 /**
- * Forgets event ids past the horizon and checkpoints past their retention, a bounded
- * slice at a time so the statement stays short. Outside the batch's transaction.
+ * Periodic housekeeping, outside any batch transaction, a bounded slice at a time:
+ * 1. ids of shards that stopped advancing (a closed parent after a reshard, a shard
+ *    whose batches stopped): arrival older than `checkpointRetentionSeconds` before
+ *    now. No copy of such a record can still be in the stream, so this is safe
+ *    however long the consumer was down. Shards are found by a skip scan of the
+ *    (shard_id, arrival) index, one probe per shard.
+ * 2. rows written by schema v1 (no arrival), by processing time, as v1 did.
+ * 3. checkpoints untouched for `checkpointRetentionSeconds`.
  */
-export function pruneStatements(horizonSeconds: number, checkpointRetentionSeconds: number, limit = 10_000): Statement[] {
+export function pruneStatements(checkpointRetentionSeconds: number, limit = 10_000): Statement[] {
   return [
     {
-      sql: `DELETE FROM ${TABLES.eventIds} WHERE id IN (
-  SELECT id FROM ${TABLES.eventIds} WHERE seen_at < now() - make_interval(secs => CAST(:horizon AS integer)) LIMIT CAST(:limit AS integer))`,
-      parameters: sqlParameters({ horizon: horizonSeconds, limit }),
+      sql: `WITH RECURSIVE shards(h) AS (
+  (SELECT shard_id FROM ${TABLES.eventIds} WHERE shard_id > '' ORDER BY shard_id LIMIT 1)
+  UNION ALL
+  SELECT (SELECT shard_id FROM ${TABLES.eventIds} WHERE shard_id > shards.h ORDER BY shard_id LIMIT 1) FROM shards WHERE shards.h IS NOT NULL
+)
+DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
+  SELECT e.id FROM shards,
+    LATERAL (SELECT id FROM ${TABLES.eventIds}
+             WHERE shard_id = shards.h AND arrival < now() - make_interval(secs => CAST(:retention AS integer))
+             ORDER BY arrival LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) e
+  WHERE shards.h IS NOT NULL
+  LIMIT CAST(:limit AS integer)))`,
+      parameters: sqlParameters({ retention: checkpointRetentionSeconds, limit }),
+    },
+    {
+      sql: `DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
+  SELECT id FROM ${TABLES.eventIds} WHERE shard_id = '' AND seen_at < now() - make_interval(secs => CAST(:legacy AS integer))
+  LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED))`,
+      parameters: sqlParameters({ legacy: LEGACY_EVENT_ID_HORIZON_SECONDS, limit }),
     },
     {
       sql: `DELETE FROM ${TABLES.checkpoints} WHERE (stream_arn, shard_id, partition_key) IN (

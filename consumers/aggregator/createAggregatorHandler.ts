@@ -33,7 +33,11 @@ export interface AggregatorDeps extends DataApiTarget {
   retryPolicy?: RetryPolicy;
   /** Time budget when the context has no getRemainingTimeInMillis. Default 60 s. */
   defaultBudgetMs?: number;
-  /** How often, at most, a handler prunes expired event ids and checkpoints. Default 60 s; 0 never. */
+  /**
+   * How often, at most, a handler runs the periodic prune (ids of shards that stopped
+   * advancing, v1 ids, stale checkpoints; a batch prunes its own shards' ids itself).
+   * Default 60 s; 0 never.
+   */
   pruneIntervalMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
@@ -59,12 +63,12 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
     lastPrune = now();
     try {
       const session = new DataApiSession(deps.rdsData, target);
-      for (const st of pruneStatements(config.dedupHorizonSeconds, config.checkpointRetentionSeconds)) {
+      for (const st of pruneStatements(config.checkpointRetentionSeconds)) {
         await session.execute(st.sql, { parameters: st.parameters });
       }
     } catch (err) {
       // Pruning is housekeeping; the next interval tries again.
-      deps.logger?.warn('pruning expired event ids failed', { error: err as Error });
+      deps.logger?.warn('periodic prune failed', { error: err as Error });
     } finally {
       pruning = false;
     }

@@ -1,12 +1,12 @@
 // The configuration that applies when no sluice.config.json exists: every event type
-// counted per minute, event ids remembered for a day.
+// counted per minute, event ids remembered for 15 minutes of stream time.
 import type { SluiceConfig } from './types.ts';
 
 export const DEFAULT_ROLLUP_NAME = 'by_type';
 
 export const DEFAULT_CONFIG: SluiceConfig = {
   rollups: [{ name: DEFAULT_ROLLUP_NAME, types: '*', groupBy: [], windows: [60] }],
-  dedupHorizonSeconds: 86_400,
+  dedupHorizonSeconds: 900,
   checkpointRetentionSeconds: 8 * 86_400,
 };
 

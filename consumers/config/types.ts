@@ -26,8 +26,12 @@ export interface RollupConfig {
 export interface SluiceConfig {
   rollups: RollupConfig[];
   /**
-   * Seconds an applied event id is remembered: a duplicate written by a retrying
-   * producer within this horizon is counted once. Default 86,400 (one day).
+   * Stream-time seconds within which two copies of an event id count once: copies
+   * whose Kinesis arrival times are at most this far apart (a producer retry arrives
+   * within its record time-to-live, 30 s by default). Measured per shard in stream
+   * time, so time the consumer spends down or behind does not count. With a
+   * ParallelizationFactor above 1 it must also exceed the stream-time spread of a
+   * shard's concurrent batches. Default 900 (15 minutes), at most 7 days.
    */
   dedupHorizonSeconds: number;
   /**
