@@ -13,10 +13,10 @@ import { encodeAggregatedRecord, newEventId, serializeEvent, type SluiceEvent } 
 import { validateConfig } from '../consumers/index.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
-  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, quarantineStatements, recordEventIdsStatements,
+  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardEventIdsStatement, quarantineStatements, recordEventIdsStatements,
   RollupAccumulator, upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
-import type { CheckpointKey } from '../consumers/aggregator/index.ts';
+import type { CheckpointKey, EventIdGroup } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -98,18 +98,26 @@ function toBatches(records: KinesisStreamRecord[], size: number): KinesisStreamE
 function sluiceBatch(batch: KinesisStreamEvent, config: SluiceConfig, dimensionsRead: ReadonlySet<string>): { events: number; statements: number } {
   const decoded = decodeBatch(batch, dimensionsRead);
   const acc = new RollupAccumulator(config);
-  const ids: string[] = [];
+  // As applyBatch: ids grouped per Kinesis record with its shard and arrival (stream time).
+  const groups: EventIdGroup[] = [];
+  const earliest = new Map<string, number>();
   const keys = new Map<string, CheckpointKey & { sequenceNumber: string }>();
   for (const r of decoded) {
+    const arrivalMs = r.approximateArrivalTimestamp * 1000;
+    const group: EventIdGroup = { shardId: r.shardId, arrivalMs, ids: [] };
     for (const ev of r.events) {
       acc.add(ev);
-      ids.push(ev.id);
+      group.ids.push(ev.id);
     }
+    groups.push(group);
+    earliest.set(r.shardId, Math.min(earliest.get(r.shardId) ?? arrivalMs, arrivalMs));
     keys.set(`${r.shardId}\u0000${r.partitionKey}`, r);
   }
+  const shards = [...earliest].map(([shardId, earliestArrivalMs]) => ({ shardId, earliestArrivalMs }));
   const statements = 2 // BeginTransaction + CommitTransaction
     + lockCheckpointsStatements([...keys.values()]).length
-    + recordEventIdsStatements(ids, 86_400).length
+    + recordEventIdsStatements(groups, config.dedupHorizonSeconds).length
+    + (pruneShardEventIdsStatement(shards, config.dedupHorizonSeconds, 2 * acc.eventCount) ? 1 : 0)
     + quarantineStatements(decoded.flatMap((r) => r.poison)).length
     + upsertRollupStatements(acc.deltas()).length
     + advanceCheckpointsStatements([...keys.values()]).length;

@@ -76,10 +76,16 @@ function asGroups(groups: EventIdGroup[] | string[]): EventIdGroup[] {
 /** Room in a group's JSON for everything but its ids (offset, shard id, arrival). */
 const GROUP_OVERHEAD_BYTES = 1024;
 
+/** A group and the JSON of its ids, computed once. */
+interface GroupPiece { g: EventIdGroup; idsJson: string }
+
 /** A group split, only when it alone passes a statement's limits, into groups that do not. */
-function piecesOf(g: EventIdGroup): EventIdGroup[] {
+function piecesOf(g: EventIdGroup): GroupPiece[] {
   const budget = MAX_PARAMETER_BYTES - GROUP_OVERHEAD_BYTES;
-  if (g.ids.length <= MAX_EVENT_IDS_PER_STATEMENT && fitsEscaped(JSON.stringify(g.ids), budget)) return [g];
+  if (g.ids.length <= MAX_EVENT_IDS_PER_STATEMENT) {
+    const idsJson = JSON.stringify(g.ids);
+    if (fitsEscaped(idsJson, budget)) return [{ g, idsJson }];
+  }
   const out: EventIdGroup[] = [];
   let ids: string[] = [];
   let bytes = 2;
@@ -94,11 +100,11 @@ function piecesOf(g: EventIdGroup): EventIdGroup[] {
     bytes += size;
   }
   if (ids.length > 0) out.push({ ...g, ids });
-  return out;
+  return out.map((piece) => ({ g: piece, idsJson: JSON.stringify(piece.ids) }));
 }
 
-function groupJson(g: EventIdGroup, first: number): string {
-  return `{"o":${first},"h":${JSON.stringify(g.shardId)},"a":${Math.round(g.arrivalMs)},"i":${JSON.stringify(g.ids)}}`;
+function groupJson({ g, idsJson }: GroupPiece, first: number): string {
+  return `{"o":${first},"h":${JSON.stringify(g.shardId)},"a":${Math.round(g.arrivalMs)},"i":${idsJson}}`;
 }
 
 /**
@@ -122,15 +128,16 @@ export function recordEventIdsStatements(groups: EventIdGroup[] | string[], hori
   let current: string[] = [];
   let count = 0;
   let bytes = 2;
-  for (const g of asGroups(groups).flatMap(piecesOf)) {
-    let item = groupJson(g, count + 1);
+  for (const piece of asGroups(groups).flatMap(piecesOf)) {
+    const g = piece.g;
+    let item = groupJson(piece, count + 1);
     const size = (fitsEscaped(item, item.length * 2) ? item.length * 2 : escapedJsonBytes(item)) + 1;
     if (current.length > 0 && (bytes + size > MAX_PARAMETER_BYTES || count + g.ids.length > MAX_EVENT_IDS_PER_STATEMENT)) {
       chunks.push({ items: current, count });
       current = [];
       count = 0;
       bytes = 2;
-      item = groupJson(g, 1);
+      item = groupJson(piece, 1);
     }
     current.push(item);
     count += g.ids.length;

@@ -9,9 +9,9 @@ export { DecimalSum } from './DecimalSum.ts';
 export { HyperLogLog, estimateFromStats, murmur3, HLL_PRECISION, HLL_REGISTERS } from './HyperLogLog.ts';
 export {
   lockCheckpointsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
-  advanceCheckpointsStatements, pruneStatements, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+  advanceCheckpointsStatements, pruneStatements, pruneShardEventIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
 } from './batchStatements.ts';
-export type { Statement, CheckpointKey } from './batchStatements.ts';
+export type { Statement, CheckpointKey, EventIdGroup, ShardStreamTime } from './batchStatements.ts';
 export { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from './chunking.ts';
 export { classifyDataApiError } from './dataApiErrors.ts';
 export type { DataApiFailureKind } from './dataApiErrors.ts';
