@@ -62,10 +62,18 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   }, 5000);
   status.unref();
 
+  // The first signal stops gracefully. A terminal's Ctrl-C may reach us twice (npm
+  // forwards it to its child as well), so only a third one forces an exit.
+  let signals = 0;
   await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+    const onSignal = () => {
+      signals++;
+      if (signals === 1) resolve();
+      else if (signals === 2) out.write('sluice: still stopping; Ctrl-C again to quit at once (state stays consistent, in-flight batches are redelivered)\n');
+      else process.exit(130);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
   });
   clearInterval(status);
   out.write('\nsluice: stopping (finishing in-flight batches)...\n');
