@@ -2,18 +2,12 @@
 // the server DATABASE_URL names): Lambda-shaped Kinesis batches in, exact rollups out,
 // however often a batch is delivered or a Data API call fails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { KinesisStreamEvent, KinesisStreamRecord, Context } from 'aws-lambda';
 import { encodeAggregatedRecord, encodeCompressedRecord, serializeEvent, normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
-import { openDatabase } from '../local/database/index.ts';
-import type { SqlDatabase } from '../local/database/index.ts';
-import { scratchDatabaseUrl } from './support/database.ts';
-import type { ScratchDatabase } from './support/database.ts';
-import { DataApiServer } from '../local/dataapi/index.ts';
+import type { DataApiServer } from '../local/index.ts';
+import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { migrate, TABLES, DataApiSession, fieldNumber, fieldText, StatementRetriedError } from '../schema/index.ts';
 import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { pruneStatements } from '../consumers/aggregator/index.ts';
@@ -22,17 +16,11 @@ import { vi } from 'vitest';
 import { createRequire } from 'node:module';
 import { queryRollups, QuarantineStore } from '../query/index.ts';
 
-const target = {
-  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:agg-test',
-  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:agg-test-AbCdEf',
-  database: 'sluice',
-};
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/agg-test';
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 
-let dir: string;
-let db: SqlDatabase;
-let scratch: ScratchDatabase | undefined;
+let fx: DataApiFixture;
+let target: DataApiFixture['target'];
 let server: DataApiServer;
 let client: RDSDataClient;
 
@@ -83,26 +71,16 @@ async function tableCount(table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-agg-'));
-  scratch = await scratchDatabaseUrl();
-  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
-  server = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 2000 });
-  client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  await migrate(client, target);
+  fx = await startDataApiFixture('agg-test', { statementTimeoutMs: 2000 });
+  ({ target, server, client } = fx);
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-  await db?.close();
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 beforeEach(async () => {
-  server.faults.clear();
-  const s = new DataApiSession(client, target);
-  for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+  await fx.reset();
 });
 
 describe('aggregator handler', () => {
@@ -306,10 +284,9 @@ describe('housekeeping', () => {
 
 describe('migrate', () => {
   it('applies each migration once, even when several processes run it at the same time', async () => {
-    const freshScratch = await scratchDatabaseUrl();
-    const fresh = await openDatabase({ dataDir: join(dir, 'pg-fresh'), ...(freshScratch ? { databaseUrl: freshScratch.url } : {}) });
-    const api = await DataApiServer.start({ database: fresh, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
-    const c = new RDSDataClient({ endpoint: api.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const fresh = await startDataApiFixture('migrate-fresh', { migrate: false });
+    const c = fresh.client;
+    const target = fresh.target;
     try {
       const results = await Promise.all([migrate(c, target), migrate(c, target), migrate(c, target)]);
       const again = await migrate(c, target);
@@ -319,10 +296,7 @@ describe('migrate', () => {
       const rows = await new DataApiSession(c, target).execute(`SELECT count(*) FROM ${TABLES.rollups}`);
       expect(fieldNumber(rows[0]![0])).toBe(0);
     } finally {
-      c.destroy();
-      await api.close();
       await fresh.close();
-      await freshScratch?.drop();
     }
   });
 });

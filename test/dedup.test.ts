@@ -3,35 +3,23 @@
 // however long the database was down, each shard forgets its own ids as its stream
 // time moves on, and a duplicate that lands on another shard after a reshard is caught.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { encodeAggregatedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
-import { openDatabase } from '../local/database/index.ts';
-import type { SqlDatabase } from '../local/database/index.ts';
-import { DataApiServer } from '../local/dataapi/index.ts';
-import { DataApiSession, fieldNumber, fieldText, migrate, TABLES } from '../schema/index.ts';
+import type { DataApiServer } from '../local/index.ts';
+import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
+import { DataApiSession, fieldNumber, fieldText, TABLES } from '../schema/index.ts';
 import { applyBatch, createAggregatorHandler, decodeBatch, validateConfig } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
-import { scratchDatabaseUrl } from './support/database.ts';
-import type { ScratchDatabase } from './support/database.ts';
 
-const target = {
-  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:dedup-test',
-  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:dedup-test-AbCdEf',
-  database: 'sluice',
-};
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/dedup-test';
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
 const SHARD_A = 'shardId-000000000000';
 const SHARD_B = 'shardId-000000000001';
 
-let dir: string;
-let db: SqlDatabase;
-let scratch: ScratchDatabase | undefined;
+let fx: DataApiFixture;
+let target: DataApiFixture['target'];
 let server: DataApiServer;
 let client: RDSDataClient;
 
@@ -74,26 +62,16 @@ async function idsOf(shard: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-dedup-'));
-  scratch = await scratchDatabaseUrl();
-  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
-  server = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 5000 });
-  client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
-  await migrate(client, target);
+  fx = await startDataApiFixture('dedup', { statementTimeoutMs: 5000 });
+  ({ target, server, client } = fx);
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-  await db?.close();
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 beforeEach(async () => {
-  server.faults.clear();
-  const s = new DataApiSession(client, target);
-  for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+  await fx.reset();
 });
 
 describe('event-id dedup in stream time', () => {

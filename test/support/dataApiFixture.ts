@@ -1,0 +1,53 @@
+// A migrated database behind the local Data API, for suites that drive the aggregator
+// directly: PGlite in a temp directory, or a scratch database on DATABASE_URL's server.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { DataApiServer, openDatabase, type SqlDatabase } from '../../local/index.ts';
+import { DataApiSession, migrate, TABLES } from '../../schema/index.ts';
+import { scratchDatabaseUrl, type ScratchDatabase } from './database.ts';
+
+export interface DataApiFixture {
+  target: { resourceArn: string; secretArn: string; database: string };
+  db: SqlDatabase;
+  server: DataApiServer;
+  /** A client without SDK retries: the handler's own retry policy is what tests exercise. */
+  client: RDSDataClient;
+  /** Empties every sluice table and clears injected faults (between tests). */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `migrate: false` leaves the database empty (for tests of migrate itself). */
+export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean } = {}): Promise<DataApiFixture> {
+  const dir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
+  const scratch: ScratchDatabase | undefined = await scratchDatabaseUrl();
+  const target = {
+    resourceArn: `arn:aws:rds:us-east-1:000000000000:cluster:${name}`,
+    secretArn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`,
+    database: 'sluice',
+  };
+  const db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
+  const server = await DataApiServer.start({
+    database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database,
+    ...(opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),
+  });
+  const client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, maxAttempts: 1 });
+  if (opts.migrate !== false) await migrate(client, target);
+  return {
+    target, db, server, client,
+    async reset() {
+      server.faults.clear();
+      const s = new DataApiSession(client, target);
+      for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+      await db.close();
+      await scratch?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
