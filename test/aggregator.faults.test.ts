@@ -4,36 +4,24 @@
 // API fault is injected mid-stream; afterwards the rollups must equal the totals of
 // the events sent, exactly.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
-import { openDatabase } from '../local/database/index.ts';
-import type { SqlDatabase } from '../local/database/index.ts';
-import { scratchDatabaseUrl } from './support/database.ts';
-import type { ScratchDatabase } from './support/database.ts';
-import { DataApiServer } from '../local/dataapi/index.ts';
+import type { DataApiServer } from '../local/index.ts';
+import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
-import { DataApiSession, fieldNumber, fieldText, migrate, TABLES } from '../schema/index.ts';
+import { DataApiSession, fieldNumber, fieldText, TABLES } from '../schema/index.ts';
 import { createAggregatorHandler } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
 
-const target = {
-  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:faults',
-  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:faults-AbCdEf',
-  database: 'sluice',
-};
 const TYPES = ['click', 'view', 'buy'];
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
-let dir: string;
-let db: SqlDatabase;
-let scratch: ScratchDatabase | undefined;
+let fx: DataApiFixture;
+let target: DataApiFixture['target'];
 let dataApi: DataApiServer;
 let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
@@ -41,35 +29,22 @@ let rds: RDSDataClient;
 let streamNo = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-faults-'));
-  scratch = await scratchDatabaseUrl();
-  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
-  // A short statement timeout keeps the "delayed past its timeout" fault quick.
-  dataApi = await DataApiServer.start({
-    database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database, statementTimeoutMs: 1500,
-  });
+  // A short statement timeout keeps the "delayed past its timeout" fault quick; the
+  // fixture's client makes no SDK retries: the handler's own policy is under test.
+  fx = await startDataApiFixture('faults', { statementTimeoutMs: 1500 });
+  ({ target, server: dataApi, client: rds } = fx);
   kinesisServer = await KinesisServer.start({ streams: [] });
-  const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
-  kinesis = new KinesisClient({ ...creds, endpoint: kinesisServer.endpoint });
-  // No SDK retries: the handler's own policy is under test.
-  rds = new RDSDataClient({ ...creds, endpoint: dataApi.endpoint, maxAttempts: 1 });
-  await migrate(rds, target);
+  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint });
 });
 
 afterAll(async () => {
   kinesis?.destroy();
-  rds?.destroy();
   await kinesisServer?.close();
-  await dataApi?.close();
-  await db?.close();
-  await scratch?.drop();
-  rmSync(dir, { recursive: true, force: true });
+  await fx?.close();
 });
 
 beforeEach(async () => {
-  dataApi.faults.clear();
-  const s = new DataApiSession(rds, target);
-  for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+  await fx.reset();
 });
 
 let eventNo = 0;
