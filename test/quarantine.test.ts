@@ -11,29 +11,21 @@ import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamEx
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
 import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
-import { openDatabase } from '../local/database/index.ts';
-import type { SqlDatabase } from '../local/database/index.ts';
-import { scratchDatabaseUrl } from './support/database.ts';
-import type { ScratchDatabase } from './support/database.ts';
-import { DataApiServer } from '../local/dataapi/index.ts';
+import type { DataApiServer } from '../local/index.ts';
+import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
-import { DataApiSession, migrate, TABLES } from '../schema/index.ts';
+import { DataApiSession, TABLES } from '../schema/index.ts';
 import { createAggregatorHandler } from '../consumers/index.ts';
 import { QuarantineStore, queryRollups } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
 
-const target = {
-  resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:quarantine',
-  secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:quarantine-AbCdEf',
-  database: 'sluice',
-};
 const STREAM = 'quarantine-test';
 const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
 
 let dir: string;
-let db: SqlDatabase;
-let scratch: ScratchDatabase | undefined;
+let fx: DataApiFixture;
+let target: DataApiFixture['target'];
 let dataApi: DataApiServer;
 let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
@@ -60,16 +52,12 @@ async function clickTotals() {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-quarantine-'));
-  scratch = await scratchDatabaseUrl();
-  db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
-  dataApi = await DataApiServer.start({ database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database });
+  fx = await startDataApiFixture('quarantine');
+  ({ target, server: dataApi, client: rds } = fx);
   kinesisServer = await KinesisServer.start({ streams: [] });
-  const creds = { region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } };
-  kinesis = new KinesisClient({ ...creds, endpoint: kinesisServer.endpoint });
-  rds = new RDSDataClient({ ...creds, endpoint: dataApi.endpoint });
+  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint });
   await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
   await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: STREAM });
-  await migrate(rds, target);
   env = {
     [ENV.region]: 'us-east-1', [ENV.accessKeyId]: 'x', [ENV.secretAccessKey]: 'x',
     [ENV.kinesisEndpoint]: kinesisServer.endpoint, [ENV.rdsDataEndpoint]: dataApi.endpoint, [ENV.streamName]: STREAM,
@@ -85,11 +73,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await runner?.stop();
   kinesis?.destroy();
-  rds?.destroy();
   await kinesisServer?.close();
-  await dataApi?.close();
-  await db?.close();
-  await scratch?.drop();
+  await fx?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
