@@ -9,7 +9,7 @@ import {
 import { DATA_API, MiB } from '../core/index.ts';
 import { openDatabase, type SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, type DataApiServerOptions } from '../local/dataapi/index.ts';
-import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { DATABASE_MODES as MODES, failure, scratchDatabaseUrl, tableNamer, type ScratchDatabase } from './support/database.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-local';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-local';
@@ -17,28 +17,13 @@ const DB_NAME = 'sluice';
 const coords = { resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, database: DB_NAME };
 const ends = { resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN };
 
-const MODES = [
-  { name: 'PGlite', postgres: false, available: true },
-  { name: 'PostgreSQL (DATABASE_URL)', postgres: true, available: !!process.env.DATABASE_URL },
-];
 
 function clientFor(server: DataApiServer): RDSDataClient {
   // One attempt: each test sees exactly what the service answered.
   return new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
 }
 
-/** The error a call failed with; fails the test if it succeeded. */
-async function failure(call: Promise<unknown>): Promise<Error> {
-  try {
-    await call;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('the call succeeded but was expected to fail');
-}
-
-let tableSeq = 0;
-const table = (stem: string) => `${stem}_${++tableSeq}`;
+const table = tableNamer();
 
 describe.each(MODES)('Data API on $name', (mode) => {
   describe.skipIf(!mode.available)(mode.available ? 'conformance' : 'skipped: DATABASE_URL is not set, so there is no real PostgreSQL to run against', () => {

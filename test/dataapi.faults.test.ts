@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-rds-data';
 import { openDatabase, type SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, FAULTS_PATH } from '../local/dataapi/index.ts';
-import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { DATABASE_MODES as MODES, failure, scratchDatabaseUrl, tableNamer, type ScratchDatabase } from './support/database.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-faults';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-faults';
@@ -18,22 +18,7 @@ const DB_NAME = 'sluice';
 const coords = { resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, database: DB_NAME };
 const ends = { resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN };
 
-const MODES = [
-  { name: 'PGlite', postgres: false, available: true },
-  { name: 'PostgreSQL (DATABASE_URL)', postgres: true, available: !!process.env.DATABASE_URL },
-];
-
-async function failure(call: Promise<unknown>): Promise<Error> {
-  try {
-    await call;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('the call succeeded but was expected to fail');
-}
-
-let tableSeq = 0;
-const table = (stem: string) => `${stem}_${++tableSeq}`;
+const table = tableNamer();
 
 describe.each(MODES)('Data API faults on $name', (mode) => {
   describe.skipIf(!mode.available)(mode.available ? 'fault injection' : 'skipped: DATABASE_URL is not set, so there is no real PostgreSQL to run against', () => {

@@ -33,3 +33,25 @@ async function admin(serverUrl: string, sql: string): Promise<void> {
     await client.end();
   }
 }
+
+/** The engines a Data API suite runs on: PGlite always, PostgreSQL when DATABASE_URL is set. */
+export const DATABASE_MODES = [
+  { name: 'PGlite', postgres: false, available: true },
+  { name: 'PostgreSQL (DATABASE_URL)', postgres: true, available: !!process.env.DATABASE_URL },
+];
+
+/** The error a call failed with; fails the test if it succeeded. */
+export async function failure(call: Promise<unknown>): Promise<Error> {
+  try {
+    await call;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('the call succeeded but was expected to fail');
+}
+
+/** Fresh table names for suites that share one database: `stem_1`, `stem_2`, ... */
+export function tableNamer(): (stem: string) => string {
+  let seq = 0;
+  return (stem) => `${stem}_${++seq}`;
+}
