@@ -2,7 +2,7 @@
 // process. `sluice dev` (npm start) runs it with a data directory that keeps the
 // stream, the database, the archive and the consumers' positions across restarts;
 // tests start it in-process on free ports and a fresh directory.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -229,8 +229,4 @@ function writeEnvFile(dataDir: string, env: StackEnv): void {
   const file = join(dataDir, STACK_ENV_FILE);
   writeFileSync(file + '.tmp', body);
   renameSync(file + '.tmp', file);
-}
-
-export function readEnvFileOf(dataDir: string): string {
-  return readFileSync(join(dataDir, STACK_ENV_FILE), 'utf8');
 }
