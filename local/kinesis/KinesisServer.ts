@@ -32,6 +32,8 @@ export interface KinesisServerOptions {
   streams?: { name: string; shardCount: number }[];
   /** Per-shard write limits; `false` turns throttling off. Default: Kinesis' limits. */
   shardWriteLimits?: { recordsPerSec: number; bytesPerSec: number } | false;
+  /** The time shard writes are metered by. Default Date.now (tests pin it to one second). */
+  clock?: () => number;
 }
 
 interface RawResponse { status: number; headers: Record<string, string>; body: Buffer }
@@ -222,7 +224,7 @@ export class KinesisServer {
     const streamName = request.StreamName ?? '';
     const failures = new Map<number, { code: string; message: string }>();
     const map = this.meter || this.faults.hasRecordFaults() ? await this.shardMap(streamName) : [];
-    const now = Date.now();
+    const now = (this.options.clock ?? Date.now)();
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i]!;
       const injected = this.faults.takeRecordFailure();
