@@ -16,7 +16,7 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
-import { createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
+import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/KinesisServer.ts';
 import { openDatabase, type SqlDatabase } from './database/index.ts';
@@ -168,7 +168,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         createAggregatorHandler({
           rdsData: aggregatorRdsData, ...target, config: loadConfig(),
           logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
-          metrics: new Metrics({ namespace: 'sluice', serviceName: RESOURCE_NAMES.aggregatorFunction }),
+          metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: RESOURCE_NAMES.aggregatorFunction }),
         })),
       archiver: runner(RESOURCE_NAMES.archiverFunction, { ...ARCHIVER_MAPPING, ...options.archiverMapping },
         createArchiverHandler({ firehose: firehoseClient, deliveryStreamName: RESOURCE_NAMES.deliveryStream })),

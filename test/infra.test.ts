@@ -11,6 +11,7 @@ import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../core/index.ts';
+import { AGGREGATOR_METRICS, METRICS_NAMESPACE } from '../consumers/index.ts';
 import {
   ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX, EventStream, InfraConfigError, REPO_ROOT, SLUICE_APP_CONTEXT,
   SluiceStack, schemaDigest, validateConsumerSettings, type SluiceStackProps,
@@ -221,6 +222,10 @@ describe('SluiceStack (bundled)', () => {
         Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }],
       });
     }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRICS_NAMESPACE, MetricName: AGGREGATOR_METRICS.eventsQuarantined, Statistic: 'Sum', Threshold: 1,
+      Dimensions: [{ Name: 'service', Value: RESOURCE_NAMES.aggregatorFunction }],
+    });
     const alarmsOnQueues = Object.values(resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(alarmsOnQueues).toHaveLength(2);
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);

@@ -20,6 +20,7 @@ import { BatchNotAppliedError } from './errors.ts';
 import { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 import type { RetryPolicy } from './retryPolicy.ts';
 import { pruneStatements } from './batchStatements.ts';
+import { AGGREGATOR_METRICS as M } from './metricNames.ts';
 
 export interface AggregatorDeps extends DataApiTarget {
   rdsData: RDSDataClient;
@@ -139,18 +140,18 @@ function publishMetrics(
 ): void {
   if (!metrics) return;
   // Added and flushed without an await in between, so concurrent batches never mix.
-  metrics.addMetric('EventsIn', MetricUnit.Count, m.eventsIn);
-  metrics.addMetric('DataApiCalls', MetricUnit.Count, m.latencies.length);
-  for (const l of m.latencies) metrics.addMetric('DataApiLatency', MetricUnit.Milliseconds, l);
-  metrics.addMetric('BatchLag', MetricUnit.Milliseconds, m.lagMs);
-  metrics.addMetric('BatchesFailed', MetricUnit.Count, m.failed ? 1 : 0);
+  metrics.addMetric(M.eventsIn, MetricUnit.Count, m.eventsIn);
+  metrics.addMetric(M.dataApiCalls, MetricUnit.Count, m.latencies.length);
+  for (const l of m.latencies) metrics.addMetric(M.dataApiLatency, MetricUnit.Milliseconds, l);
+  metrics.addMetric(M.batchLag, MetricUnit.Milliseconds, m.lagMs);
+  metrics.addMetric(M.batchesFailed, MetricUnit.Count, m.failed ? 1 : 0);
   if (m.outcome) {
-    metrics.addMetric('EventsApplied', MetricUnit.Count, m.outcome.eventsApplied);
-    metrics.addMetric('EventsDuplicate', MetricUnit.Count, m.outcome.eventsDuplicate);
-    metrics.addMetric('EventsQuarantined', MetricUnit.Count, m.outcome.eventsQuarantined);
-    metrics.addMetric('RecordsAlreadyApplied', MetricUnit.Count, m.outcome.recordsSkipped);
-    metrics.addMetric('RollupRowsWritten', MetricUnit.Count, m.outcome.rollupRows);
-    metrics.addMetric('EventsPerStatement', MetricUnit.Count, m.outcome.calls > 0 ? m.eventsIn / m.outcome.calls : 0);
+    metrics.addMetric(M.eventsApplied, MetricUnit.Count, m.outcome.eventsApplied);
+    metrics.addMetric(M.eventsDuplicate, MetricUnit.Count, m.outcome.eventsDuplicate);
+    metrics.addMetric(M.eventsQuarantined, MetricUnit.Count, m.outcome.eventsQuarantined);
+    metrics.addMetric(M.recordsAlreadyApplied, MetricUnit.Count, m.outcome.recordsSkipped);
+    metrics.addMetric(M.rollupRowsWritten, MetricUnit.Count, m.outcome.rollupRows);
+    metrics.addMetric(M.eventsPerStatement, MetricUnit.Count, m.outcome.calls > 0 ? m.eventsIn / m.outcome.calls : 0);
   }
   metrics.publishStoredMetrics();
 }

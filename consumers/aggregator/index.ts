@@ -19,3 +19,4 @@ export { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts
 export type { RetryPolicy } from './retryPolicy.ts';
 export { BatchNotAppliedError } from './errors.ts';
 export type { DecodedRecord, PoisonRecord, RecordPosition, RollupDelta } from './types.ts';
+export { AGGREGATOR_METRICS, METRICS_NAMESPACE } from './metricNames.ts';

@@ -3,13 +3,17 @@
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { awsClientConfig, ENV, readStackEnv, requireEnv } from '../../core/index.ts';
+import { awsClientConfig, ENV, readStackEnv, requireEnv, RESOURCE_NAMES } from '../../core/index.ts';
 import { loadConfig } from '../config/index.ts';
 import { createAggregatorHandler } from './createAggregatorHandler.ts';
+import { METRICS_NAMESPACE } from './metricNames.ts';
 
 const env = readStackEnv();
-const logger = new Logger({ serviceName: 'sluice-aggregator' });
-const metrics = new Metrics({ namespace: 'sluice', serviceName: 'sluice-aggregator' });
+// The CDK app sets POWERTOOLS_SERVICE_NAME / POWERTOOLS_METRICS_NAMESPACE, and alarms on
+// what they name; the defaults are the same values.
+const serviceName = process.env.POWERTOOLS_SERVICE_NAME ?? RESOURCE_NAMES.aggregatorFunction;
+const logger = new Logger({ serviceName });
+const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE, serviceName });
 
 export const handler = createAggregatorHandler({
   // The handler retries whole transactions itself; an SDK retry of one statement inside a

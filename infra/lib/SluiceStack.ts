@@ -6,7 +6,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../../core/index.ts';
-import { CONFIG_FILE } from '../../consumers/index.ts';
+import { CONFIG_FILE, METRICS_NAMESPACE } from '../../consumers/index.ts';
 import { EventArchive, type EventArchiveProps } from './EventArchive.ts';
 import { EventStream, type EventStreamProps } from './EventStream.ts';
 import { IngestApi, type IngestApiProps } from './IngestApi.ts';
@@ -49,7 +49,7 @@ export class SluiceStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, props);
-    const metricsNamespace = props.metricsNamespace ?? 'sluice';
+    const metricsNamespace = props.metricsNamespace ?? METRICS_NAMESPACE;
 
     this.eventStream = new EventStream(this, 'Events', { streamName: RESOURCE_NAMES.stream, ...props.stream });
     const stream = this.eventStream.stream;
@@ -98,6 +98,7 @@ export class SluiceStack extends Stack {
       archive: this.archive,
       alarmTopic: props.alarmTopic,
       maxIteratorAge: props.maxIteratorAge,
+      aggregatorMetrics: { namespace: metricsNamespace, serviceName: RESOURCE_NAMES.aggregatorFunction },
     });
 
     // Under the env names, so `export $(...)` of these outputs points the CLI at AWS.
