@@ -129,7 +129,9 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
     if (outcome && outcome.eventsQuarantined > 0) {
       deps.logger?.warn('poison records quarantined', { ...logKeys, quarantined: outcome.eventsQuarantined });
     }
-    void prune();
+    // Awaited: Lambda freezes the container once the handler returns, so work left
+    // running would stall until the next invocation (prune runs once a minute at most).
+    await prune();
     return { batchItemFailures: [] };
   };
 }
