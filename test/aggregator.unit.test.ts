@@ -141,14 +141,16 @@ describe('statements', () => {
     }), { numRuns: 500 });
   });
 
+  const oneRecord = (ids: string[]) => ({ shardId: 'shardId-000000000000', arrivalMs: Date.UTC(2026, 10, 28), ids });
+
   it('send a batch of event ids in one statement when it fits, and split it when multi-byte ids would not', () => {
     // 30,000 ids of 64 characters: about 2 MB of JSON text either way, 2.1 MB escaped
     // as ASCII (fits) but 5.9 MB as three-byte characters (does not).
     const ascii = Array.from({ length: 30_000 }, (_, i) => `${i}`.padStart(64, 'a'));
     const euro = Array.from({ length: 30_000 }, (_, i) => `${i}`.padStart(64, '€'));
 
-    const one = recordEventIdsStatements(ascii, 3600);
-    const split = recordEventIdsStatements(euro, 3600);
+    const one = recordEventIdsStatements([oneRecord(ascii)], 3600);
+    const split = recordEventIdsStatements([oneRecord(euro)], 3600);
 
     expect(one).toHaveLength(1);
     expect(split.length).toBeGreaterThan(1);
@@ -162,7 +164,7 @@ describe('statements', () => {
     const ids = Array.from({ length: 230_000 }, (_, i) => `id-${i}`);
 
     const locks = lockCheckpointsStatements(keys);
-    const dedup = recordEventIdsStatements(ids, 3600);
+    const dedup = recordEventIdsStatements([oneRecord(ids)], 3600);
 
     expect(locks.map((l) => l.keys.length)).toEqual([2000, 2000, 500]);
     expect(dedup.map((d) => d.offset)).toEqual([0, 100_000, 200_000]);

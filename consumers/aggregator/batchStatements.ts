@@ -64,15 +64,6 @@ export interface EventIdGroup {
  */
 export const LEGACY_EVENT_ID_HORIZON_SECONDS = 86_400;
 
-/**
- * A plain id list (a caller that only sizes statements, e.g. a benchmark) is one group
- * of an unknown shard arriving now.
- */
-function asGroups(groups: EventIdGroup[] | string[]): EventIdGroup[] {
-  if (groups.length === 0 || typeof groups[0] !== 'string') return (groups as EventIdGroup[]).filter((g) => g.ids.length > 0);
-  return [{ shardId: 'shardId-unknown', arrivalMs: Date.now(), ids: groups as string[] }];
-}
-
 /** Room in a group's JSON for everything but its ids (offset, shard id, arrival). */
 const GROUP_OVERHEAD_BYTES = 1024;
 
@@ -119,7 +110,7 @@ function groupJson({ g, idsJson }: GroupPiece, first: number): string {
  *   long ago. The first copy of a claimed id marks its row applied, in this transaction.
  * Ids must be unique across the groups (the caller drops in-batch repeats).
  */
-export function recordEventIdsStatements(groups: EventIdGroup[] | string[], horizonSeconds: number): { statement: Statement; offset: number }[] {
+export function recordEventIdsStatements(groups: EventIdGroup[], horizonSeconds: number): { statement: Statement; offset: number }[] {
   const out: { statement: Statement; offset: number }[] = [];
   // Chunks of whole groups (a Kinesis record's ids stay together unless one record
   // alone passes a limit) under the request and id-count limits; the usual batch is
@@ -128,7 +119,7 @@ export function recordEventIdsStatements(groups: EventIdGroup[] | string[], hori
   let current: string[] = [];
   let count = 0;
   let bytes = 2;
-  for (const piece of asGroups(groups).flatMap(piecesOf)) {
+  for (const piece of groups.filter((g) => g.ids.length > 0).flatMap(piecesOf)) {
     const g = piece.g;
     let item = groupJson(piece, count + 1);
     const size = (fitsEscaped(item, item.length * 2) ? item.length * 2 : escapedJsonBytes(item)) + 1;
