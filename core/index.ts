@@ -7,12 +7,12 @@ export { scanEvent } from './eventScan.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
-export { compareSequenceNumbers, maxSequenceNumber } from './sequence.ts';
+export { compareSequenceNumbers } from './sequence.ts';
 export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
 export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
-  encodeAggregatedRecordBody, encodeAggregatedRecord, encodeCompressedRecord, decodeAggregatedRecordBody,
+  encodeAggregatedRecord, encodeCompressedRecord,
   recordFormat, deaggregate, encodePackedAggregate,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, PackedAggregate, PackedUserRecord } from './kpl.ts';

@@ -149,15 +149,6 @@ function asPacked(agg: AggregatedRecord): PackedAggregate {
   };
 }
 
-/** The protobuf bytes of an AggregatedRecord (no magic, no digest). */
-export function encodeAggregatedRecordBody(agg: AggregatedRecord): Buffer {
-  const packed = asPacked(agg);
-  const { size, pkBytes, ehkBytes } = measureBody(packed);
-  const buf = Buffer.allocUnsafe(size);
-  writePackedBody(packed, pkBytes, ehkBytes, buf, 0);
-  return buf;
-}
-
 /** A complete KPL aggregated record: magic, protobuf, MD5. Written in place, in one buffer. */
 export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
   return encodePackedAggregate(asPacked(agg));
@@ -165,7 +156,7 @@ export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
 
 /** sluice's compressed aggregate: magic, deflate-raw of the protobuf, MD5 of the protobuf. */
 export function encodeCompressedRecord(agg: AggregatedRecord, level = 6): Buffer {
-  return compressBody(encodeAggregatedRecordBody(agg), level);
+  return encodePackedAggregate(asPacked(agg), level);
 }
 
 function compressBody(body: Buffer, level: number): Buffer {
@@ -232,7 +223,7 @@ class Reader {
 }
 
 /** Parses the protobuf bytes of an AggregatedRecord; data fields are views into `buf`. */
-export function decodeAggregatedRecordBody(buf: Buffer, start = 0, end = buf.length): AggregatedRecord {
+function decodeAggregatedRecordBody(buf: Buffer, start = 0, end = buf.length): AggregatedRecord {
   const r = new Reader(buf, start, end);
   const agg: AggregatedRecord = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
   while (r.pos < end) {

@@ -7,10 +7,3 @@ export function compareSequenceNumbers(a: string, b: string): number {
   if (a.length !== b.length) return a.length - b.length;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/** The larger of two sequence numbers; `undefined` counts as smaller than any. */
-export function maxSequenceNumber(a: string | undefined, b: string | undefined): string | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return compareSequenceNumbers(a, b) >= 0 ? a : b;
-}
