@@ -48,7 +48,8 @@ function fail(field: string, message: string): never {
   throw new EventValidationError(field, message);
 }
 
-function checkTs(ts: unknown): number {
+/** `ts` as epoch milliseconds, or the EventValidationError normalizeEvent raises. */
+export function checkTs(ts: unknown): number {
   let ms: number;
   if (typeof ts === 'number') {
     if (!Number.isInteger(ts)) fail('ts', 'epoch milliseconds must be an integer');
@@ -90,7 +91,8 @@ function checkCommon(input: unknown): { o: Record<string, unknown>; type: string
   return { o, type };
 }
 
-function checkValue(v: unknown): number {
+/** `value` (1 when absent), or the EventValidationError normalizeEvent raises. */
+export function checkValue(v: unknown): number {
   if (v === undefined) return 1;
   if (typeof v !== 'number' || !Number.isFinite(v)) fail('value', 'must be a finite number');
   return v;
@@ -175,8 +177,8 @@ class PatternCache {
     return true;
   }
 }
-const TYPES = new PatternCache(EVENT_LIMITS.typePattern);
-const DIM_NAMES = new PatternCache(EVENT_LIMITS.dimNamePattern);
+export const TYPES = new PatternCache(EVENT_LIMITS.typePattern);
+export const DIM_NAMES = new PatternCache(EVENT_LIMITS.dimNamePattern);
 
 /**
  * `normalizeEvent` then `serializeEvent` for the producer's hot path: the same checks
@@ -256,7 +258,7 @@ export function encodeEvent(input: unknown, now = Date.now()): EncodedEvent {
   return { id, json, byteLength };
 }
 
-function hasToJSON(v: unknown): boolean {
+export function hasToJSON(v: unknown): boolean {
   return ((typeof v === 'object' && v !== null) || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function';
 }
 

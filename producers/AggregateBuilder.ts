@@ -146,11 +146,16 @@ export class AggregateBuilder<T extends PackableRecord> {
       Data: data, PartitionKey: laneKey(first.hashKeyHex), ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
       size: data.length + LANE_KEY_BYTES, items, aggregated: true,
     };
+    this.reset();
+    return entry;
+  }
+
+  /** Empties the builder without building. */
+  reset(): void {
     this.items = [];
     this.agg = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
     this.pkIndex.clear();
     this.ehkIndex.clear();
     this.bodyBytes = 0;
-    return entry;
   }
 }

@@ -16,9 +16,10 @@ import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics
 import { nextPutBatch } from './PutBatch.ts';
 import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
 import { EventSlab } from './EventSlab.ts';
+import { BatchSend, SingleSend, type Settlement } from './Settlement.ts';
 import { ShardMap, loadShardMap } from './ShardMap.ts';
 import { ShardRateLimiter } from './TokenBucket.ts';
-import type { CloseOptions, CloseReport, ProducerOptions, SendOptions, SendResult, ShardRateLimit } from './types.ts';
+import type { BatchRecord, CloseOptions, CloseReport, ProducerOptions, SendOptions, SendResult, ShardRateLimit } from './types.ts';
 
 const EXPLICIT_HASH_KEY = /^(0|[1-9]\d{0,38})$/;
 /** Queue for events whose hash key no open shard holds (only while the map is stale). */
@@ -30,28 +31,38 @@ interface PendingEvent extends PackableRecord {
   id: string;
   /** performance.now() when send() was called. */
   acceptedAt: number;
+  /** Order of acceptance: flush() and close() wait for every event up to a point. */
+  seq: number;
   expiresAt: number;
   attempts: number;
   lastCode: string | undefined;
   lastMessage: string | undefined;
   bufferBytes: number;
   state: 'queued' | 'inflight' | 'settled';
-  promise: Promise<SendResult>;
-  resolve: (r: SendResult) => void;
-  reject: (e: ProducerError) => void;
+  /** Who hears how it ended, and where: a send()'s promise, or a batch's slot. */
+  done: Settlement;
+  slot: number;
 }
 
 class ShardQueue {
   pending: PendingEvent[] = [];
-  /** Rough bytes of `pending` once packed, to skip packing attempts that cannot fill an aggregate. */
-  pendingBytes = 0;
-  nextEagerCheck = 0;
+  /**
+   * How many of `pending`, from the front, `builder` holds: events are packed as they
+   * arrive, once each, and the aggregate is cut when full or due. Anything that
+   * changes the front of `pending` empties the builder (`unpack`).
+   */
+  packed = 0;
   /** A built record waiting for rate-limit tokens. */
   held: PutEntry<PendingEvent> | undefined;
   inFlight = 0;
   failures = 0;
   backoffUntil = 0;
   constructor(readonly shardId: string, readonly limiter: ShardRateLimiter | undefined, readonly builder: AggregateBuilder<PendingEvent>) {}
+
+  unpack(): void {
+    if (this.packed > 0) this.builder.reset();
+    this.packed = 0;
+  }
 }
 
 interface ReadyEntry {
@@ -91,7 +102,11 @@ export class KinesisProducer {
   private queues = new Map<string, ShardQueue>();
   private unrouted: PendingEvent[] = [];
   private ready: ReadyEntry[] = [];
+  /** Accepted, not settled. */
   private readonly outstanding = new Set<PendingEvent>();
+  private acceptedSeq = 0;
+  /** flush() and close() calls: each waits for the `left` events it saw outstanding (accepted up to `upTo`). */
+  private settledWaiters: { upTo: number; left: number; resolve: () => void }[] = [];
   private bufferedBytes = 0;
   private bufferedEvents = 0;
   private readonly spaceWaiters: { bytes: number; resolve: () => void; reject: (e: ProducerError) => void }[] = [];
@@ -147,46 +162,78 @@ export class KinesisProducer {
    * ShardMapError, NonRetryableSendError, RetriesExhaustedError or CloseDeadlineError.
    */
   send(input: EventInput, opts?: SendOptions): Promise<SendResult> {
+    const one = new SingleSend();
+    void this.submit(input, opts, one, 0);
+    return one.promise;
+  }
+
+  /**
+   * Sends many events with one promise: for each record what send() does, in order.
+   * Resolves once every event has settled, with one outcome per record in input
+   * order (the shape Promise.allSettled gives); never rejects. When the buffer is
+   * full and `onBufferFull` is 'wait', it waits for room event by event.
+   */
+  async sendBatch(records: readonly BatchRecord[]): Promise<PromiseSettledResult<SendResult>[]> {
+    const batch = new BatchSend(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      const waiting = this.submit(r.event, r, batch, i);
+      if (waiting) await waiting;
+    }
+    return batch.promise;
+  }
+
+  /**
+   * Validates and queues one event, telling `done` at `slot` how it ends. Returns a
+   * promise only when the event waits for buffer room.
+   */
+  private submit(input: EventInput, opts: SendOptions | undefined, done: Settlement, slot: number): Promise<void> | undefined {
     const t0 = now();
-    if (this.closing) return Promise.reject(new ProducerClosedError('producer is closed'));
+    if (this.closing) {
+      done.rejected(slot, new ProducerClosedError('producer is closed'));
+      return undefined;
+    }
     let item: PendingEvent;
     try {
-      item = this.prepare(input, opts, t0);
+      item = this.prepare(input, opts, t0, done, slot);
     } catch (err) {
       this.stats.eventsRejected++;
-      return Promise.reject(err);
+      done.rejected(slot, err as Error);
+      return undefined;
     }
     if (this.spaceWaiters.length > 0 || !this.fits(item.bufferBytes)) {
       if (this.onBufferFull === 'reject') {
         this.stats.eventsRejected++;
-        return Promise.reject(this.bufferedEvents + 1 > this.maxBufferedEvents
+        done.rejected(slot, this.bufferedEvents + 1 > this.maxBufferedEvents
           ? new BufferFullError('events', this.maxBufferedEvents)
           : new BufferFullError('bytes', this.maxBufferedBytes));
+        return undefined;
       }
       return new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes: item.bufferBytes, resolve, reject }))
-        .then(() => this.accept(item));
+        .then(() => this.accept(item, now()), (err: Error) => done.rejected(slot, err));
     }
     this.bufferedBytes += item.bufferBytes;
     this.bufferedEvents++;
-    return this.accept(item, t0);
+    this.accept(item, t0);
+    return undefined;
   }
 
   /** Takes an event whose buffer space is reserved. */
-  private accept(item: PendingEvent, t = now()): Promise<SendResult> {
+  private accept(item: PendingEvent, t: number): void {
     item.expiresAt = t + this.recordTtlMs;
+    item.seq = ++this.acceptedSeq;
     this.outstanding.add(item);
     this.route(item);
-    return item.promise;
   }
 
   /** Sends everything buffered now; resolves when every event sent before the call has settled. */
   async flush(): Promise<void> {
     if (this.outstanding.size === 0) return;
-    const waitFor = Array.from(this.outstanding, (i) => i.promise);
+    const settled = this.whenSettled();
     this.flushDepth++;
     try {
       this.drain();
-      await Promise.allSettled(waitFor);
+      await settled;
     } finally {
       this.flushDepth--;
     }
@@ -205,7 +252,7 @@ export class KinesisProducer {
   private async doClose(options: CloseOptions): Promise<CloseReport> {
     this.closing = true;
     for (const w of this.spaceWaiters.splice(0)) w.reject(new ProducerClosedError('producer closed while send() waited for buffer space'));
-    const all = Promise.allSettled(Array.from(this.outstanding, (i) => i.promise));
+    const all = this.whenSettled();
     this.flushDepth++;
     this.drain();
     const deadline = options.deadline instanceof Date ? options.deadline.getTime() : options.deadline;
@@ -223,6 +270,7 @@ export class KinesisProducer {
       this.ready = [];
       for (const q of this.queues.values()) {
         q.pending = [];
+        q.unpack();
         q.held = undefined;
       }
       for (const c of this.calls) c.abort();
@@ -236,7 +284,7 @@ export class KinesisProducer {
 
   // ---- accepting ---------------------------------------------------------------
 
-  private prepare(input: EventInput, opts: SendOptions | undefined, t0: number): PendingEvent {
+  private prepare(input: EventInput, opts: SendOptions | undefined, t0: number, done: Settlement, slot: number): PendingEvent {
     // Validated and written in one pass, into a shared slab: no Buffer per event.
     const ev = encodeEvent(input);
     const dataBytes = ev.byteLength;
@@ -255,16 +303,13 @@ export class KinesisProducer {
     if (recordBytes > this.maxRecordBytes) {
       throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${recordBytes} bytes as a Kinesis record, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
     }
-    let resolve!: (r: SendResult) => void;
-    let reject!: (e: ProducerError) => void;
-    const promise = new Promise<SendResult>((res, rej) => { resolve = res; reject = rej; });
     return {
       id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKeyHex: ehk !== undefined ? decimalToHashHex(ehk)
         // The default key (the event id) is unique: caching it would only churn the cache.
         : opts?.partitionKey === undefined ? partitionKeyHashHex(partitionKey) : this.keyHashes.get(partitionKey),
       data: this.slab.write(ev.json, dataBytes), dataOffset: this.slab.lastOffset, dataBytes,
-      acceptedAt: t0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
-      bufferBytes: dataBytes + partitionKeyBytes, state: 'queued', promise, resolve, reject,
+      acceptedAt: t0, seq: 0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
+      bufferBytes: dataBytes + partitionKeyBytes, state: 'queued', done, slot,
     };
   }
 
@@ -294,12 +339,10 @@ export class KinesisProducer {
     }
     const q = this.queueFor(item);
     q.pending.push(item);
-    q.pendingBytes += item.bufferBytes + 6;
     if (!this.cuttingPaused && !this.closed) {
-      if (!this.aggregation || q.pendingBytes >= q.nextEagerCheck) {
-        this.cutShard(q, false, now());
-        this.emit(false, now());
-      }
+      const t = now();
+      this.cutShard(q, false, t);
+      if (this.ready.length > 0) this.emit(false, t);
       this.ensureTimer(item.acceptedAt + this.maxBufferTimeMs);
     }
   }
@@ -317,9 +360,7 @@ export class KinesisProducer {
 
   private newQueue(shardId: string): ShardQueue {
     const limiter = this.rate ? new ShardRateLimiter(this.rate.recordsPerSec, this.rate.bytesPerSec, now()) : undefined;
-    const q = new ShardQueue(shardId, limiter, new AggregateBuilder<PendingEvent>(this.maxAggregateBytes));
-    q.nextEagerCheck = this.maxAggregateBytes;
-    return q;
+    return new ShardQueue(shardId, limiter, new AggregateBuilder<PendingEvent>(this.maxAggregateBytes));
   }
 
   private async loadInitialMap(): Promise<void> {
@@ -389,7 +430,7 @@ export class KinesisProducer {
       moving.push(...q.pending);
       q.held = undefined;
       q.pending = [];
-      q.pendingBytes = 0;
+      q.unpack();
     }
     const old = this.queues;
     this.queues = new Map();
@@ -401,9 +442,12 @@ export class KinesisProducer {
   private requeue(item: PendingEvent, front: boolean): ShardQueue {
     item.state = 'queued';
     const q = this.queueFor(item);
-    if (front) q.pending.unshift(item);
-    else q.pending.push(item);
-    q.pendingBytes += item.bufferBytes + 6;
+    if (front) {
+      q.pending.unshift(item);
+      q.unpack();
+    } else {
+      q.pending.push(item);
+    }
     return q;
   }
 
@@ -447,39 +491,31 @@ export class KinesisProducer {
         continue;
       }
       while (q.pending.length && q.pending[0]!.expiresAt <= t) {
+        q.unpack();
         const item = q.pending.shift()!;
-        q.pendingBytes -= item.bufferBytes + 6;
         this.fail(item, this.expiredError(item));
       }
-      if (q.pending.length === 0) {
-        q.pendingBytes = 0;
-        q.nextEagerCheck = this.maxAggregateBytes;
-        return;
-      }
+      if (q.pending.length === 0) return;
       let entry: PutEntry<PendingEvent>;
       let taken: number;
       if (!this.aggregation || q.shardId === UNMAPPED) {
         taken = 1;
         entry = plainEntry(q.pending[0]!);
       } else {
-        if (!due && q.pendingBytes < q.nextEagerCheck) return;
+        // Pack what arrived since the last cut; send when full, or when due.
         const b = q.builder;
+        const pending = q.pending;
         let full = false;
-        taken = 0;
-        for (const item of q.pending) {
-          if (!b.tryAdd(item)) { full = true; break; }
-          taken++;
+        while (q.packed < pending.length) {
+          if (!b.tryAdd(pending[q.packed]!)) { full = true; break; }
+          q.packed++;
         }
-        if (!full && !due) {
-          b.build(); // discarded: not enough for a full aggregate yet
-          q.nextEagerCheck = q.pendingBytes + this.maxAggregateBytes / 4;
-          return;
-        }
+        if (!full && !due) return;
         entry = b.build(this.compressionLevel);
+        taken = q.packed;
+        q.packed = 0;
       }
-      const items = q.pending.splice(0, taken);
-      for (const item of items) q.pendingBytes -= item.bufferBytes + 6;
-      q.nextEagerCheck = this.maxAggregateBytes;
+      q.pending.splice(0, taken);
       if (q.limiter && !q.limiter.tryTake(entry.size, t)) {
         q.held = entry;
         return;
@@ -610,7 +646,7 @@ export class KinesisProducer {
       this.stats.eventsSent++;
       this.stats.latency.record(t - item.acceptedAt);
       if (this.closing) this.closeReport.sent++;
-      item.resolve({ eventId: item.id, shardId, sequenceNumber, subSequenceNumber: entry.aggregated ? i : 0, attempts: item.attempts });
+      item.done.fulfilled(item.slot, { eventId: item.id, shardId, sequenceNumber, subSequenceNumber: entry.aggregated ? i : 0, attempts: item.attempts });
     }
   }
 
@@ -649,6 +685,25 @@ export class KinesisProducer {
     item.state = 'settled';
     this.outstanding.delete(item);
     this.release(item);
+    if (this.settledWaiters.length > 0) this.countSettled(item);
+  }
+
+  /** Resolves once every event accepted so far has settled. */
+  private whenSettled(): Promise<void> {
+    if (this.outstanding.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.settledWaiters.push({ upTo: this.acceptedSeq, left: this.outstanding.size, resolve }));
+  }
+
+  private countSettled(item: PendingEvent): void {
+    const waiters = this.settledWaiters;
+    for (let i = 0; i < waiters.length; i++) {
+      const w = waiters[i]!;
+      // Every outstanding event was accepted at or before a later waiter's point.
+      if (item.seq <= w.upTo && --w.left === 0) {
+        w.resolve();
+        waiters.splice(i--, 1);
+      }
+    }
   }
 
   private fail(item: PendingEvent, error: ProducerError): void {
@@ -656,7 +711,7 @@ export class KinesisProducer {
     this.settle(item);
     this.stats.eventsFailed++;
     if (this.closing) this.closeReport.unsent.push({ eventId: item.id, partitionKey: item.partitionKey, error });
-    item.reject(error);
+    item.done.rejected(item.slot, error);
   }
 }
 

@@ -2,7 +2,7 @@
 // typed errors, and the HTTP ingest front door (POST /v1/events).
 export { KinesisProducer } from './KinesisProducer.ts';
 export type {
-  ProducerOptions, SendOptions, SendResult, CloseOptions, CloseReport, UnsentEvent, ShardRateLimit, BackoffOptions,
+  ProducerOptions, SendOptions, SendResult, BatchRecord, CloseOptions, CloseReport, UnsentEvent, ShardRateLimit, BackoffOptions,
 } from './types.ts';
 export {
   ProducerError, ProducerConfigError, ProducerClosedError, BufferFullError, InvalidRoutingKeyError, RecordTooLargeError,

@@ -1,6 +1,7 @@
 // The producer's public types: one options object (every default stated here),
 // what send() resolves with, and what close() reports.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import type { EventInput } from '../core/index.ts';
 import type { ProducerError } from './errors.ts';
 
 /** Per-shard write rate the producer keeps itself under. */
@@ -71,6 +72,11 @@ export interface SendOptions {
   partitionKey?: string;
   /** Decimal 128-bit hash key that picks the shard instead of the partition key's MD5. */
   explicitHashKey?: string;
+}
+
+/** One event of sendBatch(), with its routing options. */
+export interface BatchRecord extends SendOptions {
+  event: EventInput;
 }
 
 /** Where an event landed. */

@@ -328,6 +328,62 @@ describe('KinesisProducer', () => {
     expect((await Promise.all(sends)).every((r) => /^\d+$/.test(r.sequenceNumber))).toBe(true);
   });
 
+  it('sendBatch answers one outcome per event in input order: landed, invalid or bad key, none lost', async () => {
+    const { client, producer } = await setup();
+    const good = events(2000);
+    const batch = good.map((event, i) => ({ event, partitionKey: `user-${i % 50}` }));
+    batch.splice(700, 0, { event: { type: 'bad type!' } as EventInput, partitionKey: 'user-1' });
+    batch.splice(1500, 0, { event: good[0]!, partitionKey: '' });
+
+    const outcomes = await producer.sendBatch(batch);
+
+    expect(outcomes).toHaveLength(2002);
+    expect(outcomes[700]).toMatchObject({ status: 'rejected', reason: { name: 'EventValidationError', field: 'type' } });
+    expect(outcomes[1500]).toMatchObject({ status: 'rejected', reason: { name: 'InvalidRoutingKeyError' } });
+    const landed = outcomes.filter((o): o is PromiseFulfilledResult<SendResult> => o.status === 'fulfilled');
+    expect(landed).toHaveLength(2000);
+    const { shards, records } = await readStream(client);
+    expect(records).toHaveLength(2000);
+    const byId = new Map(records.map((r) => [r.event.id, r]));
+    outcomes.forEach((o, i) => {
+      if (o.status !== 'fulfilled') return;
+      const stored = byId.get(o.value.eventId)!;
+      expect(stored.event.value).toBe(batch[i]!.event.value);
+      expect([stored.shardId, stored.sequenceNumber, stored.subSequenceNumber]).toEqual([o.value.shardId, o.value.sequenceNumber, o.value.subSequenceNumber]);
+      const { start, end } = shardOf(shards, stored.shardId);
+      const hash = effectiveHashKey(batch[i]!.partitionKey!);
+      expect(hash >= start && hash <= end).toBe(true);
+    });
+  });
+
+  it('sendBatch waits for buffer room event by event, or refuses what does not fit when told to', async () => {
+    const slow = { shardWriteLimits: { recordsPerSec: 1000, bytesPerSec: 40_000 } };
+    const waiting = await setup({ shards: 1, server: slow, producer: { maxBufferedEvents: 50, shardRateLimit: slow.shardWriteLimits, maxAggregateBytes: 8_000 } });
+    const refusing = await setup({ shards: 1, producer: { maxBufferedEvents: 50, onBufferFull: 'reject' } });
+    let maxBuffered = 0;
+    const watcher = setInterval(() => { maxBuffered = Math.max(maxBuffered, waiting.producer.metrics.bufferedEvents); }, 2);
+
+    const [waited, refused] = await Promise.all([
+      waiting.producer.sendBatch(events(300).map((event) => ({ event }))),
+      refusing.producer.sendBatch(events(120).map((event) => ({ event }))),
+    ]);
+    clearInterval(watcher);
+
+    expect(waited.every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(maxBuffered).toBeLessThanOrEqual(50);
+    expect(refused.slice(0, 50).every((o) => o.status === 'fulfilled')).toBe(true);
+    expect(refused.slice(50).every((o) => o.status === 'rejected' && o.reason instanceof BufferFullError)).toBe(true);
+  });
+
+  it('sendBatch after close refuses every event with ProducerClosedError', async () => {
+    const { producer } = await setup();
+    await producer.close();
+
+    const outcomes = await producer.sendBatch(events(3).map((event) => ({ event })));
+
+    expect(outcomes.map((o) => o.status === 'rejected' && o.reason instanceof ProducerClosedError)).toEqual([true, true, true]);
+  });
+
   it('packs compressed aggregates when asked, read back by deaggregate', async () => {
     const { client, producer } = await setup({ producer: { compression: true } });
 

@@ -4,15 +4,15 @@
 // lists, per event, where it landed or why it was refused.
 import { EventValidationError, MiB, type EventInput } from '../../core/index.ts';
 import { InvalidRoutingKeyError, ProducerError, RecordTooLargeError } from '../errors.ts';
-import type { SendOptions, SendResult } from '../types.ts';
+import type { BatchRecord, SendResult } from '../types.ts';
 import { IngestRequestError } from './errors.ts';
 import { parseIngestBody } from './IngestBody.ts';
 
 export const INGEST_PATH = '/v1/events';
 
-/** What the ingest endpoint needs of a producer. */
+/** What the ingest endpoint needs of a producer (KinesisProducer is one). */
 export interface EventSink {
-  send(event: EventInput, opts?: SendOptions): Promise<SendResult>;
+  sendBatch(records: readonly BatchRecord[]): Promise<PromiseSettledResult<SendResult>[]>;
 }
 
 export interface IngestOptions {
@@ -84,16 +84,18 @@ export async function handleIngest(sink: EventSink, req: IngestRequest, options:
     if (target) throw target;
     if (req.body.length > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
     const items = parseIngestBody(req.body, req.contentType, maxEvents);
-    const results = await Promise.all(items.map(async (item): Promise<EventResult> => {
+    // The body's events go to the producer as one batch: one promise, not one per event.
+    const valid = items.filter((item) => item.ok);
+    const outcomes = await sink.sendBatch(valid.map((item) => ({ event: item.value as EventInput })));
+    let next = 0;
+    const results = items.map((item): EventResult => {
       const at = item.line === undefined ? { index: item.index } : { index: item.index, line: item.line };
       if (!item.ok) return { ...at, status: 'rejected', field: item.field, message: item.message };
-      try {
-        const r = await sink.send(item.value as EventInput);
-        return { ...at, status: 'accepted', id: r.eventId, shardId: r.shardId, sequenceNumber: r.sequenceNumber };
-      } catch (err) {
-        return { ...at, ...describeFailure(err) };
-      }
-    }));
+      const o = outcomes[next++]!;
+      if (o.status === 'rejected') return { ...at, ...describeFailure(o.reason) };
+      const r = o.value;
+      return { ...at, status: 'accepted', id: r.eventId, shardId: r.shardId, sequenceNumber: r.sequenceNumber };
+    });
     const result: IngestResult = { accepted: 0, rejected: 0, failed: 0, results };
     for (const r of results) result[r.status === 'accepted' ? 'accepted' : r.status === 'rejected' ? 'rejected' : 'failed']++;
     return { status: overallStatus(result), headers: { ...JSON_HEADERS }, body: JSON.stringify(result) };
