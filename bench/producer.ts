@@ -1,9 +1,10 @@
 // Producer benchmark: the same realistic events through (a) sluice's aggregation and
-// collection path (validation, shard placement, KPL packing, PutRecords collection)
-// into a sink that keeps the requests, (b) aws-kinesis-agg's `aggregate` (JSON.stringify
-// per event, not shard-aware) with its records collected into PutRecords requests the
-// same way, and, for the whole picture, (c) the full KinesisProducer (a promise per
-// event, acknowledgements, metrics) against a sink client. `ratio` is a / b.
+// collection path (ShardPacker: validation, shard placement, KPL packing; then
+// PutRecords collection) into a sink that keeps the requests, (b) aws-kinesis-agg's
+// `aggregate` (JSON.stringify per event, not shard-aware) with its records collected
+// into PutRecords requests the same way, and, for the whole picture, (c) the full
+// KinesisProducer (queues, acknowledgements, metrics) through send() per event and
+// through sendBatch(), against a sink client. `ratio` is a / b.
 // Prints a table, or one JSON object with --json.
 //   npm run bench:producer [-- --json] [-- --events N]
 import { createRequire } from 'node:module';
@@ -12,9 +13,7 @@ import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecor
 import {
   KINESIS, deaggregate, effectiveHashKey, encodeEvent, newEventId, normalizeEvent, serializeEvent, shardForHash, type EventInput, type HashKeyRange,
 } from '../core/index.ts';
-import {
-  AggregateBuilder, EventSlab, KinesisProducer, PartitionKeyHashCache, ShardMap, splitPutBatches, type PackableRecord, type ProducerOptions, type PutEntry,
-} from '../producers/index.ts';
+import { EventSlab, KinesisProducer, ShardPacker, loadShardMap, splitPutBatches } from '../producers/index.ts';
 import { seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -98,50 +97,45 @@ class SinkClient {
 
 interface RunResult { seconds: number; requests: PutRecordsRequestEntry[][] }
 
-async function runSluice(events: BenchEvent[], extra: Partial<ProducerOptions>): Promise<RunResult> {
+/** The whole producer: send() per event (a promise each), or sendBatch() of them all (one promise). */
+async function runSluice(events: BenchEvent[], batch: boolean): Promise<RunResult> {
   const sink = new SinkClient(shardRanges(SHARDS));
   const producer = new KinesisProducer({
     client: sink as unknown as KinesisClient, streamName: 'bench',
-    shardRateLimit: false, maxBufferedEvents: events.length + 1, maxBufferedBytes: 2 ** 40, ...extra,
+    shardRateLimit: false, maxBufferedEvents: events.length + 1, maxBufferedBytes: 2 ** 40,
   });
-  await producer.send({ type: 'warm' }); // the shard map, as a running producer has it
+  const warm = producer.send({ type: 'warm' }); // the shard map, as a running producer has it
+  await producer.flush();
+  await warm;
   sink.requests.length = 0;
   const t0 = performance.now();
-  const sends = new Array<Promise<unknown>>(events.length);
-  for (let i = 0; i < events.length; i++) sends[i] = producer.send(events[i]!.event, { partitionKey: events[i]!.partitionKey });
-  await producer.flush();
-  await Promise.all(sends);
+  if (batch) {
+    const outcomes = producer.sendBatch(events);
+    await producer.flush();
+    if ((await outcomes).some((o) => o.status !== 'fulfilled')) throw new Error('an event was not sent');
+  } else {
+    const sends = new Array<Promise<unknown>>(events.length);
+    for (let i = 0; i < events.length; i++) sends[i] = producer.send(events[i]!.event, { partitionKey: events[i]!.partitionKey });
+    await producer.flush();
+    await Promise.all(sends);
+  }
   const seconds = (performance.now() - t0) / 1000;
   await producer.close();
   return { seconds, requests: sink.requests };
 }
 
 /**
- * sluice's aggregation and collection path: what KinesisProducer does per event,
- * without the promises (encodeEvent, bytes into a shared slab, hash key, shard, pack).
+ * sluice's aggregation and collection path: ShardPacker (the public packing API,
+ * aws-kinesis-agg's counterpart: validation, encoding, shard placement, KPL packing),
+ * then its records collected into PutRecords calls.
  */
-async function runPacking(events: BenchEvent[], compressionLevel?: number): Promise<RunResult> {
+async function runPacking(events: BenchEvent[], compression = false): Promise<RunResult> {
   const sink = new SinkClient(shardRanges(SHARDS));
-  const map = ShardMap.fromShards(((await sink.send(new ListShardsCommand({ StreamName: 'bench' }))) as { Shards: [] }).Shards);
-  const maxBytes = compressionLevel === undefined ? 51_200 : 262_144;
+  const map = await loadShardMap(sink as unknown as KinesisClient, { StreamName: 'bench' });
   const t0 = performance.now();
-  const hashes = new PartitionKeyHashCache();
-  const slab = new EventSlab();
-  const builders = new Map<string, AggregateBuilder<PackableRecord>>(map.shardIds.map((id) => [id, new AggregateBuilder<PackableRecord>(maxBytes)]));
-  const entries: PutEntry[] = [];
-  for (const { event, partitionKey } of events) {
-    const ev = encodeEvent(event);
-    const data = slab.write(ev.json, ev.byteLength);
-    const hashKeyHex = hashes.get(partitionKey);
-    const builder = builders.get(map.shardFor(hashKeyHex)!)!;
-    const record: PackableRecord = { partitionKey, partitionKeyBytes: Buffer.byteLength(partitionKey), hashKeyHex, data, dataOffset: slab.lastOffset, dataBytes: ev.byteLength };
-    if (!builder.tryAdd(record)) {
-      entries.push(builder.build(compressionLevel));
-      builder.tryAdd(record);
-    }
-  }
-  for (const b of builders.values()) if (b.count) entries.push(b.build(compressionLevel));
-  for (const call of splitPutBatches(entries)) {
+  const packer = new ShardPacker(map, { compression });
+  for (const { event, partitionKey } of events) packer.add(event, { partitionKey });
+  for (const call of splitPutBatches(packer.takeAll())) {
     await sink.send(new PutRecordsCommand({ StreamName: 'bench', Records: call.map((e) => ({ Data: e.Data, PartitionKey: e.PartitionKey, ExplicitHashKey: e.ExplicitHashKey })) }));
   }
   return { seconds: (performance.now() - t0) / 1000, requests: sink.requests };
@@ -232,14 +226,15 @@ async function best(runs: number, fn: () => Promise<RunResult>): Promise<RunResu
 
 const events = makeEvents(eventCount);
 const warm = events.slice(0, Math.min(20_000, eventCount));
-for (const run of [() => runPacking(warm), () => runPacking(warm, 6), () => runBaseline(warm), () => runSluice(warm, {})]) await run();
+for (const run of [() => runPacking(warm), () => runPacking(warm, true), () => runBaseline(warm), () => runSluice(warm, false), () => runSluice(warm, true)]) await run();
 
 // Interleaved rounds, best of each: the machine is shared, so take each path's best.
 const paths = {
   packing: () => runPacking(events),
-  compressed: () => runPacking(events, 6),
+  compressed: () => runPacking(events, true),
   baseline: () => runBaseline(events),
-  producer: () => runSluice(events, {}),
+  producer: () => runSluice(events, false),
+  producerBatch: () => runSluice(events, true),
   serializeOnly: () => runSerializeOnly(events),
   encodeOnly: () => runEncodeOnly(events),
 };
@@ -254,11 +249,13 @@ const packing = bestOf.packing!;
 const compressed = bestOf.compressed!;
 const baseline = bestOf.baseline!;
 const producer = bestOf.producer!;
+const producerBatch = bestOf.producerBatch!;
 const ranges = shardRanges(SHARDS);
 const s = summarize(packing.requests, eventCount);
 const c = summarize(compressed.requests, eventCount);
 const b = summarize(baseline.requests, eventCount);
 const p = summarize(producer.requests, eventCount);
+const pb = summarize(producerBatch.requests, eventCount);
 const avgEventBytes = events.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e.event)), 0) / eventCount;
 const perSec = (r: RunResult) => Math.round(eventCount / r.seconds);
 
@@ -273,6 +270,8 @@ const result = {
   compressedEventsPerSec: perSec(compressed),
   producerEventsPerSec: perSec(producer),
   producerRatio: Number((baseline.seconds / producer.seconds).toFixed(2)),
+  producerBatchEventsPerSec: perSec(producerBatch),
+  producerBatchRatio: Number((baseline.seconds / producerBatch.seconds).toFixed(2)),
   serializeOnlyEventsPerSec: perSec(bestOf.serializeOnly!),
   encodeOnlyEventsPerSec: perSec(bestOf.encodeOnly!),
   bytesPerEvent: Number(s.bytesPerEvent.toFixed(1)),
@@ -283,6 +282,7 @@ const result = {
   baselineKinesisRecords: b.records,
   sluiceCrossShardEvents: crossShardEvents(packing.requests, ranges),
   producerCrossShardEvents: crossShardEvents(producer.requests, ranges),
+  producerBatchCrossShardEvents: crossShardEvents(producerBatch.requests, ranges),
   baselineCrossShardEvents: crossShardEvents(baseline.requests, ranges),
   node: process.version,
 };
@@ -295,6 +295,7 @@ if (json) {
     ['sluice packing (KPL, shard-aware)', String(result.sluiceEventsPerSec), String(result.bytesPerEvent), String(s.records), String(result.sluiceCrossShardEvents)],
     ['sluice packing (compressed)', String(result.compressedEventsPerSec), String(result.compressedBytesPerEvent), String(c.records), String(crossShardEvents(compressed.requests, ranges))],
     ['sluice KinesisProducer.send()', String(result.producerEventsPerSec), p.bytesPerEvent.toFixed(1), String(p.records), String(result.producerCrossShardEvents)],
+    ['sluice KinesisProducer.sendBatch()', String(result.producerBatchEventsPerSec), pb.bytesPerEvent.toFixed(1), String(pb.records), String(result.producerBatchCrossShardEvents)],
     ['(floor: encodeEvent into a slab only)', String(result.encodeOnlyEventsPerSec), '-', '-', '-'],
     ['(normalizeEvent + serializeEvent only)', String(result.serializeOnlyEventsPerSec), '-', '-', '-'],
     ['aws-kinesis-agg aggregate', String(result.baselineEventsPerSec), String(result.baselineBytesPerEvent), String(b.records), String(result.baselineCrossShardEvents)],
@@ -302,5 +303,5 @@ if (json) {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
   process.stdout.write(`\n${eventCount} events of ~${result.avgEventJsonBytes} B JSON, ${PARTITION_KEYS} partition keys, ${SHARDS} shards, ${process.version}, best of 5 interleaved rounds\n`);
-  process.stdout.write(`ratio sluice/baseline: ${result.ratio} (full producer: ${result.producerRatio})   compression: ${result.compressionGain}x fewer bytes per event\n`);
+  process.stdout.write(`ratio sluice/baseline: ${result.ratio} (full producer: send() ${result.producerRatio}, sendBatch() ${result.producerBatchRatio})   compression: ${result.compressionGain}x fewer bytes per event\n`);
 }

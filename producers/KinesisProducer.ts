@@ -6,29 +6,25 @@
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, MiB, encodeEvent, type EventInput } from '../core/index.ts';
-import { AggregateBuilder, aggregateOfOneSize, plainEntry, type PackableRecord, type PutEntry } from './AggregateBuilder.ts';
+import { AggregateBuilder, plainEntry, type PutEntry } from './AggregateBuilder.ts';
 import {
-  BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
-  RecordTooLargeError, RetriesExhaustedError, ShardMapError, type ProducerError,
+  BufferFullError, CloseDeadlineError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
+  RetriesExhaustedError, ShardMapError, type ProducerError,
 } from './errors.ts';
-import { PartitionKeyHashCache, decimalToHashHex, partitionKeyHashHex } from './HashKey.ts';
 import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 import { nextPutBatch } from './PutBatch.ts';
 import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
-import { EventSlab } from './EventSlab.ts';
+import { packingSettings, positive } from './PackingSettings.ts';
+import { RecordEncoder, type EncodedRecord } from './RecordEncoder.ts';
 import { BatchSend, SingleSend, type Settlement } from './Settlement.ts';
 import { ShardMap, loadShardMap } from './ShardMap.ts';
 import { ShardRateLimiter } from './TokenBucket.ts';
 import type { BatchRecord, CloseOptions, CloseReport, ProducerOptions, SendOptions, SendResult, ShardRateLimit } from './types.ts';
 
-const EXPLICIT_HASH_KEY = /^(0|[1-9]\d{0,38})$/;
 /** Queue for events whose hash key no open shard holds (only while the map is stale). */
 const UNMAPPED = '(unmapped)';
-/** Room deflate may add to an incompressible body (stored blocks), plus the frame. */
-const COMPRESSION_HEADROOM = 1024 + Math.ceil(KINESIS.maxRecordBytes / 16_384) * 5;
 
-interface PendingEvent extends PackableRecord {
-  id: string;
+interface PendingEvent extends EncodedRecord {
   /** performance.now() when send() was called. */
   acceptedAt: number;
   /** Order of acceptance: flush() and close() wait for every event up to a point. */
@@ -73,6 +69,7 @@ interface ReadyEntry {
 }
 
 const now = () => performance.now();
+const NO_DATA = Buffer.alloc(0);
 
 export class KinesisProducer {
   private readonly client: KinesisClient;
@@ -93,8 +90,7 @@ export class KinesisProducer {
   private readonly putTimeoutMs: number;
 
   private readonly stats = new ProducerMetrics();
-  private readonly keyHashes = new PartitionKeyHashCache();
-  private readonly slab = new EventSlab();
+  private readonly encoder: RecordEncoder;
   private map: ShardMap | undefined;
   private mapLoading: Promise<void> | undefined;
   private remapping: Promise<void> | undefined;
@@ -128,13 +124,7 @@ export class KinesisProducer {
     this.client = o.client;
     this.stream = o.streamARN ? { StreamARN: o.streamARN } : { StreamName: o.streamName! };
     this.maxBufferTimeMs = positive('maxBufferTimeMs', o.maxBufferTimeMs ?? 100, true);
-    this.aggregation = o.aggregation ?? true;
-    const level = o.compression === true ? 6 : o.compression ? (o.compression.level ?? 6) : undefined;
-    if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 9)) throw new ProducerConfigError('compression.level must be an integer 1..9');
-    this.compressionLevel = level;
-    this.maxRecordBytes = positive('maxRecordBytes', o.maxRecordBytes ?? KINESIS.maxRecordBytes);
-    const cap = level === undefined ? this.maxRecordBytes : this.maxRecordBytes - COMPRESSION_HEADROOM;
-    this.maxAggregateBytes = Math.min(cap, positive('maxAggregateBytes', o.maxAggregateBytes ?? (level === undefined ? 51_200 : 262_144)));
+    ({ aggregation: this.aggregation, maxAggregateBytes: this.maxAggregateBytes, compressionLevel: this.compressionLevel, maxRecordBytes: this.maxRecordBytes } = packingSettings(o));
     if (o.shardRateLimit) {
       positive('shardRateLimit.recordsPerSec', o.shardRateLimit.recordsPerSec);
       positive('shardRateLimit.bytesPerSec', o.shardRateLimit.bytesPerSec);
@@ -148,6 +138,7 @@ export class KinesisProducer {
     this.ordered = oneOf('ordering', o.ordering ?? 'none', ['none', 'perPartitionKey'] as const) === 'perPartitionKey';
     this.maxConcurrentPuts = positive('maxConcurrentPuts', o.maxConcurrentPuts ?? 16);
     this.putTimeoutMs = positive('putTimeoutMs', o.putTimeoutMs ?? 30_000);
+    this.encoder = new RecordEncoder(this.aggregation, this.maxRecordBytes);
   }
 
   /** Counters and the send-to-acknowledgement latency histogram, as of now. */
@@ -285,32 +276,14 @@ export class KinesisProducer {
   // ---- accepting ---------------------------------------------------------------
 
   private prepare(input: EventInput, opts: SendOptions | undefined, t0: number, done: Settlement, slot: number): PendingEvent {
-    // Validated and written in one pass, into a shared slab: no Buffer per event.
-    const ev = encodeEvent(input);
-    const dataBytes = ev.byteLength;
-    const partitionKey = opts?.partitionKey ?? ev.id;
-    if (typeof partitionKey !== 'string' || partitionKey.length === 0) throw new InvalidRoutingKeyError('partitionKey', 'must be a non-empty string');
-    if (partitionKey.length > KINESIS.maxPartitionKeyChars && [...partitionKey].length > KINESIS.maxPartitionKeyChars) {
-      throw new InvalidRoutingKeyError('partitionKey', `longer than ${KINESIS.maxPartitionKeyChars} characters`);
-    }
-    const ehk = opts?.explicitHashKey;
-    if (ehk !== undefined && (!EXPLICIT_HASH_KEY.test(ehk) || BigInt(ehk) > KINESIS.maxHashKey)) {
-      throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
-    }
-    const partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
-    // With aggregation even a lone event travels in an aggregate (under a lane key).
-    const recordBytes = this.aggregation ? aggregateOfOneSize(partitionKeyBytes, ehk, dataBytes) : dataBytes + partitionKeyBytes;
-    if (recordBytes > this.maxRecordBytes) {
-      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${recordBytes} bytes as a Kinesis record, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
-    }
-    return {
-      id: ev.id, partitionKey, partitionKeyBytes, explicitHashKey: ehk, hashKeyHex: ehk !== undefined ? decimalToHashHex(ehk)
-        // The default key (the event id) is unique: caching it would only churn the cache.
-        : opts?.partitionKey === undefined ? partitionKeyHashHex(partitionKey) : this.keyHashes.get(partitionKey),
-      data: this.slab.write(ev.json, dataBytes), dataOffset: this.slab.lastOffset, dataBytes,
+    const item: PendingEvent = {
+      id: '', partitionKey: '', partitionKeyBytes: 0, explicitHashKey: undefined, hashKeyHex: '', data: NO_DATA, dataOffset: 0, dataBytes: 0,
       acceptedAt: t0, seq: 0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
-      bufferBytes: dataBytes + partitionKeyBytes, state: 'queued', done, slot,
+      bufferBytes: 0, state: 'queued', done, slot,
     };
+    this.encoder.encodeInto(input, opts, item);
+    item.bufferBytes = item.dataBytes + item.partitionKeyBytes;
+    return item;
   }
 
   private fits(bytes: number): boolean {
@@ -713,13 +686,6 @@ export class KinesisProducer {
     if (this.closing) this.closeReport.unsent.push({ eventId: item.id, partitionKey: item.partitionKey, error });
     item.done.rejected(item.slot, error);
   }
-}
-
-function positive(name: string, v: number, allowZero = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (!allowZero && v === 0)) {
-    throw new ProducerConfigError(`${name} must be a ${allowZero ? 'non-negative' : 'positive'} number, got ${String(v)}`);
-  }
-  return v;
 }
 
 function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {

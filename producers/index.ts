@@ -1,6 +1,9 @@
 // The producer SDK's public surface: KinesisProducer, its options and results, its
 // typed errors, and the HTTP ingest front door (POST /v1/events).
 export { KinesisProducer } from './KinesisProducer.ts';
+export { ShardPacker } from './ShardPacker.ts';
+export type { PackingOptions } from './PackingSettings.ts';
+export type { EncodedRecord } from './RecordEncoder.ts';
 export type {
   ProducerOptions, SendOptions, SendResult, BatchRecord, CloseOptions, CloseReport, UnsentEvent, ShardRateLimit, BackoffOptions,
 } from './types.ts';

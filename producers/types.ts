@@ -2,6 +2,7 @@
 // what send() resolves with, and what close() reports.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { EventInput } from '../core/index.ts';
+import type { PackingOptions } from './PackingSettings.ts';
 import type { ProducerError } from './errors.ts';
 
 /** Per-shard write rate the producer keeps itself under. */
@@ -17,7 +18,8 @@ export interface BackoffOptions {
   maxMs?: number;
 }
 
-export interface ProducerOptions {
+/** Options of a KinesisProducer; the packing ones (`PackingOptions`) are documented there. */
+export interface ProducerOptions extends PackingOptions {
   /** The SDK client the producer puts records with. */
   client: KinesisClient;
   /** Target stream by name. One of `streamName` / `streamARN` is required. */
@@ -26,18 +28,6 @@ export interface ProducerOptions {
   streamARN?: string;
   /** Longest an event waits for its batch to fill before it is sent (ms). Default 100. */
   maxBufferTimeMs?: number;
-  /** Pack same-shard events into KPL aggregated records. Default true. */
-  aggregation?: boolean;
-  /**
-   * Largest aggregate (uncompressed protobuf + magic + digest + partition key), bytes.
-   * Default 51,200 (the KPL's), 262,144 with compression. Capped below the record limit.
-   */
-  maxAggregateBytes?: number;
-  /**
-   * Opt-in compressed aggregates (sluice format, read by sluice consumers only).
-   * `true` or a deflate level 1..9. Default false.
-   */
-  compression?: boolean | { level?: number };
   /** Per-shard token bucket limits; false turns them off. Default 1,000 records/s and 1 MiB/s. */
   shardRateLimit?: ShardRateLimit | false;
   /** An event still unacknowledged this long after send() fails with RetriesExhaustedError (ms). Default 30,000. */
@@ -63,8 +53,6 @@ export interface ProducerOptions {
    * retried (they may have landed: event ids let consumers drop duplicates). Default 30,000 ms.
    */
   putTimeoutMs?: number;
-  /** The stream's record size limit (data + partition key), bytes. Default 1 MiB. */
-  maxRecordBytes?: number;
 }
 
 export interface SendOptions {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, ShardPacker, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -89,6 +89,45 @@ describe('shard placement', () => {
     for (const edge of [0n, (3n << 120n) - 1n, 3n << 120n, KINESIS.maxHashKey]) {
       expect(map.shardFor(edge.toString(16).padStart(32, '0'))).toBe(shardForHash(ranges, edge)!.shardId);
     }
+  });
+});
+
+describe('ShardPacker', () => {
+  const ranges = [0n, 1n << 126n, 1n << 127n, 3n << 126n].map((start, i, all) => ({
+    shardId: `shardId-${i}`, startingHashKey: start, endingHashKey: i + 1 < all.length ? all[i + 1]! - 1n : KINESIS.maxHashKey,
+  }));
+  const events = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `e-${i}`, type: 'page.view', ts: 1_790_000_000_000 + i, dims: { page: `/p/${i % 7}` }, payload: { i } }));
+
+  it('packs every event once, each aggregate only with events of the shard its outer hash key lands on', () => {
+    const packer = new ShardPacker(new ShardMap(ranges), { maxAggregateBytes: 4_000 });
+
+    const ids = events(3000).map((e, i) => packer.add(e, { partitionKey: `user-${i % 97}` }));
+    const entries = packer.takeAll();
+
+    const seen: string[] = [];
+    for (const entry of entries) {
+      expect(entry.size).toBeLessThanOrEqual(4_000);
+      const target = shardForHash(ranges, effectiveHashKey(entry.PartitionKey, entry.ExplicitHashKey))!.shardId;
+      for (const u of deaggregate(entry.Data, entry.PartitionKey, entry.ExplicitHashKey)) {
+        expect(shardForHash(ranges, effectiveHashKey(u.partitionKey))!.shardId).toBe(target);
+        seen.push((JSON.parse(u.data.toString()) as { id: string }).id);
+      }
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(packer.takeAll()).toEqual([]);
+  });
+
+  it('hands out only full aggregates until told to take all, and refuses a bad event naming the field', () => {
+    const packer = new ShardPacker(new ShardMap(ranges.slice(0, 1).map((r) => ({ ...r, endingHashKey: KINESIS.maxHashKey }))), { maxAggregateBytes: 2_000 });
+    for (const e of events(40)) packer.add(e, { partitionKey: 'k' });
+
+    const full = packer.takeFull();
+    expect(() => packer.add({ type: 'page view' })).toThrow(expect.objectContaining({ name: 'EventValidationError', field: 'type' }));
+    const rest = packer.takeAll();
+
+    expect(full.length).toBeGreaterThan(0);
+    expect(full.every((e) => e.size > 2_000 - 200)).toBe(true);
+    expect([...full, ...rest].reduce((n, e) => n + deaggregate(e.Data, e.PartitionKey).length, 0)).toBe(40);
   });
 });
 
