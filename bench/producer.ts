@@ -156,9 +156,8 @@ async function runEncodeOnly(events: BenchEvent[]): Promise<RunResult> {
   const slab = new EventSlab();
   let bytes = 0;
   for (const { event } of events) {
-    const ev = encodeEvent(event);
-    slab.write(ev.json, ev.byteLength);
-    bytes += ev.byteLength;
+    slab.write(encodeEvent(event).json);
+    bytes += slab.lastBytes;
   }
   if (bytes === 0) throw new Error('no bytes');
   return { seconds: (performance.now() - t0) / 1000, requests: [] };

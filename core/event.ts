@@ -42,14 +42,31 @@ export const EVENT_LIMITS = {
   maxTs: Date.UTC(2100, 0, 1),
 } as const;
 
+/**
+ * Names that passed a pattern: real streams repeat a few types and dimension names,
+ * and a set lookup is cheaper than the regex. Bounded: emptied when full.
+ */
+class PatternCache {
+  private readonly seen = new Set<string>();
+  constructor(private readonly pattern: RegExp, private readonly maxEntries = 1024) {}
+  test(s: string): boolean {
+    if (this.seen.has(s)) return true;
+    if (!this.pattern.test(s)) return false;
+    if (this.seen.size >= this.maxEntries) this.seen.clear();
+    this.seen.add(s);
+    return true;
+  }
+}
+const TYPES = new PatternCache(EVENT_LIMITS.typePattern);
+const DIM_NAMES = new PatternCache(EVENT_LIMITS.dimNamePattern);
+
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 function fail(field: string, message: string): never {
   throw new EventValidationError(field, message);
 }
 
-/** `ts` as epoch milliseconds, or the EventValidationError normalizeEvent raises. */
-export function checkTs(ts: unknown): number {
+function checkTs(ts: unknown): number {
   let ms: number;
   if (typeof ts === 'number') {
     if (!Number.isInteger(ts)) fail('ts', 'epoch milliseconds must be an integer');
@@ -71,7 +88,7 @@ function checkDims(dims: unknown): Record<string, string> | undefined {
   let n = 0;
   for (const name in dims as Record<string, unknown>) {
     if (++n > EVENT_LIMITS.maxDims) fail('dims', `at most ${EVENT_LIMITS.maxDims} dimensions`);
-    if (!EVENT_LIMITS.dimNamePattern.test(name)) {
+    if (!DIM_NAMES.test(name)) {
       fail(`dims.${name}`, 'name must match ^[a-z][a-z0-9_]{0,62}$');
     }
     const v = (dims as Record<string, unknown>)[name];
@@ -87,12 +104,11 @@ function checkCommon(input: unknown): { o: Record<string, unknown>; type: string
   const type = o.type;
   if (typeof type !== 'string' || type.length === 0) fail('type', 'is required and must be a non-empty string');
   if (type.length > EVENT_LIMITS.maxTypeChars) fail('type', `longer than ${EVENT_LIMITS.maxTypeChars} characters`);
-  if (!EVENT_LIMITS.typePattern.test(type)) fail('type', 'may hold letters, digits and _ . : - / only, starting with a letter or digit');
+  if (!TYPES.test(type)) fail('type', 'may hold letters, digits and _ . : - / only, starting with a letter or digit');
   return { o, type };
 }
 
-/** `value` (1 when absent), or the EventValidationError normalizeEvent raises. */
-export function checkValue(v: unknown): number {
+function checkValue(v: unknown): number {
   if (v === undefined) return 1;
   if (typeof v !== 'number' || !Number.isFinite(v)) fail('value', 'must be a finite number');
   return v;
@@ -150,161 +166,23 @@ export interface EncodedEvent {
   id: string;
   /** The event's JSON: the text whose UTF-8 bytes `serializeEvent(normalizeEvent(input, now))` returns. */
   json: string;
-  /** UTF-8 bytes of `json`; equal to `json.length` exactly when the text is all ASCII. */
-  byteLength: number;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-/** Payload nodes (values and keys) scanned for non-ASCII text before giving up and measuring. */
-const ASCII_SCAN_BUDGET = 64;
-
-// A string of only these (printable ASCII but `"` and `\`) is its own JSON string
-// body, and its UTF-8 bytes are its characters.
-const NOT_PLAIN_ASCII = /[^\x20\x21\x23-\x5b\x5d-\x7e]/;
-
 /**
- * Names that passed a pattern: real streams repeat a few types and dimension names,
- * and a set lookup is cheaper than the regex. Bounded: emptied when full.
- */
-class PatternCache {
-  private readonly seen = new Set<string>();
-  constructor(private readonly pattern: RegExp, private readonly maxEntries = 1024) {}
-  test(s: string): boolean {
-    if (this.seen.has(s)) return true;
-    if (!this.pattern.test(s)) return false;
-    if (this.seen.size >= this.maxEntries) this.seen.clear();
-    this.seen.add(s);
-    return true;
-  }
-}
-export const TYPES = new PatternCache(EVENT_LIMITS.typePattern);
-export const DIM_NAMES = new PatternCache(EVENT_LIMITS.dimNamePattern);
-
-/**
- * `normalizeEvent` then `serializeEvent` for the producer's hot path: the same checks
- * in the same order with the same errors, and the same JSON text, written in one
- * pass without the intermediate event object or a Buffer. Fields whose rules rule
- * out escaping (type, dim names, numbers) are copied as they are; id and dim values
- * are copied when a scan shows plain ASCII, else JSON.stringify'd; the payload is
- * JSON.stringify'd. The size comes without reading the text back when every part is
- * known to be ASCII (a short scan of the payload), else it is measured.
- *
- * The text is a rope (concatenated parts), flattened when it is first written: write
- * it once (the producer writes it into a shared slab) rather than measuring it again.
- * Dims and payload are read as plain data (a getter would be read twice).
+ * `normalizeEvent` then `serializeEvent`, stopping at the JSON text: the producer
+ * writes the text straight into shared slabs instead of a Buffer per event. The same
+ * checks, errors and text. (A hand-written one-pass writer was tried and was slower
+ * on Node 20 than JSON.stringify of the settled event: bench/producer.ts.)
  */
 export function encodeEvent(input: unknown, now = Date.now()): EncodedEvent {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) fail('event', 'must be a JSON object');
-  const o = input as Record<string, unknown>;
-  const type = o.type;
-  if (typeof type !== 'string' || type.length === 0) fail('type', 'is required and must be a non-empty string');
-  if (type.length > EVENT_LIMITS.maxTypeChars) fail('type', `longer than ${EVENT_LIMITS.maxTypeChars} characters`);
-  if (!TYPES.test(type)) fail('type', 'may hold letters, digits and _ . : - / only, starting with a letter or digit');
-  let ascii = true;
-  let id: string;
-  let json: string;
-  if (o.id === undefined) {
-    id = newEventId(now);
-    json = `{"id":"${id}"`;
-  } else {
-    id = checkId(o.id);
-    if (NOT_PLAIN_ASCII.test(id)) {
-      json = `{"id":${JSON.stringify(id)}`;
-      ascii = false;
-    } else {
-      json = `{"id":"${id}"`;
-    }
+  const ev = normalizeEvent(input, now);
+  const json = JSON.stringify(ev);
+  // Far below the limit (3 bytes per UTF-16 unit at most) the text is not measured.
+  if (json.length * 3 > EVENT_LIMITS.maxEventBytes) {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > EVENT_LIMITS.maxEventBytes) fail('event', `serialized size ${bytes} bytes exceeds ${EVENT_LIMITS.maxEventBytes}`);
   }
-  const ts = o.ts === undefined ? now : checkTs(o.ts);
-  const value = checkValue(o.value);
-  // Numbers print as JSON.stringify prints them (finite: ToString).
-  json += `,"type":"${type}","ts":${ts},"value":${value}`;
-  const dims = o.dims;
-  if (dims !== undefined && dims !== null) {
-    if (typeof dims !== 'object' || Array.isArray(dims)) fail('dims', 'must be an object of name: string');
-    const proto: unknown = Object.getPrototypeOf(dims);
-    // Inherited names are checked by for-in but not written by JSON.stringify: the reference path.
-    if (proto !== Object.prototype && proto !== null) return encodeByObject(o, id, type, ts, value);
-    let n = 0;
-    for (const name in dims as Record<string, unknown>) {
-      if (++n > EVENT_LIMITS.maxDims) fail('dims', `at most ${EVENT_LIMITS.maxDims} dimensions`);
-      if (!DIM_NAMES.test(name)) fail(`dims.${name}`, 'name must match ^[a-z][a-z0-9_]{0,62}$');
-      const v = (dims as Record<string, unknown>)[name];
-      if (typeof v !== 'string') fail(`dims.${name}`, 'value must be a string');
-      if (v.length > EVENT_LIMITS.maxDimValueChars) fail(`dims.${name}`, `value longer than ${EVENT_LIMITS.maxDimValueChars} characters`);
-      let quoted: string;
-      if (NOT_PLAIN_ASCII.test(v)) {
-        quoted = JSON.stringify(v);
-        ascii = false;
-      } else {
-        quoted = `"${v}"`;
-      }
-      json += n === 1 ? `,"dims":{"${name}":${quoted}` : `,"${name}":${quoted}`;
-    }
-    if (n > 0) json += '}';
-  }
-  const payload = o.payload;
-  if (payload !== undefined) {
-    // A toJSON method gets its property name, which only the nested form passes.
-    const text = hasToJSON(payload) ? nestedPayloadJson(payload) : JSON.stringify(payload);
-    if (text !== undefined) {
-      json += `,"payload":${text}`;
-      if (ascii && asciiBudget(payload, ASCII_SCAN_BUDGET) < 0) ascii = false;
-    }
-  }
-  json += '}';
-  const byteLength = ascii ? json.length : Buffer.byteLength(json, 'utf8');
-  if (byteLength > EVENT_LIMITS.maxEventBytes) fail('event', `serialized size ${byteLength} bytes exceeds ${EVENT_LIMITS.maxEventBytes}`);
-  return { id, json, byteLength };
-}
-
-export function hasToJSON(v: unknown): boolean {
-  return ((typeof v === 'object' && v !== null) || typeof v === 'bigint') && typeof (v as { toJSON?: unknown }).toJSON === 'function';
-}
-
-function nestedPayloadJson(payload: unknown): string | undefined {
-  const text = JSON.stringify({ payload });
-  return text === '{}' ? undefined : text.slice('{"payload":'.length, -1);
-}
-
-/** The reference path (`build` + `serializeEvent`) for events the one-pass writer does not take. */
-function encodeByObject(o: Record<string, unknown>, id: string, type: string, ts: number, value: number): EncodedEvent {
-  const buf = serializeEvent(build(o, id, type, ts, value));
-  return { id, json: buf.toString('utf8'), byteLength: buf.length };
-}
-
-/**
- * The scan budget left after finding that JSON.stringify(v) is ASCII, or -1 when it
- * may not be (non-ASCII text, a toJSON method, anything but plain data, or too big
- * to scan cheaply). Never wrong in the ASCII direction for plain data.
- */
-function asciiBudget(v: unknown, budget: number): number {
-  if (--budget < 0) return -1;
-  switch (typeof v) {
-    case 'string':
-      return NON_ASCII.test(v) ? -1 : budget;
-    case 'number':
-    case 'boolean':
-      return budget;
-    case 'object': {
-      if (v === null) return budget;
-      if (Array.isArray(v)) {
-        if (Object.getPrototypeOf(v) !== Array.prototype || 'toJSON' in v) return -1;
-        for (let i = 0; i < v.length && budget >= 0; i++) budget = asciiBudget(v[i], budget);
-        return budget;
-      }
-      const proto: unknown = Object.getPrototypeOf(v);
-      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v) return -1;
-      for (const key in v as Record<string, unknown>) {
-        if (NON_ASCII.test(key)) return -1;
-        budget = asciiBudget((v as Record<string, unknown>)[key], budget);
-        if (budget < 0) return -1;
-      }
-      return budget;
-    }
-    default:
-      return -1; // undefined inside arrays, functions, symbols, bigint: let the measure decide
-  }
+  return { id: ev.id, json };
 }
 
 /** Decodes and validates one event from its JSON bytes. */

@@ -20,20 +20,25 @@ export class EventSlab {
     this.slab = Buffer.allocUnsafeSlow(slabBytes);
   }
 
+  /** Bytes the last `write` wrote. */
+  lastBytes = 0;
+
   /**
-   * Writes `text`, whose UTF-8 size is `byteLength`, and returns the buffer that holds
-   * it from `lastOffset`. A slab lives as long as any event written into it.
+   * Writes `text` as UTF-8 and returns the buffer that holds it, `lastBytes` long
+   * from `lastOffset`. A slab lives as long as any event written into it.
    */
-  write(text: string, byteLength: number): Buffer {
-    if (byteLength > this.slab.length - this.used) {
-      this.slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, byteLength));
+  write(text: string): Buffer {
+    // Room for the worst case (3 bytes per UTF-16 unit) spares measuring the text
+    // first; a text too big for a slab gets one of its own, of its exact size.
+    let room = text.length * 3;
+    if (room > this.slab.length - this.used) {
+      if (room > this.slabBytes) room = Buffer.byteLength(text, 'utf8');
+      this.slab = Buffer.allocUnsafeSlow(Math.max(this.slabBytes, room));
       this.used = 0;
     }
     const at = this.used;
-    // All ASCII (bytes === characters): latin1 copies it as it is, the fastest write.
-    const written = byteLength === text.length ? this.slab.write(text, at, byteLength, 'latin1') : this.slab.write(text, at, byteLength, 'utf8');
-    if (written !== byteLength) throw new RangeError(`text is ${written} bytes of UTF-8, not ${byteLength}`);
-    this.used = at + byteLength;
+    this.lastBytes = this.slab.write(text, at, 'utf8');
+    this.used = at + this.lastBytes;
     this.lastOffset = at;
     return this.slab;
   }

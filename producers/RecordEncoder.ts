@@ -25,23 +25,29 @@ export function blankRecord(): EncodedRecord {
 }
 
 export class RecordEncoder {
-  private readonly slab = new EventSlab();
+  private readonly slab: EventSlab;
   private readonly keyHashes = new PartitionKeyHashCache();
 
   /**
    * `aggregated`: whether a lone event still travels in an aggregate (its size as a
    * Kinesis record then includes the frame and the lane key).
    */
-  constructor(private readonly aggregated: boolean, private readonly maxRecordBytes: number) {}
+  constructor(private readonly aggregated: boolean, private readonly maxRecordBytes: number, slabBytes?: number) {
+    this.slab = new EventSlab(slabBytes);
+  }
 
   /**
    * Fills `into` with the event's record. Throws EventValidationError (the event),
    * InvalidRoutingKeyError (partition or explicit hash key) or RecordTooLargeError.
    * The partition key defaults to the event id.
    */
-  encodeInto<T extends EncodedRecord>(input: EventInput, opts: SendOptions | undefined, into: T): T {
-    const ev = encodeEvent(input);
-    const dataBytes = ev.byteLength;
+  encodeInto<T extends EncodedRecord>(input: EventInput, opts: SendOptions | undefined, into: T, now = Date.now()): T {
+    const ev = encodeEvent(input, now);
+    // Written now (the checks below may still refuse it: a few wasted slab bytes), so
+    // its size is known without measuring the text.
+    const data = this.slab.write(ev.json);
+    const dataOffset = this.slab.lastOffset;
+    const dataBytes = this.slab.lastBytes;
     const partitionKey = opts?.partitionKey ?? ev.id;
     if (typeof partitionKey !== 'string' || partitionKey.length === 0) throw new InvalidRoutingKeyError('partitionKey', 'must be a non-empty string');
     if (partitionKey.length > KINESIS.maxPartitionKeyChars && [...partitionKey].length > KINESIS.maxPartitionKeyChars) {
@@ -71,8 +77,8 @@ export class RecordEncoder {
     into.partitionKeyBytes = partitionKeyBytes;
     into.explicitHashKey = ehk;
     into.hashKeyHex = hashKeyHex;
-    into.data = this.slab.write(ev.json, dataBytes);
-    into.dataOffset = this.slab.lastOffset;
+    into.data = data;
+    into.dataOffset = dataOffset;
     into.dataBytes = dataBytes;
     return into;
   }

@@ -3,6 +3,7 @@
 export { KinesisProducer } from './KinesisProducer.ts';
 export { ShardPacker } from './ShardPacker.ts';
 export type { PackingOptions } from './PackingSettings.ts';
+export { RecordEncoder, blankRecord } from './RecordEncoder.ts';
 export type { EncodedRecord } from './RecordEncoder.ts';
 export type {
   ProducerOptions, SendOptions, SendResult, BatchRecord, CloseOptions, CloseReport, UnsentEvent, ShardRateLimit, BackoffOptions,

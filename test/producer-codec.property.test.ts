@@ -63,7 +63,7 @@ describe('packing events written into shared slabs', () => {
         const ev = encodeEvent(event, NOW);
         const pk = partitionKey ?? ev.id;
         const routing = { partitionKey: pk, partitionKeyBytes: Buffer.byteLength(pk), explicitHashKey, hashKeyHex: effectiveHashHex(pk, explicitHashKey) };
-        expect(shared.tryAdd({ ...routing, data: slab.write(ev.json, ev.byteLength), dataOffset: slab.lastOffset, dataBytes: ev.byteLength })).toBe(true);
+        expect(shared.tryAdd({ ...routing, data: slab.write(ev.json), dataOffset: slab.lastOffset, dataBytes: slab.lastBytes })).toBe(true);
         expect(own.tryAdd({ ...routing, data: serializeEvent(normalizeEvent({ ...event, id: ev.id }, NOW)) })).toBe(true);
       }
 
@@ -78,10 +78,10 @@ describe('packing events written into shared slabs', () => {
   it('wraps a lone record in an aggregate of its own bytes, not a view pinning the slab', () => {
     const slab = new EventSlab(1_024);
     const ev = encodeEvent({ type: 'page.view', dims: { country: 'fr' } }, NOW);
-    slab.write('{"padding":true}', 16);
-    const data = slab.write(ev.json, ev.byteLength);
+    slab.write('{"padding":true}');
+    const data = slab.write(ev.json);
     const b = new AggregateBuilder<PackableRecord>(50_000);
-    b.tryAdd({ partitionKey: 'k', partitionKeyBytes: 1, hashKeyHex: effectiveHashHex('k'), data, dataOffset: slab.lastOffset, dataBytes: ev.byteLength });
+    b.tryAdd({ partitionKey: 'k', partitionKeyBytes: 1, hashKeyHex: effectiveHashHex('k'), data, dataOffset: slab.lastOffset, dataBytes: slab.lastBytes });
 
     const entry = b.build();
 
@@ -90,15 +90,19 @@ describe('packing events written into shared slabs', () => {
     expect(entry.Data.buffer).not.toBe(data.buffer);
   });
 
-  it('starts a new slab when an event does not fit, and refuses a wrong UTF-8 size', () => {
-    const slab = new EventSlab(32);
-    const first = slab.write('a'.repeat(20), 20);
-    const second = slab.write('é'.repeat(10), 20);
-    const big = slab.write('b'.repeat(100), 100);
+  it('writes UTF-8 back to back, starting a new slab when the worst case does not fit, and a big text into a slab of its exact size', () => {
+    const slab = new EventSlab(64);
+    const first = slab.write('a'.repeat(10));
+    const at = slab.lastOffset;
+    const again = slab.write('é€'.repeat(3));
+    const sizes = [slab.lastOffset, slab.lastBytes];
+    const next = slab.write('b'.repeat(20));
+    const big = slab.write('€'.repeat(100));
 
-    expect(second).not.toBe(first);
-    expect(second.toString('utf8', 0, 20)).toBe('é'.repeat(10));
-    expect(big.toString('latin1', slab.lastOffset, slab.lastOffset + 100)).toBe('b'.repeat(100));
-    expect(() => slab.write('é', 3)).toThrow(RangeError);
+    expect([at, again === first, ...sizes]).toEqual([0, true, 10, 15]);
+    expect(again.toString('utf8', 10, 25)).toBe('é€'.repeat(3));
+    expect(next).not.toBe(first);
+    expect([slab.lastOffset, slab.lastBytes, big.length]).toEqual([0, 300, 300]);
+    expect(big.toString('utf8')).toBe('€'.repeat(100));
   });
 });
