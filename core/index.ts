@@ -12,10 +12,10 @@ export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
 export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
-  encodeAggregatedRecord, encodeCompressedRecord,
-  recordFormat, deaggregate, encodePackedAggregate,
+  encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, finishAggregate,
+  recordFormat, deaggregate,
 } from './kpl.ts';
-export type { AggregatedRecord, UserRecord, PackedAggregate, PackedUserRecord } from './kpl.ts';
+export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
 export type { StackEnv } from './env.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';

@@ -23,26 +23,6 @@ export interface AggregatedRecord {
   records: { partitionKeyIndex: number; explicitHashKeyIndex?: number; data: Uint8Array }[];
 }
 
-/**
- * A user record for `encodePackedAggregate`: its data is `dataBytes` bytes of `data`
- * from `dataOffset`, so many records can share one buffer (a producer writes events
- * back to back into shared slabs instead of a Buffer per event).
- */
-export interface PackedUserRecord {
-  partitionKeyIndex: number;
-  explicitHashKeyIndex?: number | undefined;
-  data: Uint8Array;
-  dataOffset: number;
-  dataBytes: number;
-}
-
-/** An AggregatedRecord whose user records are regions of shared buffers (`PackedUserRecord`). */
-export interface PackedAggregate {
-  partitionKeyTable: string[];
-  explicitHashKeyTable: string[];
-  records: PackedUserRecord[];
-}
-
 /** One user record recovered from a Kinesis record. */
 export interface UserRecord {
   partitionKey: string;
@@ -87,102 +67,106 @@ export function recordEntrySize(pkIndex: number, ehkIndex: number | undefined, d
 }
 
 // ---- encoding ------------------------------------------------------------------
+// An aggregate is written in two steps: its Record entries back to back as records
+// arrive (`writeRecordEntry`), then the whole record around them (`finishAggregate`):
+// magic, key tables, the entries, MD5. A producer packs each event once that way.
 
-/** Bytes of the protobuf body, with the UTF-8 lengths of the key tables it measured. */
-function measureBody(agg: PackedAggregate): { size: number; pkBytes: number[]; ehkBytes: number[] } {
-  const pkBytes = agg.partitionKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
-  const ehkBytes = agg.explicitHashKeyTable.map((k) => Buffer.byteLength(k, 'utf8'));
-  let size = 0;
-  for (const n of pkBytes) size += fieldSize(n);
-  for (const n of ehkBytes) size += fieldSize(n);
-  for (const r of agg.records) size += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, r.dataBytes);
-  return { size, pkBytes, ehkBytes };
+/**
+ * Writes one Record entry (AggregatedRecord field 3) at `pos`, its data copied from
+ * `data[from, from + len)`; returns the end. `buf` must have
+ * `recordEntrySize(pkIndex, ehkIndex, len)` bytes free there.
+ */
+export function writeRecordEntry(buf: Buffer, pos: number, pkIndex: number, ehkIndex: number | undefined, data: Uint8Array, from: number, len: number): number {
+  if (from < 0 || from + len > data.length) throw new RangeError(`user record region ${from}+${len} lies outside its ${data.length}-byte buffer`);
+  let inner = 1 + varintSize(pkIndex) + fieldSize(len);
+  if (ehkIndex !== undefined) inner += 1 + varintSize(ehkIndex);
+  buf[pos++] = 0x1a;
+  pos = writeVarint(buf, pos, inner);
+  buf[pos++] = 0x08;
+  pos = writeVarint(buf, pos, pkIndex);
+  if (ehkIndex !== undefined) {
+    buf[pos++] = 0x10;
+    pos = writeVarint(buf, pos, ehkIndex);
+  }
+  buf[pos++] = 0x1a;
+  pos = writeVarint(buf, pos, len);
+  // Buffer#copy is the cheapest copy that takes offsets (no view to allocate).
+  Buffer.prototype.copy.call(data, buf, pos, from, from + len);
+  return pos + len;
 }
 
-/** Writes the protobuf body into `buf` at `pos`, copying each record's data from its region; returns the end position. */
-function writePackedBody(agg: PackedAggregate, pkBytes: number[], ehkBytes: number[], buf: Buffer, pos: number): number {
-  for (let i = 0; i < agg.partitionKeyTable.length; i++) {
+/** The key tables of an aggregate: partition keys (with their UTF-8 lengths) and explicit hash keys (decimal, ASCII). */
+export interface AggregateKeyTables {
+  partitionKeys: readonly string[];
+  partitionKeyBytes: readonly number[];
+  explicitHashKeys: readonly string[];
+}
+
+/** Bytes the key tables take in the protobuf body. */
+export function keyTablesSize(t: AggregateKeyTables): number {
+  let size = 0;
+  for (const n of t.partitionKeyBytes) size += fieldSize(n);
+  for (const k of t.explicitHashKeys) size += fieldSize(k.length);
+  return size;
+}
+
+function writeKeyTables(t: AggregateKeyTables, buf: Buffer, pos: number): number {
+  for (let i = 0; i < t.partitionKeys.length; i++) {
+    const n = t.partitionKeyBytes[i]!;
     buf[pos++] = 0x0a;
-    pos = writeVarint(buf, pos, pkBytes[i]!);
-    pos += buf.write(agg.partitionKeyTable[i]!, pos, 'utf8');
+    pos = writeVarint(buf, pos, n);
+    if (buf.write(t.partitionKeys[i]!, pos, 'utf8') !== n) throw new RangeError(`partition key ${JSON.stringify(t.partitionKeys[i])} is not ${n} bytes of UTF-8`);
+    pos += n;
   }
-  for (let i = 0; i < agg.explicitHashKeyTable.length; i++) {
+  for (const k of t.explicitHashKeys) {
     buf[pos++] = 0x12;
-    pos = writeVarint(buf, pos, ehkBytes[i]!);
-    pos += buf.write(agg.explicitHashKeyTable[i]!, pos, 'utf8');
-  }
-  for (const r of agg.records) {
-    const ehk = r.explicitHashKeyIndex;
-    const len = r.dataBytes;
-    const from = r.dataOffset;
-    if (from < 0 || from + len > r.data.length) throw new RangeError(`user record region ${from}+${len} lies outside its ${r.data.length}-byte buffer`);
-    let inner = 1 + varintSize(r.partitionKeyIndex) + fieldSize(len);
-    if (ehk !== undefined) inner += 1 + varintSize(ehk);
-    buf[pos++] = 0x1a;
-    pos = writeVarint(buf, pos, inner);
-    buf[pos++] = 0x08;
-    pos = writeVarint(buf, pos, r.partitionKeyIndex);
-    if (ehk !== undefined) {
-      buf[pos++] = 0x10;
-      pos = writeVarint(buf, pos, ehk);
-    }
-    buf[pos++] = 0x1a;
-    pos = writeVarint(buf, pos, len);
-    if (from === 0 && len === r.data.length) buf.set(r.data, pos);
-    else copyRegion(r.data, from, len, buf, pos);
-    pos += len;
+    pos = writeVarint(buf, pos, k.length);
+    pos += buf.write(k, pos, 'latin1');
   }
   return pos;
 }
 
-/** Copies bytes between buffers; Buffer#copy is the cheapest way that takes offsets. */
-function copyRegion(src: Uint8Array, from: number, len: number, dst: Buffer, at: number): void {
-  Buffer.prototype.copy.call(src, dst, at, from, from + len);
+/**
+ * The complete Kinesis record data around Record entries written with
+ * `writeRecordEntry` into `entries[0, entriesBytes)`: a KPL aggregate (magic,
+ * protobuf, MD5), or with `compressionLevel` sluice's compressed one.
+ */
+export function finishAggregate(tables: AggregateKeyTables, entries: Uint8Array, entriesBytes: number, compressionLevel?: number): Buffer {
+  const size = keyTablesSize(tables) + entriesBytes;
+  const head = compressionLevel === undefined ? KPL_MAGIC.length : 0;
+  const buf = Buffer.allocUnsafe(head + size + (compressionLevel === undefined ? DIGEST_BYTES : 0));
+  const at = writeKeyTables(tables, buf, head);
+  Buffer.prototype.copy.call(entries, buf, at, 0, entriesBytes);
+  if (compressionLevel !== undefined) return compressBody(buf, compressionLevel);
+  KPL_MAGIC.copy(buf, 0);
+  createHash('md5').update(buf.subarray(head, head + size)).digest().copy(buf, head + size);
+  return buf;
 }
 
-/** An AggregatedRecord seen as a PackedAggregate whose records are whole buffers. */
-function asPacked(agg: AggregatedRecord): PackedAggregate {
-  return {
-    partitionKeyTable: agg.partitionKeyTable,
-    explicitHashKeyTable: agg.explicitHashKeyTable,
-    records: agg.records.map((r) => ({ partitionKeyIndex: r.partitionKeyIndex, explicitHashKeyIndex: r.explicitHashKeyIndex, data: r.data, dataOffset: 0, dataBytes: r.data.length })),
-  };
+function encodeAggregate(agg: AggregatedRecord, compressionLevel?: number): Buffer {
+  let entriesBytes = 0;
+  for (const r of agg.records) entriesBytes += recordEntrySize(r.partitionKeyIndex, r.explicitHashKeyIndex, r.data.length);
+  const entries = Buffer.allocUnsafe(entriesBytes);
+  let pos = 0;
+  for (const r of agg.records) pos = writeRecordEntry(entries, pos, r.partitionKeyIndex, r.explicitHashKeyIndex, r.data, 0, r.data.length);
+  const tables = { partitionKeys: agg.partitionKeyTable, partitionKeyBytes: agg.partitionKeyTable.map((k) => Buffer.byteLength(k, 'utf8')), explicitHashKeys: agg.explicitHashKeyTable };
+  return finishAggregate(tables, entries, entriesBytes, compressionLevel);
 }
 
-/** A complete KPL aggregated record: magic, protobuf, MD5. Written in place, in one buffer. */
+/** A complete KPL aggregated record: magic, protobuf, MD5. */
 export function encodeAggregatedRecord(agg: AggregatedRecord): Buffer {
-  return encodePackedAggregate(asPacked(agg));
+  return encodeAggregate(agg);
 }
 
 /** sluice's compressed aggregate: magic, deflate-raw of the protobuf, MD5 of the protobuf. */
 export function encodeCompressedRecord(agg: AggregatedRecord, level = 6): Buffer {
-  return encodePackedAggregate(asPacked(agg), level);
+  return encodeAggregate(agg, level);
 }
 
 function compressBody(body: Buffer, level: number): Buffer {
   const digest = createHash('md5').update(body).digest();
   const packed = deflateRawSync(body, { level, strategy: zlibConstants.Z_DEFAULT_STRATEGY });
   return Buffer.concat([COMPRESSED_MAGIC, packed, digest], COMPRESSED_MAGIC.length + packed.length + DIGEST_BYTES);
-}
-
-/**
- * `encodeAggregatedRecord` (no `compressionLevel`) or `encodeCompressedRecord` (with
- * one) for user records that are regions of shared buffers: the same bytes as those
- * functions give for the same records as Buffers of their own.
- */
-export function encodePackedAggregate(agg: PackedAggregate, compressionLevel?: number): Buffer {
-  const { size, pkBytes, ehkBytes } = measureBody(agg);
-  if (compressionLevel !== undefined) {
-    const body = Buffer.allocUnsafe(size);
-    if (writePackedBody(agg, pkBytes, ehkBytes, body, 0) !== size) throw new RangeError('aggregate body is not the size measured');
-    return compressBody(body, compressionLevel);
-  }
-  const head = KPL_MAGIC.length;
-  const buf = Buffer.allocUnsafe(head + size + DIGEST_BYTES);
-  KPL_MAGIC.copy(buf, 0);
-  if (writePackedBody(agg, pkBytes, ehkBytes, buf, head) !== head + size) throw new RangeError('aggregate body is not the size measured');
-  createHash('md5').update(buf.subarray(head, head + size)).digest().copy(buf, head + size);
-  return buf;
 }
 
 // ---- decoding ------------------------------------------------------------------

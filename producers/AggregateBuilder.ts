@@ -2,7 +2,7 @@
 // sluice's compressed variant) whose size is tracked exactly as records are added,
 // so the result always fits the record limit. Pure: no clock, no I/O.
 import { hashHexToDecimal } from './HashKey.ts';
-import { DIGEST_BYTES, KPL_MAGIC, encodePackedAggregate, fieldSize, recordEntrySize, type PackedAggregate } from '../core/index.ts';
+import { DIGEST_BYTES, KPL_MAGIC, fieldSize, finishAggregate, recordEntrySize, writeRecordEntry } from '../core/index.ts';
 
 /** What packing needs to know of a user record. */
 export interface PackableRecord {
@@ -74,12 +74,21 @@ export function plainEntry<T extends PackableRecord>(r: T): PutEntry<T> {
   return e;
 }
 
+/**
+ * Packs records for one shard as they come: each record's entry is written (its bytes
+ * copied) once, into a buffer reused from one aggregate to the next; `build` wraps
+ * the entries in the key tables, magic and MD5.
+ */
 export class AggregateBuilder<T extends PackableRecord> {
   private items: T[] = [];
-  private agg: PackedAggregate = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
-  private pkIndex = new Map<string, number>();
-  private ehkIndex = new Map<string, number>();
-  private bodyBytes = 0;
+  private readonly partitionKeys: string[] = [];
+  private readonly partitionKeyBytes: number[] = [];
+  private readonly explicitHashKeys: string[] = [];
+  private readonly pkIndex = new Map<string, number>();
+  private readonly ehkIndex = new Map<string, number>();
+  private tableBytes = 0;
+  private entries: Buffer | undefined;
+  private entriesBytes = 0;
 
   /** `maxBytes`: the largest Kinesis record (uncompressed aggregate + outer key) to build. */
   constructor(readonly maxBytes: number) {}
@@ -91,18 +100,17 @@ export class AggregateBuilder<T extends PackableRecord> {
   /** Size the record would have if built now (uncompressed). */
   get size(): number {
     if (this.items.length === 0) return 0;
-    return FRAME_BYTES + this.bodyBytes + LANE_KEY_BYTES;
+    return FRAME_BYTES + this.tableBytes + this.entriesBytes + LANE_KEY_BYTES;
   }
 
   /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
   tryAdd(r: T): boolean {
-    const agg = this.agg;
     let pk = this.pkIndex.get(r.partitionKey);
-    let add = 0;
+    let tableAdd = 0;
     const newPk = pk === undefined;
     if (newPk) {
-      pk = agg.partitionKeyTable.length;
-      add += fieldSize(r.partitionKeyBytes);
+      pk = this.partitionKeys.length;
+      tableAdd += fieldSize(r.partitionKeyBytes);
     }
     let ehk: number | undefined;
     let newEhk = false;
@@ -110,27 +118,39 @@ export class AggregateBuilder<T extends PackableRecord> {
       ehk = this.ehkIndex.get(r.explicitHashKey);
       if (ehk === undefined) {
         newEhk = true;
-        ehk = agg.explicitHashKeyTable.length;
-        add += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
+        ehk = this.explicitHashKeys.length;
+        tableAdd += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
       }
     }
     const dataBytes = recordDataBytes(r);
-    add += recordEntrySize(pk!, ehk, dataBytes);
+    const entryBytes = recordEntrySize(pk!, ehk, dataBytes);
     const n = this.items.length;
-    if (n > 0 && FRAME_BYTES + this.bodyBytes + add + LANE_KEY_BYTES > this.maxBytes) return false;
+    if (n > 0 && FRAME_BYTES + this.tableBytes + this.entriesBytes + tableAdd + entryBytes + LANE_KEY_BYTES > this.maxBytes) return false;
     if (newPk) {
-      agg.partitionKeyTable.push(r.partitionKey);
+      this.partitionKeys.push(r.partitionKey);
+      this.partitionKeyBytes.push(r.partitionKeyBytes);
       this.pkIndex.set(r.partitionKey, pk!);
     }
     if (newEhk) {
-      agg.explicitHashKeyTable.push(r.explicitHashKey!);
+      this.explicitHashKeys.push(r.explicitHashKey!);
       this.ehkIndex.set(r.explicitHashKey!, ehk!);
     }
-    // One object shape for every record keeps the encoder's loop monomorphic.
-    agg.records.push({ partitionKeyIndex: pk!, explicitHashKeyIndex: ehk, data: r.data, dataOffset: r.dataOffset ?? 0, dataBytes });
-    this.bodyBytes += add;
+    const entries = this.room(entryBytes);
+    this.entriesBytes = writeRecordEntry(entries, this.entriesBytes, pk!, ehk, r.data, r.dataOffset ?? 0, dataBytes);
+    this.tableBytes += tableAdd;
     this.items.push(r);
     return true;
+  }
+
+  /** The entries buffer with `bytes` free after what is written (grown only for a record over `maxBytes`). */
+  private room(bytes: number): Buffer {
+    const need = this.entriesBytes + bytes;
+    if (this.entries === undefined || need > this.entries.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.maxBytes));
+      if (this.entries) this.entries.copy(grown, 0, 0, this.entriesBytes);
+      this.entries = grown;
+    }
+    return this.entries;
   }
 
   /**
@@ -141,7 +161,8 @@ export class AggregateBuilder<T extends PackableRecord> {
   build(compressionLevel?: number): PutEntry<T> {
     const items = this.items;
     const first = items[0]!;
-    const data = encodePackedAggregate(this.agg, compressionLevel);
+    const tables = { partitionKeys: this.partitionKeys, partitionKeyBytes: this.partitionKeyBytes, explicitHashKeys: this.explicitHashKeys };
+    const data = finishAggregate(tables, this.entries ?? EMPTY, this.entriesBytes, compressionLevel);
     const entry: PutEntry<T> = {
       Data: data, PartitionKey: laneKey(first.hashKeyHex), ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
       size: data.length + LANE_KEY_BYTES, items, aggregated: true,
@@ -153,9 +174,14 @@ export class AggregateBuilder<T extends PackableRecord> {
   /** Empties the builder without building. */
   reset(): void {
     this.items = [];
-    this.agg = { partitionKeyTable: [], explicitHashKeyTable: [], records: [] };
+    this.partitionKeys.length = 0;
+    this.partitionKeyBytes.length = 0;
+    this.explicitHashKeys.length = 0;
     this.pkIndex.clear();
     this.ehkIndex.clear();
-    this.bodyBytes = 0;
+    this.tableBytes = 0;
+    this.entriesBytes = 0;
   }
 }
+
+const EMPTY = Buffer.alloc(0);
