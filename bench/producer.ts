@@ -7,6 +7,7 @@
 // through sendBatch(), against a sink client. `ratio` is a / b.
 // Prints a table, or one JSON object with --json.
 //   npm run bench:producer [-- --json] [-- --events N]
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
@@ -163,6 +164,28 @@ async function runEncodeOnly(events: BenchEvent[]): Promise<RunResult> {
   return { seconds: (performance.now() - t0) / 1000, requests: [] };
 }
 
+/**
+ * The two costs no KPL producer of these events avoids: JSON.stringify of each event
+ * (the baseline's own serialization) and the aggregate's MD5 over every byte. Their
+ * sum bounds the ratio any implementation can reach: `ceilingRatio`.
+ */
+async function runStringifyOnly(events: BenchEvent[]): Promise<RunResult> {
+  const t0 = performance.now();
+  let chars = 0;
+  for (const { event } of events) chars += JSON.stringify(event).length;
+  if (chars === 0) throw new Error('no text');
+  return { seconds: (performance.now() - t0) / 1000, requests: [] };
+}
+
+function md5Only(requests: PutRecordsRequestEntry[][]): () => Promise<RunResult> {
+  const bodies = requests.flat().map((r) => Buffer.from(r.Data!).subarray(4, -16));
+  return async () => {
+    const t0 = performance.now();
+    for (const b of bodies) createHash('md5').update(b).digest();
+    return { seconds: (performance.now() - t0) / 1000, requests: [] };
+  };
+}
+
 async function runBaseline(events: BenchEvent[]): Promise<RunResult> {
   const sink = new SinkClient(shardRanges(SHARDS));
   const t0 = performance.now();
@@ -236,6 +259,8 @@ const paths = {
   producerBatch: () => runSluice(events, true),
   serializeOnly: () => runSerializeOnly(events),
   encodeOnly: () => runEncodeOnly(events),
+  stringifyOnly: () => runStringifyOnly(events),
+  md5Only: md5Only((await runPacking(events)).requests),
 };
 const bestOf: Partial<Record<keyof typeof paths, RunResult>> = {};
 for (let round = 0; round < 5; round++) {
@@ -273,6 +298,9 @@ const result = {
   producerBatchRatio: Number((baseline.seconds / producerBatch.seconds).toFixed(2)),
   serializeOnlyEventsPerSec: perSec(bestOf.serializeOnly!),
   encodeOnlyEventsPerSec: perSec(bestOf.encodeOnly!),
+  stringifyOnlyEventsPerSec: perSec(bestOf.stringifyOnly!),
+  md5OnlyEventsPerSec: perSec(bestOf.md5Only!),
+  ceilingRatio: Number((baseline.seconds / (bestOf.stringifyOnly!.seconds + bestOf.md5Only!.seconds)).toFixed(2)),
   bytesPerEvent: Number(s.bytesPerEvent.toFixed(1)),
   compressedBytesPerEvent: Number(c.bytesPerEvent.toFixed(1)),
   baselineBytesPerEvent: Number(b.bytesPerEvent.toFixed(1)),
@@ -297,10 +325,13 @@ if (json) {
     ['sluice KinesisProducer.sendBatch()', String(result.producerBatchEventsPerSec), pb.bytesPerEvent.toFixed(1), String(pb.records), String(result.producerBatchCrossShardEvents)],
     ['(floor: encodeEvent into a slab only)', String(result.encodeOnlyEventsPerSec), '-', '-', '-'],
     ['(normalizeEvent + serializeEvent only)', String(result.serializeOnlyEventsPerSec), '-', '-', '-'],
+    ['(JSON.stringify of each event only)', String(result.stringifyOnlyEventsPerSec), '-', '-', '-'],
+    ['(MD5 of the packed aggregates only)', String(result.md5OnlyEventsPerSec), '-', '-', '-'],
     ['aws-kinesis-agg aggregate', String(result.baselineEventsPerSec), String(result.baselineBytesPerEvent), String(b.records), String(result.baselineCrossShardEvents)],
   ];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
   process.stdout.write(`\n${eventCount} events of ~${result.avgEventJsonBytes} B JSON, ${PARTITION_KEYS} partition keys, ${SHARDS} shards, ${process.version}, best of 5 interleaved rounds\n`);
+  process.stdout.write(`ceiling: a KPL producer that only stringified and hashed would reach ratio ${result.ceilingRatio}\n`);
   process.stdout.write(`ratio sluice/baseline: ${result.ratio} (full producer: send() ${result.producerRatio}, sendBatch() ${result.producerBatchRatio})   compression: ${result.compressionGain}x fewer bytes per event\n`);
 }
