@@ -3,13 +3,13 @@
 // compression and close with a deadline.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, SplitShardCommand, type Shard,
+  GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, MergeShardsCommand, PutRecordsCommand, SplitShardCommand, type Shard,
 } from '@aws-sdk/client-kinesis';
 import { KinesisServer, type KinesisServerOptions } from '../local/index.ts';
 import { EventValidationError, deaggregate, effectiveHashKey, recordFormat, type EventInput } from '../core/index.ts';
 import {
   BufferFullError, CloseDeadlineError, InvalidRoutingKeyError, KinesisProducer, NonRetryableSendError, ProducerClosedError,
-  RetriesExhaustedError, ShardMapError,
+  RetriesExhaustedError, ShardMapError, ShardPacker, loadShardMap, splitPutBatches,
   type ProducerOptions, type SendResult,
 } from '../producers/index.ts';
 
@@ -382,6 +382,25 @@ describe('KinesisProducer', () => {
     const outcomes = await producer.sendBatch(events(3).map((event) => ({ event })));
 
     expect(outcomes.map((o) => o.status === 'rejected' && o.reason instanceof ProducerClosedError)).toEqual([true, true, true]);
+  });
+
+  it('ShardPacker records put as they are land every event on the shard it was packed for', async () => {
+    const { client } = await setup();
+    const packer = new ShardPacker(await loadShardMap(client, { StreamName: STREAM }), { maxAggregateBytes: 8_000 });
+
+    const ids = events(1500).map((e, i) => packer.add(e, { partitionKey: `user-${i % 61}` }));
+    for (const call of splitPutBatches(packer.takeAll())) {
+      const out = await client.send(new PutRecordsCommand({ StreamName: STREAM, Records: call }));
+      expect(out.FailedRecordCount).toBe(0);
+    }
+
+    const { shards, records } = await readStream(client);
+    expect(records.map((r) => r.event.id).sort()).toEqual([...ids].sort());
+    for (const r of records) {
+      const { start, end } = shardOf(shards, r.shardId);
+      const hash = effectiveHashKey(r.partitionKey);
+      expect(hash >= start && hash <= end).toBe(true);
+    }
   });
 
   it('packs compressed aggregates when asked, read back by deaggregate', async () => {
