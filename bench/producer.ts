@@ -237,15 +237,6 @@ function crossShardEvents(requests: PutRecordsRequestEntry[][], ranges: HashKeyR
   return bad;
 }
 
-async function best(runs: number, fn: () => Promise<RunResult>): Promise<RunResult> {
-  let top: RunResult | undefined;
-  for (let i = 0; i < runs; i++) {
-    const r = await fn();
-    if (!top || r.seconds < top.seconds) top = r;
-  }
-  return top!;
-}
-
 const events = makeEvents(eventCount);
 const warm = events.slice(0, Math.min(20_000, eventCount));
 for (const run of [() => runPacking(warm), () => runPacking(warm, true), () => runBaseline(warm), () => runSluice(warm, false), () => runSluice(warm, true)]) await run();

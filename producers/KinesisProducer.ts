@@ -5,7 +5,7 @@
 // collection, rate and retry decisions live in pure modules; this class does the I/O.
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, MiB, encodeEvent, type EventInput } from '../core/index.ts';
+import { KINESIS, MiB, type EventInput } from '../core/index.ts';
 import { AggregateBuilder, plainEntry, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
