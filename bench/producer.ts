@@ -165,9 +165,10 @@ async function runEncodeOnly(events: BenchEvent[]): Promise<RunResult> {
 }
 
 /**
- * The two costs no KPL producer of these events avoids: JSON.stringify of each event
- * (the baseline's own serialization) and the aggregate's MD5 over every byte. Their
- * sum bounds the ratio any implementation can reach: `ceilingRatio`.
+ * The costs no KPL producer of these events avoids: JSON.stringify of each event (the
+ * baseline's own serialization; with validation, encodeEvent into a slab) and the
+ * aggregate's MD5 over every byte. Their sums bound the ratio any implementation can
+ * reach: `ceilingRatio` (validating, as sluice does) and `ceilingRatioUnvalidated`.
  */
 async function runStringifyOnly(events: BenchEvent[]): Promise<RunResult> {
   const t0 = performance.now();
@@ -291,7 +292,8 @@ const result = {
   encodeOnlyEventsPerSec: perSec(bestOf.encodeOnly!),
   stringifyOnlyEventsPerSec: perSec(bestOf.stringifyOnly!),
   md5OnlyEventsPerSec: perSec(bestOf.md5Only!),
-  ceilingRatio: Number((baseline.seconds / (bestOf.stringifyOnly!.seconds + bestOf.md5Only!.seconds)).toFixed(2)),
+  ceilingRatio: Number((baseline.seconds / (bestOf.encodeOnly!.seconds + bestOf.md5Only!.seconds)).toFixed(2)),
+  ceilingRatioUnvalidated: Number((baseline.seconds / (bestOf.stringifyOnly!.seconds + bestOf.md5Only!.seconds)).toFixed(2)),
   bytesPerEvent: Number(s.bytesPerEvent.toFixed(1)),
   compressedBytesPerEvent: Number(c.bytesPerEvent.toFixed(1)),
   baselineBytesPerEvent: Number(b.bytesPerEvent.toFixed(1)),
@@ -323,6 +325,6 @@ if (json) {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) process.stdout.write(`${r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')}\n`);
   process.stdout.write(`\n${eventCount} events of ~${result.avgEventJsonBytes} B JSON, ${PARTITION_KEYS} partition keys, ${SHARDS} shards, ${process.version}, best of 5 interleaved rounds\n`);
-  process.stdout.write(`ceiling: a KPL producer that only stringified and hashed would reach ratio ${result.ceilingRatio}\n`);
+  process.stdout.write(`ceiling: a KPL producer doing nothing but encodeEvent and MD5 would reach ratio ${result.ceilingRatio} (without validation, JSON.stringify and MD5: ${result.ceilingRatioUnvalidated})\n`);
   process.stdout.write(`ratio sluice/baseline: ${result.ratio} (full producer: send() ${result.producerRatio}, sendBatch() ${result.producerBatchRatio})   compression: ${result.compressionGain}x fewer bytes per event\n`);
 }
