@@ -12,7 +12,7 @@ export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
 export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
-  encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, finishAggregate,
+  encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
   recordFormat, deaggregate,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';

@@ -37,15 +37,25 @@ export interface UserRecord {
 
 /** Bytes a protobuf varint of `n` takes. */
 export function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 128);
-    size++;
-  }
+  // Lengths and indexes here are below 2^21 (an aggregate is at most 1 MiB): no loop.
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  let size = 4;
+  for (n = Math.floor(n / 0x10000000); n > 0; n = Math.floor(n / 128)) size++;
   return size;
 }
 
 function writeVarint(buf: Buffer, pos: number, n: number): number {
+  if (n < 0x80) {
+    buf[pos] = n;
+    return pos + 1;
+  }
+  if (n < 0x4000) {
+    buf[pos] = (n & 0x7f) | 0x80;
+    buf[pos + 1] = n >>> 7;
+    return pos + 2;
+  }
   while (n >= 0x80) {
     buf[pos++] = (n & 0x7f) | 0x80;
     n = Math.floor(n / 128);
@@ -78,6 +88,29 @@ export function recordEntrySize(pkIndex: number, ehkIndex: number | undefined, d
  */
 export function writeRecordEntry(buf: Buffer, pos: number, pkIndex: number, ehkIndex: number | undefined, data: Uint8Array, from: number, len: number): number {
   if (from < 0 || from + len > data.length) throw new RangeError(`user record region ${from}+${len} lies outside its ${data.length}-byte buffer`);
+  pos = writeEntryHeader(buf, pos, pkIndex, ehkIndex, len);
+  // Buffer#copy is the cheapest copy that takes offsets (no view to allocate).
+  Buffer.prototype.copy.call(data, buf, pos, from, from + len);
+  return pos + len;
+}
+
+/**
+ * `writeRecordEntry` for data given as text, written as UTF-8 straight into `buf`,
+ * which must have `recordEntrySize(pkIndex, ehkIndex, 3 * text.length)` bytes free
+ * at `pos` (the most UTF-8 a text can take). Returns the end.
+ */
+export function writeRecordEntryText(buf: Buffer, pos: number, pkIndex: number, ehkIndex: number | undefined, text: string): number {
+  // Event text is mostly ASCII: write the header for that length, and fix it if not.
+  const guess = recordEntrySize(pkIndex, ehkIndex, text.length) - text.length;
+  const bytes = buf.write(text, pos + guess, 'utf8');
+  const head = bytes === text.length ? guess : recordEntrySize(pkIndex, ehkIndex, bytes) - bytes;
+  if (head !== guess) buf.copyWithin(pos + head, pos + guess, pos + guess + bytes);
+  writeEntryHeader(buf, pos, pkIndex, ehkIndex, bytes);
+  return pos + head + bytes;
+}
+
+/** A Record entry up to its data: field tag and length, partition key index, explicit hash key index, data tag and length. */
+function writeEntryHeader(buf: Buffer, pos: number, pkIndex: number, ehkIndex: number | undefined, len: number): number {
   let inner = 1 + varintSize(pkIndex) + fieldSize(len);
   if (ehkIndex !== undefined) inner += 1 + varintSize(ehkIndex);
   buf[pos++] = 0x1a;
@@ -89,10 +122,7 @@ export function writeRecordEntry(buf: Buffer, pos: number, pkIndex: number, ehkI
     pos = writeVarint(buf, pos, ehkIndex);
   }
   buf[pos++] = 0x1a;
-  pos = writeVarint(buf, pos, len);
-  // Buffer#copy is the cheapest copy that takes offsets (no view to allocate).
-  Buffer.prototype.copy.call(data, buf, pos, from, from + len);
-  return pos + len;
+  return writeVarint(buf, pos, len);
 }
 
 /** The key tables of an aggregate: partition keys (with their UTF-8 lengths) and explicit hash keys (decimal, ASCII). */

@@ -2,7 +2,7 @@
 // sluice's compressed variant) whose size is tracked exactly as records are added,
 // so the result always fits the record limit. Pure: no clock, no I/O.
 import { hashHexToDecimal } from './HashKey.ts';
-import { DIGEST_BYTES, KPL_MAGIC, fieldSize, finishAggregate, recordEntrySize, writeRecordEntry } from '../core/index.ts';
+import { DIGEST_BYTES, KPL_MAGIC, fieldSize, finishAggregate, recordEntrySize, writeRecordEntry, writeRecordEntryText } from '../core/index.ts';
 
 /** What packing needs to know of a user record. */
 export interface PackableRecord {
@@ -26,12 +26,13 @@ export function recordDataBytes(r: PackableRecord): number {
 }
 
 /** One entry of a PutRecords call and the user records inside it. */
-export interface PutEntry<T extends PackableRecord = PackableRecord> {
+export interface PutEntry<T = PackableRecord> {
   Data: Buffer;
   PartitionKey: string;
   ExplicitHashKey?: string;
   /** Bytes Kinesis counts against its limits: data + partition key. */
   size: number;
+  /** What went into it: the producer's events, or ShardPacker's event ids. */
   items: T[];
   aggregated: boolean;
 }
@@ -75,12 +76,14 @@ export function plainEntry<T extends PackableRecord>(r: T): PutEntry<T> {
 }
 
 /**
- * Packs records for one shard as they come: each record's entry is written (its bytes
- * copied) once, into a buffer reused from one aggregate to the next; `build` wraps
- * the entries in the key tables, magic and MD5.
+ * Packs records for one shard as they come: each record's entry is written once, into
+ * a buffer reused from one aggregate to the next, from the record's bytes (`tryAdd`)
+ * or straight from its text (`tryAddText`); `build` wraps the entries in the key
+ * tables, magic and MD5. `items` are what the caller wants back with the entry.
  */
-export class AggregateBuilder<T extends PackableRecord> {
+export class AggregateBuilder<T = PackableRecord> {
   private items: T[] = [];
+  private firstHashKeyHex = '';
   private readonly partitionKeys: string[] = [];
   private readonly partitionKeyBytes: number[] = [];
   private readonly explicitHashKeys: string[] = [];
@@ -89,6 +92,12 @@ export class AggregateBuilder<T extends PackableRecord> {
   private tableBytes = 0;
   private entries: Buffer | undefined;
   private entriesBytes = 0;
+  // The key-table indexes of the record being added (`placeKeys`), kept in fields so
+  // that adding allocates nothing.
+  private pk = 0;
+  private ehk: number | undefined;
+  private newPk = false;
+  private newEhk = false;
 
   /** `maxBytes`: the largest Kinesis record (uncompressed aggregate + outer key) to build. */
   constructor(readonly maxBytes: number) {}
@@ -103,50 +112,86 @@ export class AggregateBuilder<T extends PackableRecord> {
     return FRAME_BYTES + this.tableBytes + this.entriesBytes + LANE_KEY_BYTES;
   }
 
-  /** Adds `r` if the record stays within `maxBytes` (the first record is always taken). */
-  tryAdd(r: T): boolean {
-    let pk = this.pkIndex.get(r.partitionKey);
-    let tableAdd = 0;
-    const newPk = pk === undefined;
-    if (newPk) {
-      pk = this.partitionKeys.length;
-      tableAdd += fieldSize(r.partitionKeyBytes);
-    }
-    let ehk: number | undefined;
-    let newEhk = false;
-    if (r.explicitHashKey !== undefined) {
-      ehk = this.ehkIndex.get(r.explicitHashKey);
-      if (ehk === undefined) {
-        newEhk = true;
-        ehk = this.explicitHashKeys.length;
-        tableAdd += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
-      }
-    }
+  /** Adds `r` (its bytes copied) if the record stays within `maxBytes` (the first record is always taken). */
+  tryAdd(r: PackableRecord & T): boolean {
+    const tableAdd = this.placeKeys(r);
     const dataBytes = recordDataBytes(r);
-    const entryBytes = recordEntrySize(pk!, ehk, dataBytes);
-    const n = this.items.length;
-    if (n > 0 && FRAME_BYTES + this.tableBytes + this.entriesBytes + tableAdd + entryBytes + LANE_KEY_BYTES > this.maxBytes) return false;
-    if (newPk) {
-      this.partitionKeys.push(r.partitionKey);
-      this.partitionKeyBytes.push(r.partitionKeyBytes);
-      this.pkIndex.set(r.partitionKey, pk!);
-    }
-    if (newEhk) {
-      this.explicitHashKeys.push(r.explicitHashKey!);
-      this.ehkIndex.set(r.explicitHashKey!, ehk!);
-    }
+    const entryBytes = recordEntrySize(this.pk, this.ehk, dataBytes);
+    if (!this.fits(tableAdd + entryBytes)) return false;
     const entries = this.room(entryBytes);
-    this.entriesBytes = writeRecordEntry(entries, this.entriesBytes, pk!, ehk, r.data, r.dataOffset ?? 0, dataBytes);
-    this.tableBytes += tableAdd;
-    this.items.push(r);
+    this.entriesBytes = writeRecordEntry(entries, this.entriesBytes, this.pk, this.ehk, r.data, r.dataOffset ?? 0, dataBytes);
+    this.commit(r, tableAdd, r);
     return true;
   }
 
-  /** The entries buffer with `bytes` free after what is written (grown only for a record over `maxBytes`). */
+  /**
+   * Adds a record whose data is `text` (its UTF-8 written straight into the
+   * aggregate; `r.data` is not read), with `item` to hand back, if the record stays
+   * within `maxBytes` (the first record is always taken).
+   */
+  tryAddText(r: PackableRecord, text: string, item: T): boolean {
+    const tableAdd = this.placeKeys(r);
+    // A UTF-16 unit is at least one byte: if that much does not fit, the text does not.
+    const least = recordEntrySize(this.pk, this.ehk, text.length);
+    if (!this.fits(tableAdd + least)) return false;
+    const entries = this.room(recordEntrySize(this.pk, this.ehk, 3 * text.length));
+    const end = writeRecordEntryText(entries, this.entriesBytes, this.pk, this.ehk, text);
+    // Text beyond ASCII takes more: nothing is kept when it then does not fit.
+    if (end - this.entriesBytes !== least && !this.fits(tableAdd + end - this.entriesBytes)) return false;
+    this.entriesBytes = end;
+    this.commit(r, tableAdd, item);
+    return true;
+  }
+
+  /** Finds the record's key-table indexes (`pk`, `ehk`); returns the bytes its new keys add to the tables. */
+  private placeKeys(r: PackableRecord): number {
+    let tableAdd = 0;
+    const pk = this.pkIndex.get(r.partitionKey);
+    this.newPk = pk === undefined;
+    if (pk === undefined) {
+      this.pk = this.partitionKeys.length;
+      tableAdd += fieldSize(r.partitionKeyBytes);
+    } else {
+      this.pk = pk;
+    }
+    this.ehk = undefined;
+    this.newEhk = false;
+    if (r.explicitHashKey !== undefined) {
+      this.ehk = this.ehkIndex.get(r.explicitHashKey);
+      if (this.ehk === undefined) {
+        this.newEhk = true;
+        this.ehk = this.explicitHashKeys.length;
+        tableAdd += fieldSize(r.explicitHashKey.length); // decimal digits: one byte each
+      }
+    }
+    return tableAdd;
+  }
+
+  private fits(add: number): boolean {
+    return this.items.length === 0 || FRAME_BYTES + this.tableBytes + this.entriesBytes + add + LANE_KEY_BYTES <= this.maxBytes;
+  }
+
+  /** Records the keys `placeKeys` found new, and the item; the entry is already written. */
+  private commit(r: PackableRecord, tableAdd: number, item: T): void {
+    if (this.newPk) {
+      this.partitionKeys.push(r.partitionKey);
+      this.partitionKeyBytes.push(r.partitionKeyBytes);
+      this.pkIndex.set(r.partitionKey, this.pk);
+    }
+    if (this.newEhk) {
+      this.explicitHashKeys.push(r.explicitHashKey!);
+      this.ehkIndex.set(r.explicitHashKey!, this.ehk!);
+    }
+    this.tableBytes += tableAdd;
+    if (this.items.length === 0) this.firstHashKeyHex = r.hashKeyHex;
+    this.items.push(item);
+  }
+
+  /** The entries buffer with `bytes` free after what is written (grown for a record over `maxBytes`, or text's worst case). */
   private room(bytes: number): Buffer {
     const need = this.entriesBytes + bytes;
     if (this.entries === undefined || need > this.entries.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.maxBytes));
+      const grown = Buffer.allocUnsafeSlow(Math.max(need, this.entries === undefined ? this.maxBytes : 2 * this.maxBytes));
       if (this.entries) this.entries.copy(grown, 0, 0, this.entriesBytes);
       this.entries = grown;
     }
@@ -160,11 +205,10 @@ export class AggregateBuilder<T extends PackableRecord> {
    */
   build(compressionLevel?: number): PutEntry<T> {
     const items = this.items;
-    const first = items[0]!;
     const tables = { partitionKeys: this.partitionKeys, partitionKeyBytes: this.partitionKeyBytes, explicitHashKeys: this.explicitHashKeys };
     const data = finishAggregate(tables, this.entries ?? EMPTY, this.entriesBytes, compressionLevel);
     const entry: PutEntry<T> = {
-      Data: data, PartitionKey: laneKey(first.hashKeyHex), ExplicitHashKey: hashHexToDecimal(first.hashKeyHex),
+      Data: data, PartitionKey: laneKey(this.firstHashKeyHex), ExplicitHashKey: hashHexToDecimal(this.firstHashKeyHex),
       size: data.length + LANE_KEY_BYTES, items, aggregated: true,
     };
     this.reset();

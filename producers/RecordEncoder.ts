@@ -37,18 +37,41 @@ export class RecordEncoder {
   }
 
   /**
-   * Fills `into` with the event's record. Throws EventValidationError (the event),
-   * InvalidRoutingKeyError (partition or explicit hash key) or RecordTooLargeError.
-   * The partition key defaults to the event id.
+   * Fills `into` with the event's record, its bytes written into a shared slab.
+   * Throws EventValidationError (the event), InvalidRoutingKeyError (partition or
+   * explicit hash key) or RecordTooLargeError. The partition key defaults to the
+   * event id.
    */
   encodeInto<T extends EncodedRecord>(input: EventInput, opts: SendOptions | undefined, into: T, now = Date.now()): T {
     const ev = encodeEvent(input, now);
-    // Written now (the checks below may still refuse it: a few wasted slab bytes), so
-    // its size is known without measuring the text.
-    const data = this.slab.write(ev.json);
-    const dataOffset = this.slab.lastOffset;
-    const dataBytes = this.slab.lastBytes;
-    const partitionKey = opts?.partitionKey ?? ev.id;
+    this.routeInto(ev.id, opts, into);
+    into.data = this.slab.write(ev.json);
+    into.dataOffset = this.slab.lastOffset;
+    into.dataBytes = this.slab.lastBytes;
+    this.checkRecordSize(ev.id, into, into.dataBytes);
+    return into;
+  }
+
+  /**
+   * `encodeInto` that leaves the event as its JSON text, returned, for a builder to
+   * write straight into an aggregate (`AggregateBuilder.tryAddText`): `into` gets
+   * everything but the data. The same checks and errors.
+   */
+  encodeText(input: EventInput, opts: SendOptions | undefined, into: EncodedRecord, now = Date.now()): string {
+    const ev = encodeEvent(input, now);
+    this.routeInto(ev.id, opts, into);
+    // Measured only when its worst case (3 bytes per UTF-16 unit) could be too big.
+    const worst = 3 * ev.json.length;
+    if (this.recordBytes(into, worst) > this.maxRecordBytes) this.checkRecordSize(ev.id, into, Buffer.byteLength(ev.json, 'utf8'));
+    into.data = EMPTY;
+    into.dataOffset = 0;
+    into.dataBytes = 0;
+    return ev.json;
+  }
+
+  /** Checks the routing options and fills the record's id, keys and hash key. */
+  private routeInto(id: string, opts: SendOptions | undefined, into: EncodedRecord): void {
+    const partitionKey = opts?.partitionKey ?? id;
     if (typeof partitionKey !== 'string' || partitionKey.length === 0) throw new InvalidRoutingKeyError('partitionKey', 'must be a non-empty string');
     if (partitionKey.length > KINESIS.maxPartitionKeyChars && [...partitionKey].length > KINESIS.maxPartitionKeyChars) {
       throw new InvalidRoutingKeyError('partitionKey', `longer than ${KINESIS.maxPartitionKeyChars} characters`);
@@ -57,29 +80,29 @@ export class RecordEncoder {
     if (ehk !== undefined && (!EXPLICIT_HASH_KEY.test(ehk) || BigInt(ehk) > KINESIS.maxHashKey)) {
       throw new InvalidRoutingKeyError('explicitHashKey', 'must be a decimal integer 0..2^128-1 without leading zeros');
     }
-    let hashKeyHex: string;
-    let partitionKeyBytes: number;
     if (opts?.partitionKey === undefined) {
       // The default key (the event id) is unique: caching it would only churn the cache.
-      partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
-      hashKeyHex = ehk !== undefined ? decimalToHashHex(ehk) : partitionKeyHashHex(partitionKey);
+      into.partitionKeyBytes = Buffer.byteLength(partitionKey, 'utf8');
+      into.hashKeyHex = ehk !== undefined ? decimalToHashHex(ehk) : partitionKeyHashHex(partitionKey);
     } else {
       const key = this.keyHashes.get(partitionKey);
-      partitionKeyBytes = key.bytes;
-      hashKeyHex = ehk !== undefined ? decimalToHashHex(ehk) : key.hex;
+      into.partitionKeyBytes = key.bytes;
+      into.hashKeyHex = ehk !== undefined ? decimalToHashHex(ehk) : key.hex;
     }
-    const recordBytes = this.aggregated ? aggregateOfOneSize(partitionKeyBytes, ehk, dataBytes) : dataBytes + partitionKeyBytes;
-    if (recordBytes > this.maxRecordBytes) {
-      throw new RecordTooLargeError(`event ${ev.id} with its partition key takes ${recordBytes} bytes as a Kinesis record, over the ${this.maxRecordBytes}-byte record limit`, { eventId: ev.id });
-    }
-    into.id = ev.id;
+    into.id = id;
     into.partitionKey = partitionKey;
-    into.partitionKeyBytes = partitionKeyBytes;
     into.explicitHashKey = ehk;
-    into.hashKeyHex = hashKeyHex;
-    into.data = data;
-    into.dataOffset = dataOffset;
-    into.dataBytes = dataBytes;
-    return into;
+  }
+
+  /** Bytes the record takes as a Kinesis record of its own (in an aggregate of one when aggregated). */
+  private recordBytes(r: EncodedRecord, dataBytes: number): number {
+    return this.aggregated ? aggregateOfOneSize(r.partitionKeyBytes, r.explicitHashKey, dataBytes) : dataBytes + r.partitionKeyBytes;
+  }
+
+  private checkRecordSize(id: string, r: EncodedRecord, dataBytes: number): void {
+    const bytes = this.recordBytes(r, dataBytes);
+    if (bytes > this.maxRecordBytes) {
+      throw new RecordTooLargeError(`event ${id} with its partition key takes ${bytes} bytes as a Kinesis record, over the ${this.maxRecordBytes}-byte record limit`, { eventId: id });
+    }
   }
 }

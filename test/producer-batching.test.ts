@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, ShardPacker, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, RecordTooLargeError, ShardPacker, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -115,6 +115,20 @@ describe('ShardPacker', () => {
     }
     expect(seen.sort()).toEqual([...ids].sort());
     expect(packer.takeAll()).toEqual([]);
+  });
+
+  it('lists each entry\'s event ids, and refuses an event too big for a record only by its UTF-8 bytes', () => {
+    const packer = new ShardPacker(new ShardMap(ranges), { maxRecordBytes: 1_000 });
+    const plain = new ShardPacker(new ShardMap(ranges), { aggregation: false });
+
+    const fits = packer.add({ type: 't', payload: 'a'.repeat(600) }, { partitionKey: 'k' });
+    expect(() => packer.add({ type: 't', payload: '€'.repeat(400) }, { partitionKey: 'k' })).toThrow(RecordTooLargeError);
+    const ids = events(5).map((e) => plain.add(e, { partitionKey: 'k' }));
+
+    expect(packer.takeAll().map((e) => e.items)).toEqual([[fits]]);
+    const plainEntries = plain.takeAll();
+    expect(plainEntries.map((e) => [e.aggregated, ...e.items])).toEqual(ids.map((id) => [false, id]));
+    expect(plainEntries.map((e) => (JSON.parse(e.Data.toString()) as { id: string }).id)).toEqual(ids);
   });
 
   it('hands out only full aggregates until told to take all, and refuses a bad event naming the field', () => {

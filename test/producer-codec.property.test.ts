@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KINESIS, deaggregate, deserializeEvent, encodeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { AggregateBuilder, EventSlab, effectiveHashHex, type PackableRecord } from '../producers/index.ts';
+import { AggregateBuilder, EventSlab, effectiveHashHex, type PackableRecord, type PutEntry } from '../producers/index.ts';
 
 const dimName = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
 const eventArb = fc.record({
@@ -48,6 +48,56 @@ describe('encode then decode', () => {
       // An aggregate stays within the limit (a lone record is sent as it is).
       if (level === undefined) for (const e of entries) if (e.items.length > 1) expect(e.size).toBeLessThanOrEqual(maxBytes);
     }), { numRuns: 150 });
+  });
+});
+
+describe('packing event text straight into the aggregate (ShardPacker\'s way)', () => {
+  const text = fc.oneof(
+    fc.string({ maxLength: 300, unit: 'grapheme' }),
+    fc.string({ maxLength: 300, unit: 'binary' }), // lone surrogates: 3 bytes each, as Buffer#write makes them
+    fc.string({ minLength: 120, maxLength: 20_000 }).map((s) => s.replace(/[^a]/g, 'é')),
+  );
+
+  it('builds the same aggregates, cut at the same records, as packing the same bytes', () => {
+    fc.assert(fc.property(fc.array(fc.record({ text, key: fc.constantFrom('a', 'b', 'clé', 'd') }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 200, max: 30_000 }), (inputs, maxBytes) => {
+      const fromText = new AggregateBuilder<number>(maxBytes);
+      const fromBytes = new AggregateBuilder<PackableRecord & { i: number }>(maxBytes);
+      const texts: PutEntry<number>[] = [];
+      const bytes: PutEntry<PackableRecord & { i: number }>[] = [];
+      inputs.forEach(({ text: t, key }, i) => {
+        const routing = { partitionKey: key, partitionKeyBytes: Buffer.byteLength(key), hashKeyHex: effectiveHashHex(key) };
+        if (!fromText.tryAddText({ ...routing, data: Buffer.alloc(0) }, t, i)) {
+          texts.push(fromText.build());
+          expect(fromText.tryAddText({ ...routing, data: Buffer.alloc(0) }, t, i)).toBe(true);
+        }
+        const r = { ...routing, data: Buffer.from(t, 'utf8'), i };
+        if (!fromBytes.tryAdd(r)) {
+          bytes.push(fromBytes.build());
+          fromBytes.tryAdd(r);
+        }
+      });
+      texts.push(fromText.build());
+      bytes.push(fromBytes.build());
+
+      expect(texts.map((e) => e.Data.toString('base64'))).toEqual(bytes.map((e) => e.Data.toString('base64')));
+      expect(texts.map((e) => e.items)).toEqual(bytes.map((e) => e.items.map((r) => r.i)));
+      expect(texts.flatMap((e) => deaggregate(e.Data, e.PartitionKey).map((u) => u.data.toString('utf8')))).toEqual(inputs.map((x) => Buffer.from(x.text, 'utf8').toString('utf8')));
+    }), { numRuns: 200 });
+  });
+
+  it('refuses text that fits by characters but not by UTF-8 bytes, keeping what it holds', () => {
+    const b = new AggregateBuilder<string>(1_000);
+    const routing = { partitionKey: 'k', partitionKeyBytes: 1, hashKeyHex: effectiveHashHex('k'), data: Buffer.alloc(0) };
+    expect(b.tryAddText(routing, 'a'.repeat(400), 'first')).toBe(true);
+    const before = b.size;
+
+    expect(b.tryAddText(routing, '€'.repeat(400), 'second')).toBe(false);
+    expect(b.size).toBe(before);
+    expect(b.tryAddText(routing, 'b'.repeat(400), 'third')).toBe(true);
+
+    const entry = b.build();
+    expect(entry.items).toEqual(['first', 'third']);
+    expect(deaggregate(entry.Data, entry.PartitionKey).map((u) => u.data.toString())).toEqual(['a'.repeat(400), 'b'.repeat(400)]);
   });
 });
 
