@@ -102,6 +102,8 @@ export function writeRecordEntry(buf: Buffer, pos: number, pkIndex: number, ehkI
 export function writeRecordEntryText(buf: Buffer, pos: number, pkIndex: number, ehkIndex: number | undefined, text: string): number {
   // Event text is mostly ASCII: write the header for that length, and fix it if not.
   const guess = recordEntrySize(pkIndex, ehkIndex, text.length) - text.length;
+  // Buffer#write stops silently where the buffer ends: refuse rather than truncate.
+  if (pos + recordEntrySize(pkIndex, ehkIndex, 3 * text.length) > buf.length) throw new RangeError(`no room for ${text.length} characters of UTF-8 at ${pos} in a ${buf.length}-byte buffer`);
   const bytes = buf.write(text, pos + guess, 'utf8');
   const head = bytes === text.length ? guess : recordEntrySize(pkIndex, ehkIndex, bytes) - bytes;
   if (head !== guess) buf.copyWithin(pos + head, pos + guess, pos + guess + bytes);

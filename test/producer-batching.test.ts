@@ -98,8 +98,8 @@ describe('ShardPacker', () => {
   }));
   const events = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `e-${i}`, type: 'page.view', ts: 1_790_000_000_000 + i, dims: { page: `/p/${i % 7}` }, payload: { i } }));
 
-  it('packs every event once, each aggregate only with events of the shard its outer hash key lands on', () => {
-    const packer = new ShardPacker(new ShardMap(ranges), { maxAggregateBytes: 4_000 });
+  it.each([['KPL', false], ['compressed', true]] as const)('packs every event once (%s), each aggregate only with events of the shard its outer hash key lands on', (_name, compression) => {
+    const packer = new ShardPacker(new ShardMap(ranges), { maxAggregateBytes: 4_000, compression });
 
     const ids = events(3000).map((e, i) => packer.add(e, { partitionKey: `user-${i % 97}` }));
     const entries = packer.takeAll();
@@ -108,10 +108,13 @@ describe('ShardPacker', () => {
     for (const entry of entries) {
       expect(entry.size).toBeLessThanOrEqual(4_000);
       const target = shardForHash(ranges, effectiveHashKey(entry.PartitionKey, entry.ExplicitHashKey))!.shardId;
+      const inside: string[] = [];
       for (const u of deaggregate(entry.Data, entry.PartitionKey, entry.ExplicitHashKey)) {
         expect(shardForHash(ranges, effectiveHashKey(u.partitionKey))!.shardId).toBe(target);
-        seen.push((JSON.parse(u.data.toString()) as { id: string }).id);
+        inside.push((JSON.parse(u.data.toString()) as { id: string }).id);
       }
+      expect(entry.items).toEqual(inside);
+      seen.push(...inside);
     }
     expect(seen.sort()).toEqual([...ids].sort());
     expect(packer.takeAll()).toEqual([]);
