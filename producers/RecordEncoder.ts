@@ -1,6 +1,7 @@
-// One event to one user record: validated, written as JSON bytes into a shared slab,
-// its routing key checked and hashed, its size checked against the record limit.
-// KinesisProducer and ShardPacker both encode with it.
+// One event to one user record: validated and written as JSON (into a shared slab, or
+// left as text for an aggregate builder to write), its routing key checked and
+// hashed, its size checked against the record limit. KinesisProducer and ShardPacker
+// both encode with it.
 import { KINESIS, encodeEvent, type EventInput } from '../core/index.ts';
 import { aggregateOfOneSize, type PackableRecord } from './AggregateBuilder.ts';
 import { EventSlab } from './EventSlab.ts';
