@@ -33,7 +33,6 @@ interface PendingEvent extends EncodedRecord {
   attempts: number;
   lastCode: string | undefined;
   lastMessage: string | undefined;
-  bufferBytes: number;
   state: 'queued' | 'inflight' | 'settled';
   /** Who hears how it ended, and where: a send()'s promise, or a batch's slot. */
   done: Settlement;
@@ -69,6 +68,8 @@ interface ReadyEntry {
 }
 
 const now = () => performance.now();
+/** What an event counts against `maxBufferedBytes`: its data and partition key. */
+const bufferBytes = (item: PendingEvent) => item.dataBytes + item.partitionKeyBytes;
 const NO_DATA = Buffer.alloc(0);
 
 export class KinesisProducer {
@@ -192,7 +193,8 @@ export class KinesisProducer {
       done.rejected(slot, err as Error);
       return undefined;
     }
-    if (this.spaceWaiters.length > 0 || !this.fits(item.bufferBytes)) {
+    const bytes = bufferBytes(item);
+    if (this.spaceWaiters.length > 0 || !this.fits(bytes)) {
       if (this.onBufferFull === 'reject') {
         this.stats.eventsRejected++;
         done.rejected(slot, this.bufferedEvents + 1 > this.maxBufferedEvents
@@ -200,10 +202,10 @@ export class KinesisProducer {
           : new BufferFullError('bytes', this.maxBufferedBytes));
         return undefined;
       }
-      return new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes: item.bufferBytes, resolve, reject }))
+      return new Promise<void>((resolve, reject) => this.spaceWaiters.push({ bytes, resolve, reject }))
         .then(() => this.accept(item, now()), (err: Error) => done.rejected(slot, err));
     }
-    this.bufferedBytes += item.bufferBytes;
+    this.bufferedBytes += bytes;
     this.bufferedEvents++;
     this.accept(item, t0);
     return undefined;
@@ -279,11 +281,9 @@ export class KinesisProducer {
     const item: PendingEvent = {
       id: '', partitionKey: '', partitionKeyBytes: 0, explicitHashKey: undefined, hashKeyHex: '', data: NO_DATA, dataOffset: 0, dataBytes: 0,
       acceptedAt: t0, seq: 0, expiresAt: 0, attempts: 0, lastCode: undefined, lastMessage: undefined,
-      bufferBytes: 0, state: 'queued', done, slot,
+      state: 'queued', done, slot,
     };
-    this.encoder.encodeInto(input, opts, item);
-    item.bufferBytes = item.dataBytes + item.partitionKeyBytes;
-    return item;
+    return this.encoder.encodeInto(input, opts, item);
   }
 
   private fits(bytes: number): boolean {
@@ -292,7 +292,7 @@ export class KinesisProducer {
   }
 
   private release(item: PendingEvent): void {
-    this.bufferedBytes -= item.bufferBytes;
+    this.bufferedBytes -= bufferBytes(item);
     this.bufferedEvents--;
     while (this.spaceWaiters.length > 0 && this.fits(this.spaceWaiters[0]!.bytes)) {
       const w = this.spaceWaiters.shift()!;
