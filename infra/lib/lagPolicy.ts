@@ -20,7 +20,8 @@ export interface LagPolicy {
 /**
  * For a stream retention R: records older than 3/4 R (at most Lambda's 7 days) go
  * to the on-failure queue, leaving at least R/4 to re-read them; the lag alarm
- * fires at half that age (R/4 hours of warning before any batch is given up).
+ * fires at R/4, or at half the record age when Lambda's 7-day cap binds, so there is
+ * always at least as long again to act before any batch is given up.
  * At the default 24 h: alarm at 6 h of lag, give up at 18 h, 6 h to re-read.
  */
 export function lagPolicy(retention: Duration): LagPolicy {
@@ -28,7 +29,7 @@ export function lagPolicy(retention: Duration): LagPolicy {
   const maxRecordAgeS = Math.min(Math.floor((retentionS * 3) / 4), RECORD_AGE_SECONDS.max);
   return {
     maxRecordAge: Duration.seconds(maxRecordAgeS),
-    iteratorAgeAlarm: Duration.seconds(Math.floor(maxRecordAgeS / 2)),
+    iteratorAgeAlarm: Duration.seconds(Math.min(Math.floor(retentionS / 4), Math.floor(maxRecordAgeS / 2))),
     rereadWindow: Duration.seconds(retentionS - maxRecordAgeS),
   };
 }
