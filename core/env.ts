@@ -33,6 +33,9 @@ export const ENV = {
 /** The region the local stack reports and a local client signs for when none is set. */
 export const LOCAL_REGION = 'us-east-1';
 
+/** The CloudFormation stack `cdk deploy` creates and `--target aws` reads unless told another. */
+export const DEFAULT_STACK_NAME = 'Sluice';
+
 /** The data directory `npm start` uses when SLUICE_DATA_DIR is not set. */
 export const DEFAULT_DATA_DIR = '.sluice';
 /** File inside the data directory that holds the running stack's variables. */

@@ -6,6 +6,7 @@
 import { App, Aspects } from 'aws-cdk-lib';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_STACK_NAME } from '../../core/index.ts';
 import { SLUICE_APP_CONTEXT, SluiceStack, InfraConfigError, applySluiceNagSuppressions } from '../index.ts';
 
 const app = new App({ context: SLUICE_APP_CONTEXT });
@@ -14,7 +15,7 @@ const shardCount = shards === undefined ? undefined : Number(shards);
 if (shardCount !== undefined && !Number.isInteger(shardCount)) {
   throw new InfraConfigError('shards', `context -c shards=N needs an integer, got "${shards}"`);
 }
-const stackName = String(app.node.tryGetContext('stackName') ?? 'Sluice');
+const stackName = String(app.node.tryGetContext('stackName') ?? DEFAULT_STACK_NAME);
 const emails = String(app.node.tryGetContext('alarmEmail') ?? '').split(',').map((e) => e.trim()).filter(Boolean);
 
 const stack = new SluiceStack(app, stackName, {
