@@ -22,7 +22,7 @@ export class AwsTargetError extends SluiceError {}
 const OUTPUT_VARIABLES = new Set<string>(Object.values(ENV).filter((v) => v.startsWith('SLUICE_')));
 
 /** True for `--target aws`; a UsageError for anything but local or aws, or --stack without aws. */
-export function isAwsTarget(values: { target?: unknown; stack?: unknown }, usage: string): boolean {
+export function isAwsTarget(values: Readonly<Record<string, unknown>>, usage: string): boolean {
   const target = (values.target as string | undefined) ?? 'local';
   if (target !== 'local' && target !== 'aws') throw new UsageError(`--target must be local or aws, got "${target}"`, usage);
   if (values.stack !== undefined && target !== 'aws') throw new UsageError('--stack needs --target aws', usage);
@@ -34,7 +34,7 @@ export function isAwsTarget(values: { target?: unknown; stack?: unknown }, usage
  * AWS, `processEnv` (credentials, region, endpoint overrides) plus the outputs.
  */
 export async function resolveTarget(
-  values: { target?: unknown; stack?: unknown }, env: StackEnv, usage: string, processEnv: StackEnv = process.env,
+  values: Readonly<Record<string, unknown>>, env: StackEnv, usage: string, processEnv: StackEnv = process.env,
 ): Promise<StackEnv> {
   if (!isAwsTarget(values, usage)) return env;
   return stackOutputsEnv((values.stack as string | undefined) ?? DEFAULT_STACK_NAME, processEnv);

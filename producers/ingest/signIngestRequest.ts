@@ -38,7 +38,7 @@ export interface SignOptions {
 
 /**
  * Headers for `method url` with `body`, signed for `execute-api`: send them as they
- * are (the signature covers host, content type, the date and the body's hash).
+ * are (the signature covers the host, content type, the date and the body's hash).
  */
 export async function signIngestRequest(
   method: string, url: string, body: string, headers: Record<string, string>, opts: SignOptions = {},
@@ -59,5 +59,7 @@ export async function signIngestRequest(
     headers: { ...headers, host: u.host },
     body,
   });
-  return signed.headers as Record<string, string>;
+  // Host is signed but left to the HTTP client, which sends the same value (fetch refuses to set it).
+  const { host: _host, ...out } = signed.headers as Record<string, string>;
+  return out;
 }
