@@ -34,6 +34,8 @@ export interface SignOptions {
   region?: string;
   /** @default the SDK's default provider chain */
   credentials?: ReturnType<typeof defaultProvider>;
+  /** When the request is signed. @default now */
+  signingDate?: Date;
 }
 
 /**
@@ -58,7 +60,7 @@ export async function signIngestRequest(
     query,
     headers: { ...headers, host: u.host },
     body,
-  });
+  }, opts.signingDate ? { signingDate: opts.signingDate } : {});
   // Host is signed but left to the HTTP client, which sends the same value (fetch refuses to set it).
   const { host: _host, ...out } = signed.headers as Record<string, string>;
   return out;
