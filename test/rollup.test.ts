@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SluiceEvent } from '../core/index.ts';
-import { ConfigError, DEFAULT_CONFIG, DecimalSum, HyperLogLog, RollupAccumulator, loadConfig, validateConfig } from '../consumers/index.ts';
+import { DEFAULT_CONFIG, loadConfig, validateConfig } from '../consumers/index.ts';
+import { ConfigError, DecimalSum, HyperLogLog, RollupAccumulator } from '../rollup/index.ts';
+import type { RollupDelta } from '../rollup/index.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 let n = 0;
@@ -55,8 +57,9 @@ describe('RollupAccumulator', () => {
     expect(deltas).toHaveLength(6);
     const a0 = deltas.find((d) => d.eventType === 'a' && d.bucketS === T0 / 1000)!;
     const expectedCount = Array.from({ length: 1000 }, (_, i) => i).filter((i) => i % 2 && i % 3 === 0).length;
-    expect(a0).toMatchObject({ rollup: 'by_type', windowS: 60, count: expectedCount, min: 0.1, max: 0.1, dimKey: '[]', hll: null });
-    expect(a0.sum).toBe(String(expectedCount / 10));
+    expect(a0).toMatchObject({ rollup: 'by_type', windowS: 60, dimKey: '[]' });
+    expect(a0.measures).toMatchObject({ count: expectedCount, min: 0.1, max: 0.1, distinct: null });
+    expect(a0.measures.sum!.toString()).toBe(String(expectedCount / 10));
   });
 
   it('puts an event into every window and covering rollup, grouped by whitelisted dimensions', () => {
@@ -74,17 +77,17 @@ describe('RollupAccumulator', () => {
     acc.add(ev('view', 63_000, 1));
 
     const deltas = acc.deltas();
-    expect(deltas.filter((d) => d.rollup === 'all').map((d) => [d.windowS, d.eventType, d.count])).toEqual([
+    expect(deltas.filter((d) => d.rollup === 'all').map((d) => [d.windowS, d.eventType, d.measures.count])).toEqual([
       [60, 'buy', 3], [60, 'view', 1], [3600, 'buy', 3], [3600, 'view', 1],
     ]);
     const geo = deltas.filter((d) => d.rollup === 'geo');
-    expect(geo.map((d) => [d.dimKey, d.count, d.sum, d.min, d.max])).toEqual([
+    expect(geo.map((d: RollupDelta) => [d.dimKey, d.measures.count, d.measures.sum!.toString(), d.measures.min, d.measures.max])).toEqual([
       ['["DE","ios"]', 2, '6', -4, 10],
       ['["FR",null]', 1, '1', 1, 1],
     ]);
     expect(geo[0]!.dims).toEqual({ country: 'DE', device: 'ios' });
-    expect(geo[0]!.hll!.estimate()).toBe(2);
-    expect(JSON.stringify(deltas)).not.toContain('secret');
+    expect(geo[0]!.measures.distinct!.estimate()).toBe(2);
+    expect(JSON.stringify(deltas.map((d) => [d.dims, d.dimKey, d.measures.distinct?.toSparse()]))).not.toContain('secret');
   });
 
   it('keeps the number of deltas independent of the number of events', () => {

@@ -1,11 +1,12 @@
 // Levels a batch: N events become one delta per (rollup, window, type, bucket,
 // group-by key), so the statements a batch needs depend on how many distinct rows it
-// touches, never on how many events it holds. Pure: no I/O.
-import type { ScannedEvent } from '../../core/index.ts';
-import type { RollupConfig, SluiceConfig } from '../config/index.ts';
-import { DecimalSum } from './DecimalSum.ts';
-import { HyperLogLog } from './HyperLogLog.ts';
-import type { RollupDelta } from './types.ts';
+// touches, never on how many events it holds. What a row accumulates is the list of
+// measures (measures/index.ts) the rollup keeps. Pure: no I/O.
+import type { ScannedEvent } from '../core/index.ts';
+import type { Measure } from './Measure.ts';
+import { MEASURES } from './measures/index.ts';
+import type { RollupConfig, RollupSet } from './RollupConfig.ts';
+import type { MeasureStates, RollupDelta } from './RollupDelta.ts';
 
 interface CompiledRollup {
   name: string;
@@ -13,6 +14,9 @@ interface CompiledRollup {
   groupBy: string[];
   windows: number[];
   approxDistinct: string | undefined;
+  /** The measures this rollup keeps, and where each sits in MEASURES. */
+  measures: Measure[];
+  measureIndex: number[];
   /** (type, group-by values) → one row map per window, keyed by bucket start. */
   groups: Map<string, Group>;
 }
@@ -27,14 +31,12 @@ interface Group {
 interface Accumulating {
   windowS: number;
   bucketS: number;
-  count: number;
-  sum: DecimalSum;
-  min: number;
-  max: number;
-  hll: HyperLogLog | null;
+  /** One state per measure the rollup keeps, in its `measures` order. */
+  states: unknown[];
 }
 
 const NO_DIMS: Record<string, string | null> = Object.freeze({}) as Record<string, string | null>;
+const ALL_MEASURES: readonly Measure[] = MEASURES as readonly Measure[];
 
 export class RollupAccumulator {
   private readonly rollups: CompiledRollup[];
@@ -46,7 +48,7 @@ export class RollupAccumulator {
    * The dimensions the rollups of `config` read (group-by and distinct-count ones):
    * the only ones an event needs to carry into `add`.
    */
-  static dimensionsRead(config: SluiceConfig): ReadonlySet<string> {
+  static dimensionsRead(config: RollupSet): ReadonlySet<string> {
     const names = new Set<string>();
     for (const r of config.rollups) {
       for (const d of r.groupBy) names.add(d);
@@ -55,15 +57,20 @@ export class RollupAccumulator {
     return names;
   }
 
-  constructor(config: SluiceConfig) {
-    this.rollups = config.rollups.map((r: RollupConfig) => ({
-      name: r.name,
-      types: r.types === '*' ? null : new Set(r.types),
-      groupBy: r.groupBy,
-      windows: r.windows,
-      approxDistinct: r.approxDistinct,
-      groups: new Map(),
-    }));
+  constructor(config: RollupSet) {
+    this.rollups = config.rollups.map((r: RollupConfig) => {
+      const measureIndex = ALL_MEASURES.flatMap((m, i) => (m.kept(r) ? [i] : []));
+      return {
+        name: r.name,
+        types: r.types === '*' ? null : new Set(r.types),
+        groupBy: r.groupBy,
+        windows: r.windows,
+        approxDistinct: r.approxDistinct,
+        measures: measureIndex.map((i) => ALL_MEASURES[i]!),
+        measureIndex,
+        groups: new Map(),
+      };
+    });
   }
 
   /** Events added so far. */
@@ -80,29 +87,25 @@ export class RollupAccumulator {
     this.events++;
     const rollups = this.byType.get(ev.type) ?? this.rollupsFor(ev.type);
     const tsS = Math.floor(ev.ts / 1000);
-    const value = ev.value;
     for (let ri = 0; ri < rollups.length; ri++) {
       const r = rollups[ri]!;
       const group = this.groupOf(r, ev);
       const distinct = r.approxDistinct === undefined ? undefined : ev.dims?.[r.approxDistinct];
+      const measures = r.measures;
       for (let wi = 0; wi < r.windows.length; wi++) {
         const w = r.windows[wi]!;
         const bucketS = tsS - (tsS % w);
         const rows = group.byWindow[wi]!;
-        let row = rows.get(bucketS);
+        const row = rows.get(bucketS);
         if (row === undefined) {
-          row = {
-            windowS: w, bucketS, count: 0, sum: new DecimalSum(), min: value, max: value,
-            hll: r.approxDistinct ? new HyperLogLog() : null,
-          };
-          rows.set(bucketS, row);
+          const states = new Array<unknown>(measures.length);
+          for (let mi = 0; mi < measures.length; mi++) states[mi] = measures[mi]!.start(ev, distinct);
+          rows.set(bucketS, { windowS: w, bucketS, states });
           this.rows++;
+        } else {
+          const states = row.states;
+          for (let mi = 0; mi < measures.length; mi++) states[mi] = measures[mi]!.add(states[mi], ev, distinct);
         }
-        row.count++;
-        row.sum.add(value);
-        if (value < row.min) row.min = value;
-        else if (value > row.max) row.max = value;
-        if (distinct !== undefined) row.hll!.add(distinct);
       }
     }
   }
@@ -114,10 +117,11 @@ export class RollupAccumulator {
       for (const g of r.groups.values()) {
         for (const rows of g.byWindow) {
           for (const row of rows.values()) {
+            const states: unknown[] = new Array<unknown>(ALL_MEASURES.length).fill(null);
+            for (let mi = 0; mi < r.measureIndex.length; mi++) states[r.measureIndex[mi]!] = row.states[mi];
             out.push({
               rollup: r.name, windowS: row.windowS, eventType: g.eventType, bucketS: row.bucketS,
-              dimKey: g.dimKey, dims: g.dims, count: row.count, sum: row.sum.toString(),
-              min: row.min, max: row.max, hll: row.hll,
+              dimKey: g.dimKey, dims: g.dims, states, measures: measureStates(states),
             });
           }
         }
@@ -169,4 +173,11 @@ function compareDeltas(a: RollupDelta, b: RollupDelta): number {
 
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The states by measure name, for readers of a delta (the upsert reads `states`). */
+function measureStates(states: unknown[]): MeasureStates {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < ALL_MEASURES.length; i++) out[ALL_MEASURES[i]!.name] = states[i];
+  return out as MeasureStates;
 }
