@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SluiceEvent } from '../core/index.ts';
 import { DEFAULT_CONFIG, loadConfig, validateConfig } from '../consumers/index.ts';
-import { ConfigError, DecimalSum, HyperLogLog, RollupAccumulator } from '../rollup/index.ts';
+import {
+  BucketSizeError, ConfigError, DecimalSum, HyperLogLog, MEASURES, ResultShapeError, ROW_KEY_FIELDS, RollupAccumulator, namedRows, readMeasures, rebucketSelect,
+} from '../rollup/index.ts';
 import type { RollupDelta } from '../rollup/index.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
@@ -98,6 +100,38 @@ describe('RollupAccumulator', () => {
     for (let i = 0; i < 100_000; i++) large.add(ev(`t${i % 5}`, 1000, 1));
 
     expect(large.deltas()).toHaveLength(small.deltas().length);
+  });
+});
+
+describe('measures', () => {
+  it('each have their own payload key and column, apart from the row key', () => {
+    const keys = [...ROW_KEY_FIELDS.map((f) => f.key), ...MEASURES.map((m) => m.key)];
+    const columns = [...ROW_KEY_FIELDS.map((f) => f.column), ...MEASURES.map((m) => m.column)];
+
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(columns).size).toBe(columns.length);
+  });
+
+  it('re-bucket only into whole multiples of the stored window', () => {
+    const rollup = { name: 'r', types: '*' as const, groupBy: [], windows: [60] };
+
+    expect(() => rebucketSelect(rollup, { windowS: 60, bucketS: 90 })).toThrow(BucketSizeError);
+    expect(() => rebucketSelect(rollup, { windowS: 60, bucketS: 0 })).toThrow(BucketSizeError);
+    expect(rebucketSelect(rollup, { windowS: 60 }).measures.map((m) => /AS "(\w+)"$/.exec(m)![1])).toEqual(['count', 'sum', 'min', 'max']);
+    expect(rebucketSelect({ ...rollup, approxDistinct: 'user' }, { windowS: 60 }).measures).toHaveLength(5);
+  });
+
+  it('read rows by column name, refusing records without names and rows missing a measure', () => {
+    const rollup = { name: 'r', types: '*' as const, groupBy: [], windows: [60] };
+    const records = [[{ longValue: 3 }, { stringValue: '1.5' }, { doubleValue: 0.5 }, { doubleValue: 1 }]];
+    const columnMetadata = ['count', 'sum', 'min', 'max'].reverse().map((label) => ({ label }));
+
+    // Columns in another order than the measures: read by name, not by position.
+    const [row] = namedRows({ records: [[...records[0]!].reverse()], columnMetadata });
+
+    expect(readMeasures(row!, rollup)).toEqual({ count: 3, sum: '1.5', min: 0.5, max: 1 });
+    expect(() => namedRows({ records })).toThrow(ResultShapeError);
+    expect(() => readMeasures({ count: 1 }, rollup)).toThrow(ResultShapeError);
   });
 });
 
