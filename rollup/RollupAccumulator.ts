@@ -150,10 +150,7 @@ export class RollupAccumulator {
         for (const rows of g.byWindow) {
           for (const row of rows.values()) {
             const states = r.step.states(row);
-            out.push({
-              rollup: r.name, windowS: row.windowS, eventType: g.eventType, bucketS: row.bucketS,
-              dimKey: g.dimKey, dims: g.dims, states, measures: measureStates(states),
-            });
+            out.push(new Delta(r.name, row.windowS, g.eventType, row.bucketS, g.dimKey, g.dims, states));
           }
         }
       }
@@ -206,9 +203,21 @@ function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** The states by measure name, for readers of a delta (the upsert reads `states`). */
-function measureStates(states: unknown[]): MeasureStates {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < ALL_MEASURES.length; i++) out[ALL_MEASURES[i]!.name] = states[i];
-  return out as MeasureStates;
+/** A delta; its states by measure name are built only when read (the upsert reads `states`). */
+class Delta implements RollupDelta {
+  constructor(
+    readonly rollup: string,
+    readonly windowS: number,
+    readonly eventType: string,
+    readonly bucketS: number,
+    readonly dimKey: string,
+    readonly dims: Record<string, string | null>,
+    readonly states: readonly unknown[],
+  ) {}
+
+  get measures(): MeasureStates {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < ALL_MEASURES.length; i++) out[ALL_MEASURES[i]!.name] = this.states[i];
+    return out as MeasureStates;
+  }
 }
