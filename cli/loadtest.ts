@@ -4,6 +4,7 @@
 // event was accepted and the rollups showed the exact totals in time, else 1.
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../consumers/index.ts';
 import type { StackEnv } from '../core/index.ts';
 import {
   LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, progressPrinter, renderHtmlReport, resolveOptions, runLoadTest,
@@ -113,7 +114,7 @@ export async function runLoadtest(argv: string[], localEnv: StackEnv, out: NodeJ
     return 0;
   }
   const env = await resolveTarget(args.target, localEnv, LOADTEST_USAGE);
-  const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env);
+  const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env, { rollups: loadConfig() });
   if (args.reportPath) {
     writeFileSync(args.reportPath, renderHtmlReport(report));
     process.stderr.write(`report written to ${args.reportPath}\n`);
