@@ -56,6 +56,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
       const s = r.stats;
       return `${name} ${s.records} records in ${s.batches} batches, ${s.errors} errors, iterator age ${(s.iteratorAgeMs / 1000).toFixed(1)} s`;
     });
+    for (const name of Object.keys(stack.failed)) parts.push(`${name} not running (see above)`);
     const line = parts.join(' | ');
     if (line !== last) out.write(`  [${new Date().toISOString().slice(11, 19)}] ${line}\n`);
     last = line;

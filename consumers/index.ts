@@ -1,5 +1,6 @@
-// Lambda handlers that consume the stream: each has a factory taking its clients
-// and settings, and a `lambda.ts` entry that builds them from the environment.
+// The stream's consumers: the aggregator and the archiver, each a factory taking its
+// clients and settings with a `lambda.ts` entry, and subscribers written with
+// defineSubscriber; all of them registered in one place (registeredSubscribers).
 export { createArchiverHandler } from './archiver/index.ts';
 export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
 export {
@@ -9,3 +10,11 @@ export {
 export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord } from './aggregator/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, CONFIG_FILE } from './config/index.ts';
 export type { SluiceConfig, SluiceConfigInput } from './config/index.ts';
+export {
+  defineSubscriber, defineConsumerEntry, isConsumerEntry, registeredSubscribers, BUILT_IN_SUBSCRIBER_NAMES,
+  SUBSCRIBER_METRICS, SubscriberLoadError, QuarantineUnavailableError, UnknownFailedEventError,
+} from './subscribers/index.ts';
+export type {
+  SubscriberOptions, SubscriberEvent, SubscriberContext, SubscriberFunction, SubscriberConfig, RegisteredSubscriber,
+  ConsumerEntry, ConsumerHost, ConsumerInstance, ConsumerResource, StreamHandler,
+} from './subscribers/index.ts';

@@ -27,6 +27,8 @@ export const ENV = {
   ingestUrl: 'SLUICE_INGEST_URL',
   queryUrl: 'SLUICE_QUERY_URL',
   dataDir: 'SLUICE_DATA_DIR',
+  /** JSON list of the event types a subscriber receives (all when unset); the CDK app sets it from the registration. */
+  subscriberTypes: 'SLUICE_SUBSCRIBER_TYPES',
   databaseUrl: 'DATABASE_URL',
 } as const;
 

@@ -20,5 +20,5 @@ export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
-export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
+export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, SUBSCRIBER_MAPPING, RESOURCE_NAMES, subscriberFunctionName } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';

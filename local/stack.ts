@@ -10,19 +10,18 @@ import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kin
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import {
-  AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
+  ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
   awsClientConfig, chainFindsCredentials, type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
-import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
+import { loadConfig, registeredSubscribers, type ConsumerInstance, type SluiceConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/KinesisServer.ts';
 import { openDatabase, type SqlDatabase } from './database/index.ts';
 import { DataApiServer } from './dataapi/index.ts';
 import { FirehoseServer } from './firehose/index.ts';
-import { EventSourceRunner } from './runner/index.ts';
+import { EventSourceRunner, type EventSourceRunnerOptions } from './runner/index.ts';
+import { instantiateSubscriber } from './instantiateSubscriber.ts';
 import { StackLock } from './StackLock.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
@@ -43,9 +42,14 @@ export interface LocalStackOptions {
   shardCount?: number;
   /** Serve the Data API fault-injection admin API (tests only). Default false. */
   faultInjection?: boolean;
-  /** Overrides of the consumers' event source mapping settings. Default: core's mappings. */
-  aggregatorMapping?: Partial<ConsumerMapping>;
-  archiverMapping?: Partial<ConsumerMapping>;
+  /** The configuration (rollups, subscribers). Default: loadConfig() (./sluice.config.json or the defaults). */
+  config?: SluiceConfig;
+  /** The directory subscribers' handler paths are relative to. Default: the working directory. */
+  configDir?: string;
+  /** Overrides of a consumer's event source mapping settings, by registered name. Default: the registry's. */
+  mappings?: Record<string, Partial<ConsumerMapping>>;
+  /** Runner settings for every consumer, such as retry back-off (tests). Default: the runner's. */
+  runnerOverrides?: Pick<EventSourceRunnerOptions, 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'pollIntervalMs'>;
   /** Firehose buffering. Default 1 MiB / 5 s locally, so archives show up while you watch. */
   firehoseBuffer?: { sizeBytes: number; intervalMs: number };
   /** Progress lines while starting. Default: none. */
@@ -59,7 +63,10 @@ export interface LocalStack {
   readonly kinesis: KinesisServer;
   readonly dataApi: DataApiServer;
   readonly firehose: FirehoseServer;
-  readonly runners: { aggregator: EventSourceRunner; archiver: EventSourceRunner };
+  /** One event source runner per registered consumer that started, by name. */
+  readonly runners: Readonly<Record<string, EventSourceRunner>> & { readonly aggregator: EventSourceRunner; readonly archiver: EventSourceRunner };
+  /** Configured subscribers that could not be loaded, by name, with why; the others run. */
+  readonly failed: Readonly<Record<string, Error>>;
   /** Resolves once every consumer has read every shard to its tip and Firehose has written its buffers. */
   waitIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -146,12 +153,30 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     const firehoseClient = new FirehoseClient(awsClientConfig(env, 'firehose'));
     stops.push(async () => firehoseClient.destroy());
 
-    const runner = (functionName: string, mapping: ConsumerMapping, handler: ConstructorParameters<typeof EventSourceRunner>[0]['handler']) =>
-      new EventSourceRunner({
+    // Every registered consumer (the aggregator, the archiver, the configuration's
+    // subscribers) runs the same way: its entry file, its mapping, its own position.
+    mkdirSync(join(dataDir, 'runner'), { recursive: true });
+    const config = options.config ?? loadConfig();
+    const runners: Record<string, EventSourceRunner> = {};
+    const failed: Record<string, Error> = {};
+    for (const sub of registeredSubscribers(config, options.configDir)) {
+      let consumer: ConsumerInstance;
+      try {
+        consumer = await instantiateSubscriber(sub, { env: { ...env, ...sub.environment }, config });
+      } catch (err) {
+        // One subscriber that cannot load never stops the others (nor the built-in consumers).
+        if (sub.builtIn) throw err;
+        failed[sub.name] = err as Error;
+        log(`subscriber ${sub.name} not started: ${(err as Error).message}`);
+        continue;
+      }
+      stops.push(async () => { await consumer.close?.(); });
+      const mapping = { ...sub.mapping, ...options.mappings?.[sub.name] };
+      const r = new EventSourceRunner({
         kinesis: kinesisClient,
         streamName: RESOURCE_NAMES.stream,
-        functionName,
-        handler,
+        functionName: sub.functionName,
+        handler: consumer.handler,
         batchSize: mapping.batchSize,
         maximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
         parallelizationFactor: mapping.parallelizationFactor,
@@ -159,27 +184,13 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         maximumRetryAttempts: mapping.maximumRetryAttempts,
         maximumRecordAgeInSeconds: mapping.maximumRecordAgeInSeconds,
         functionTimeoutMs: mapping.functionTimeoutSeconds * 1000,
-        checkpointPath: join(dataDir, 'runner', `${functionName}.json`),
-        onFailureDir: join(dataDir, 'runner', `${functionName}-failures`),
+        checkpointPath: join(dataDir, 'runner', `${sub.functionName}.json`),
+        onFailureDir: join(dataDir, 'runner', `${sub.functionName}-failures`),
+        ...options.runnerOverrides,
       });
-    mkdirSync(join(dataDir, 'runner'), { recursive: true });
-    // As in Lambda (consumers/aggregator/lambda.ts): the handler retries on its own
-    // terms, inside its transaction, so the SDK must not resend statements itself.
-    const aggregatorRdsData = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
-    stops.push(async () => aggregatorRdsData.destroy());
-    const runners = {
-      aggregator: runner(RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping },
-        createAggregatorHandler({
-          rdsData: aggregatorRdsData, ...target, config: loadConfig(),
-          logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
-          metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: RESOURCE_NAMES.aggregatorFunction }),
-        })),
-      archiver: runner(RESOURCE_NAMES.archiverFunction, { ...ARCHIVER_MAPPING, ...options.archiverMapping },
-        createArchiverHandler({ firehose: firehoseClient, deliveryStreamName: RESOURCE_NAMES.deliveryStream })),
-    };
-    for (const r of Object.values(runners)) {
       r.start();
       stops.push(() => r.stop());
+      runners[sub.name] = r;
     }
     log(`consumers  ${Object.keys(runners).join(', ')} polling ${RESOURCE_NAMES.stream}`);
 
@@ -210,9 +221,11 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     stops.push(async () => rmSync(join(dataDir, STACK_ENV_FILE), { force: true }));
 
     return {
-      env, dataDir, kinesis, dataApi, firehose, runners,
+      env, dataDir, kinesis, dataApi, firehose,
+      runners: runners as LocalStack['runners'],
+      failed,
       async waitIdle() {
-        await Promise.all([runners.aggregator.waitIdle(), runners.archiver.waitIdle()]);
+        await Promise.all(Object.values(runners).map((r) => r.waitIdle()));
         await firehose.flush();
       },
       stop: stopAll,

@@ -1,12 +1,14 @@
-// The archiver's Lambda entry: builds the handler from the environment (the CDK app
-// sets the variables on AWS; the local stack writes them to its env file).
+// Entry of the archiver (AWS Lambda and the local stack): builds the handler from the
+// host's variables (the CDK app sets them on AWS; the local stack passes its own).
 import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { ENV, awsClientConfig, readStackEnv, requireEnv } from '../../core/index.ts';
+import { ENV, RESOURCE_NAMES, awsClientConfig, requireEnv } from '../../core/index.ts';
+import { defineConsumerEntry } from '../subscribers/index.ts';
 import { createArchiverHandler } from './createArchiverHandler.ts';
 
-const env = readStackEnv();
-
-export const handler = createArchiverHandler({
-  firehose: new FirehoseClient(awsClientConfig(env, 'firehose')),
-  deliveryStreamName: requireEnv(env, ENV.deliveryStreamName),
+export const handler = defineConsumerEntry(RESOURCE_NAMES.archiverFunction, ({ env, logger, metrics }) => {
+  const firehose = new FirehoseClient(awsClientConfig(env, 'firehose'));
+  return {
+    handler: createArchiverHandler({ firehose, deliveryStreamName: requireEnv(env, ENV.deliveryStreamName), logger, metrics }),
+    close: () => firehose.destroy(),
+  };
 });

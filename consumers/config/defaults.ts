@@ -7,6 +7,7 @@ export const DEFAULT_CONFIG: SluiceConfig = {
   rollups: DEFAULT_ROLLUPS,
   dedupHorizonSeconds: 900,
   checkpointRetentionSeconds: 8 * 86_400,
+  subscribers: [],
 };
 
 /** The file `loadConfig()` reads from the working directory. */

@@ -1,6 +1,7 @@
 // The typed shape of sluice.config.json: which rollups the aggregator keeps (their
 // definition is rollup/'s RollupSet) and how long it remembers event ids.
 import type { RollupConfigInput, RollupSet } from '../../rollup/index.ts';
+import type { SubscriberConfig } from '../subscribers/types.ts';
 
 /** The whole configuration: the rollups plus the aggregator's horizons. */
 export interface SluiceConfig extends RollupSet {
@@ -19,6 +20,12 @@ export interface SluiceConfig extends RollupSet {
    * Default 8 days (the stream keeps records 24 h by default, 7 days at most here).
    */
   checkpointRetentionSeconds: number;
+  /**
+   * Consumers of the stream beside the aggregator and the archiver: each an entry
+   * file exporting `handler = defineSubscriber(...)`, with its own event source
+   * mapping settings and type filter. Default none.
+   */
+  subscribers: SubscriberConfig[];
 }
 
 /** What a configuration file may hold: every field optional. */
@@ -26,4 +33,5 @@ export interface SluiceConfigInput {
   rollups?: RollupConfigInput[];
   dedupHorizonSeconds?: number;
   checkpointRetentionSeconds?: number;
+  subscribers?: SubscriberConfig[];
 }

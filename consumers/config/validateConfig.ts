@@ -1,13 +1,15 @@
 // Checks a configuration against its schema and fills defaults. The rollups are
-// checked by rollup/ (validateRollups); the aggregator's horizons here.
+// checked by rollup/ (validateRollups), the subscribers by validateSubscribers; the
+// aggregator's horizons here.
 import { ConfigError, validateRollups } from '../../rollup/index.ts';
 import { DEFAULT_CONFIG } from './defaults.ts';
 import type { SluiceConfig } from './types.ts';
+import { validateSubscribers } from '../subscribers/validateSubscribers.ts';
 
 const DAY_S = 86_400;
 /** A stream keeps records at most 7 days here (see checkpointRetentionSeconds): no two copies can be further apart. */
 const MAX_DEDUP_HORIZON_S = 7 * DAY_S;
-const KNOWN_TOP = new Set(['rollups', 'dedupHorizonSeconds', 'checkpointRetentionSeconds', '$schema']);
+const KNOWN_TOP = new Set(['rollups', 'dedupHorizonSeconds', 'checkpointRetentionSeconds', 'subscribers', '$schema']);
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -36,5 +38,5 @@ export function validateConfig(input: unknown): SluiceConfig {
   if (checkpointRetentionSeconds < dedupHorizonSeconds) {
     throw new ConfigError('checkpointRetentionSeconds', `must be at least dedupHorizonSeconds (${dedupHorizonSeconds})`);
   }
-  return { rollups, dedupHorizonSeconds, checkpointRetentionSeconds };
+  return { rollups, dedupHorizonSeconds, checkpointRetentionSeconds, subscribers: validateSubscribers(input.subscribers) };
 }
