@@ -217,6 +217,14 @@ SELECT count(*) FROM d`,
  */
 export const QUARANTINE_SLICE_BYTES = 2 * 1024 * 1024;
 
+/**
+ * PostgreSQL text (and jsonb) cannot hold U+0000, which a reason quoting unreadable
+ * bytes may carry: written as the escape instead, or the record could never be kept.
+ */
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\\u0000') : text;
+}
+
 /** Inserts poison records into the quarantine; one already there is left as it is. */
 export function quarantineStatements(poison: PoisonRecord[]): Statement[] {
   const appends: Statement[] = [];
@@ -236,7 +244,7 @@ WHERE stream_arn = :s AND shard_id = :h AND sequence_number = CAST(:n AS numeric
     }
     return JSON.stringify({
       s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
-      p: p.partitionKey, b: first.toString('base64'), r: p.reason,
+      p: withoutNul(p.partitionKey), b: first.toString('base64'), r: withoutNul(p.reason),
     });
   });
   const inserts = chunkJsonArray(rows).map((chunk) => ({
