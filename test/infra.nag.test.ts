@@ -1,6 +1,6 @@
 // cdk-nag's AWS Solutions rules on the whole app, as `npx cdk synth` applies them:
 // no error or warning is left unsuppressed, and each suppression states its reason.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Aspects } from 'aws-cdk-lib';
@@ -10,6 +10,17 @@ import { describe, expect, it } from 'vitest';
 import { SLUICE_APP_CONTEXT, SluiceStack, applySluiceNagSuppressions, type SluiceStackProps } from '../infra/index.ts';
 
 const ENV_ACCOUNT = { account: '123456789012', region: 'eu-west-1' };
+
+/** A configuration with two subscribers, one reading through enhanced fan-out. */
+function subscribersConfig(): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'sluice-nag-config-')), 'sluice.config.json');
+  const examples = new URL('../examples/subscribers/', import.meta.url).pathname;
+  writeFileSync(file, JSON.stringify({ subscribers: [
+    { name: 'hook', handler: join(examples, 'webhookForwarder.ts'), types: ['purchase'] },
+    { name: 'spikes', handler: join(examples, 'spikeAlert.ts'), enhancedFanOut: true },
+  ] }));
+  return file;
+}
 
 function checkedStack(props: SluiceStackProps, suppress = true) {
   const outdir = mkdtempSync(join(tmpdir(), 'sluice-nag-'));
@@ -32,6 +43,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
     ['the default stack', {}],
     // The ingest entry stands in for the query handler: the rules look at resources only.
     ['the stack with the query route', { query: { entry: 'producers/ingest/lambda.ts' } }],
+    ['the stack with configured subscribers', { configFile: subscribersConfig() }],
   ] as const)('finds no unsuppressed error or warning in %s', (_, props) => {
     const { findings } = checkedStack(props);
 

@@ -12,7 +12,7 @@ import type { EventArchive } from './EventArchive.ts';
 import type { IngestApi } from './IngestApi.ts';
 import type { StreamConsumer } from './StreamConsumer.ts';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
-import { AGGREGATOR_METRICS } from '../../consumers/index.ts';
+import { AGGREGATOR_METRICS, METRICS_NAMESPACE, SUBSCRIBER_METRICS } from '../../consumers/index.ts';
 import { checkLagSettings, lagPolicy } from './lagPolicy.ts';
 
 /**
@@ -54,6 +54,14 @@ export interface PipelineMonitoringProps {
    * `service` dimension. @default no alarm on quarantined events
    */
   readonly aggregatorMetrics?: { namespace: string; serviceName: string };
+  /**
+   * Consumers (by name in `consumers`) written with defineSubscriber: their EMF metrics
+   * (SUBSCRIBER_METRICS, `service` = the consumer's serviceName) get a graph in their
+   * dashboard row and an alarm on events they keep returning as not handled. @default none
+   */
+  readonly subscriberMetrics?: readonly string[];
+  /** CloudWatch namespace of the subscribers' EMF metrics. @default 'sluice' */
+  readonly metricsNamespace?: string;
 }
 
 export class PipelineMonitoring extends Construct {
@@ -139,6 +147,19 @@ export class PipelineMonitoring extends Construct {
         new cloudwatch.GraphWidget({ title: `${name}: duration`, left: [fn.metricDuration({ statistic: 'p99', period }), fn.metricDuration({ statistic: 'Average', period })], width: 8 }),
         new cloudwatch.GraphWidget({ title: `${name}: iterator age (ms) and on-failure queue`, left: [iteratorAge], right: [failed], width: 8 }),
       );
+      if (props.subscriberMetrics?.includes(name)) {
+        const emf = (metricName: string) => new cloudwatch.Metric({
+          namespace: props.metricsNamespace ?? METRICS_NAMESPACE, metricName, dimensionsMap: { service: consumer.serviceName }, statistic: 'Sum', period,
+        });
+        // Returned failures are partial batch responses, not function errors: only this sees them.
+        const eventsFailed = emf(SUBSCRIBER_METRICS.eventsFailed);
+        alarm(`${cap(name)}EventsFailed`, eventsFailed, 1, 3, `The ${name} subscriber failed events in each of the last 3 minutes: the stream re-delivers them until they are older than ${consumer.maxRecordAge.toHumanString()}.`);
+        consumerWidgets.push(new cloudwatch.GraphWidget({
+          title: `${name}: events in, failed, quarantined`,
+          left: [emf(SUBSCRIBER_METRICS.eventsIn), eventsFailed, emf(SUBSCRIBER_METRICS.eventsQuarantined)],
+          width: 24,
+        }));
+      }
     }
 
     if (props.aggregatorMetrics) {

@@ -3,7 +3,7 @@
 // the local esbuild (never Docker), Powertools service/namespace and a log group.
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -20,7 +20,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ESM_REQUIRE_BANNER = "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);";
 
 export interface SluiceFunctionProps {
-  /** Entry file relative to the repository root, e.g. `consumers/aggregator/lambda.ts`. */
+  /** Entry file, absolute or relative to the repository root, e.g. `consumers/aggregator/lambda.ts`. */
   readonly entry: string;
   /** What the function does, shown in the Lambda console. */
   readonly description: string;
@@ -42,7 +42,7 @@ export interface SluiceFunctionProps {
   readonly logRetention?: logs.RetentionDays;
   /**
    * Files or directories copied into the bundle, for code that reads them at run
-   * time beside itself (`from` relative to the repository root, `to` relative to
+   * time beside itself (`from` absolute or relative to the repository root, `to` relative to
    * the bundle). A missing `from` is skipped, for optional files such as a config.
    * @default none
    */
@@ -57,9 +57,9 @@ export class SluiceFunction extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const copies = (props.bundleFiles ?? []).filter((f) => existsSync(join(REPO_ROOT, f.from)));
+    const copies = (props.bundleFiles ?? []).filter((f) => existsSync(resolve(REPO_ROOT, f.from)));
     super(scope, id, {
-      entry: join(REPO_ROOT, props.entry),
+      entry: resolve(REPO_ROOT, props.entry),
       functionName: props.functionName,
       handler: props.handler ?? 'handler',
       description: props.description,
@@ -95,7 +95,7 @@ export class SluiceFunction extends NodejsFunction {
           beforeInstall: () => [],
           // Runs in a local shell (no Docker), so plain cp is enough.
           afterBundling: (_input: string, output: string) =>
-            copies.map((f) => `cp -R ${shellQuote(join(REPO_ROOT, f.from))} ${shellQuote(join(output, f.to))}`),
+            copies.map((f) => `cp -R ${shellQuote(resolve(REPO_ROOT, f.from))} ${shellQuote(join(output, f.to))}`),
         },
       },
     });

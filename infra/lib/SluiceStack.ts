@@ -1,6 +1,7 @@
 // The whole of sluice on AWS: the event stream, the HTTP ingest in front of it,
 // the aggregator writing rollups to Aurora through the Data API, the archiver
-// writing raw events to S3 through Firehose, the schema migration, and monitoring
+// writing raw events to S3 through Firehose, the configuration's subscribers, the
+// schema migration, and monitoring
 // that notifies an SNS topic. Every physical name is generated, so one account can
 // hold several sluice stacks, and a stack can be deployed again after a delete.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
@@ -8,8 +9,11 @@ import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../../core/index.ts';
-import { CONFIG_FILE, METRICS_NAMESPACE } from '../../consumers/index.ts';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ENV, RESOURCE_NAMES } from '../../core/index.ts';
+import { CONFIG_FILE, DEFAULT_CONFIG, METRICS_NAMESPACE, loadConfig, registeredSubscribers } from '../../consumers/index.ts';
+import { InfraConfigError } from './errors.ts';
 import { EventArchive, type EventArchiveProps } from './EventArchive.ts';
 import { EventStream, type EventStreamProps } from './EventStream.ts';
 import { IngestApi, type IngestApiProps } from './IngestApi.ts';
@@ -17,7 +21,7 @@ import { PipelineMonitoring } from './PipelineMonitoring.ts';
 import { RollupDatabase, type RollupDatabaseProps } from './RollupDatabase.ts';
 import { SchemaMigration } from './SchemaMigration.ts';
 import { StreamConsumer } from './StreamConsumer.ts';
-import { SluiceFunction } from './SluiceFunction.ts';
+import { REPO_ROOT, SluiceFunction } from './SluiceFunction.ts';
 import type { QueryRouteProps, StreamConsumerSettings } from './types.ts';
 
 /** The query API's route when `query` is given. */
@@ -34,6 +38,12 @@ export interface SluiceStackProps extends StackProps {
   readonly aggregator?: StreamConsumerSettings;
   /** The archiver's event source mapping and function. @default core `ARCHIVER_MAPPING` */
   readonly archiver?: StreamConsumerSettings;
+  /**
+   * The sluice.config.json the aggregator and the query function bundle, and whose
+   * `subscribers` are deployed (handler paths relative to its directory).
+   * @default sluice.config.json at the repository root, the defaults when there is none
+   */
+  readonly configFile?: string;
   /** The HTTP ingest function and API. @default 512 MB, 29 s, IAM auth, INGEST_THROTTLE_DEFAULTS */
   readonly ingest?: Omit<IngestApiProps, 'stream' | 'metricsNamespace'>;
   /**
@@ -61,6 +71,8 @@ export class SluiceStack extends Stack {
   readonly migration: SchemaMigration;
   readonly aggregator: StreamConsumer;
   readonly archiver: StreamConsumer;
+  /** Every consumer of the stream by registered name: the aggregator, the archiver and the configured subscribers. */
+  readonly subscribers: Readonly<Record<string, StreamConsumer>>;
   readonly ingest: IngestApi;
   readonly monitoring: PipelineMonitoring;
   /** Every alarm of the stack notifies this topic. */
@@ -78,37 +90,46 @@ export class SluiceStack extends Stack {
     this.archive = new EventArchive(this, 'Archive', props.archive);
     this.migration = new SchemaMigration(this, 'Schema', { database: this.database });
 
-    this.aggregator = new StreamConsumer(this, 'Aggregator', {
-      stream,
-      retentionPeriod: this.eventStream.retentionPeriod,
-      mapping: AGGREGATOR_MAPPING,
-      entry: 'consumers/aggregator/lambda.ts',
-      description: 'sluice aggregator: Kinesis batches to exact rollups through the RDS Data API',
-      serviceName: RESOURCE_NAMES.aggregatorFunction,
-      metricsNamespace,
-      environment: this.database.dataApiEnvironment(),
-      // The rollup configuration the aggregator loads from its working directory
-      // (/var/task); without the file it runs the defaults, as locally.
-      bundleFiles: [{ from: CONFIG_FILE, to: CONFIG_FILE }],
-      ...props.aggregator,
-    });
-    // Data API on this cluster and its secret only; reading the stream comes with the mapping.
-    this.database.grantDataApiAccess(this.aggregator.function);
-    // The rollup tables must exist before the first batch arrives.
-    this.aggregator.node.addDependency(this.migration);
-
-    this.archiver = new StreamConsumer(this, 'Archiver', {
-      stream,
-      retentionPeriod: this.eventStream.retentionPeriod,
-      mapping: ARCHIVER_MAPPING,
-      entry: 'consumers/archiver/lambda.ts',
-      description: 'sluice archiver: raw events from Kinesis to S3 through Firehose',
-      serviceName: RESOURCE_NAMES.archiverFunction,
-      metricsNamespace,
-      environment: { [ENV.deliveryStreamName]: this.archive.deliveryStream.deliveryStreamName },
-      ...props.archiver,
-    });
-    this.archive.deliveryStream.grantPutRecords(this.archiver.function);
+    // Every consumer of the stream from the one registry: the aggregator, the archiver
+    // and each subscriber of the configuration, deployed the same way.
+    const configFile = props.configFile ?? join(REPO_ROOT, CONFIG_FILE);
+    const config = existsSync(configFile) ? loadConfig(configFile) : DEFAULT_CONFIG;
+    const overrides: Record<string, StreamConsumerSettings | undefined> = { aggregator: props.aggregator, archiver: props.archiver };
+    const subscribers: Record<string, StreamConsumer> = {};
+    for (const sub of registeredSubscribers(config, dirname(configFile))) {
+      if (!existsSync(sub.entry)) throw new InfraConfigError(`subscribers.${sub.name}.handler`, `entry file ${sub.entry} not found`);
+      const environment: Record<string, string> = { ...sub.environment };
+      if (sub.uses.includes('database')) Object.assign(environment, this.database.dataApiEnvironment());
+      if (sub.uses.includes('archive')) environment[ENV.deliveryStreamName] = this.archive.deliveryStream.deliveryStreamName;
+      if (sub.types) environment[ENV.subscriberTypes] = JSON.stringify(sub.types);
+      const consumer = new StreamConsumer(this, sub.builtIn ? pascalCase(sub.name) : `Subscriber${pascalCase(sub.name)}`, {
+        stream,
+        retentionPeriod: this.eventStream.retentionPeriod,
+        mapping: sub.mapping,
+        entry: sub.entry,
+        description: sub.description,
+        serviceName: sub.functionName,
+        metricsNamespace,
+        environment,
+        memorySize: sub.memorySize,
+        enhancedFanOut: sub.enhancedFanOut,
+        // The aggregator loads the rollups from its working directory (/var/task);
+        // without the file it runs the defaults, as locally.
+        bundleFiles: sub.readsConfig ? [{ from: configFile, to: CONFIG_FILE }] : undefined,
+        ...overrides[sub.name],
+      });
+      if (sub.uses.includes('database')) {
+        // Data API on this cluster and its secret only; reading the stream comes with the mapping.
+        this.database.grantDataApiAccess(consumer.function);
+        // The rollup and quarantine tables must exist before the first batch arrives.
+        consumer.node.addDependency(this.migration);
+      }
+      if (sub.uses.includes('archive')) this.archive.deliveryStream.grantPutRecords(consumer.function);
+      subscribers[sub.name] = consumer;
+    }
+    this.subscribers = subscribers;
+    this.aggregator = subscribers.aggregator!;
+    this.archiver = subscribers.archiver!;
 
     this.ingest = new IngestApi(this, 'Ingest', { stream, metricsNamespace, ...props.ingest });
     if (props.query) {
@@ -121,7 +142,7 @@ export class SluiceStack extends Stack {
         memorySize: props.query.memorySize ?? 512,
         timeout: props.query.timeout,
         environment: this.database.dataApiEnvironment(),
-        bundleFiles: [{ from: CONFIG_FILE, to: CONFIG_FILE }],
+        bundleFiles: [{ from: configFile, to: CONFIG_FILE }],
       });
       this.database.grantDataApiAccess(this.queryFunction);
       this.ingest.addRoute(QUERY_ROUTE_PATH, apigw.HttpMethod.GET, this.queryFunction);
@@ -135,7 +156,9 @@ export class SluiceStack extends Stack {
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
       retentionPeriod: this.eventStream.retentionPeriod,
-      consumers: { aggregator: this.aggregator, archiver: this.archiver },
+      consumers: subscribers,
+      subscriberMetrics: config.subscribers.map((c) => c.name),
+      metricsNamespace,
       ingest: this.ingest,
       archive: this.archive,
       alarmTopic: this.alarmTopic,
@@ -154,4 +177,9 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: 'S3 bucket of the raw-event archive' });
   }
+}
+
+/** `login-spikes` as `LoginSpikes`, for construct ids. */
+function pascalCase(name: string): string {
+  return name.split('-').map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
 }

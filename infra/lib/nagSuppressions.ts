@@ -33,7 +33,7 @@ export function applySluiceNagSuppressions(stack: SluiceStack): void {
     reason: 'Only Firehose writes to the archive bucket and public access is blocked; S3 access logs would need a second bucket per stack. Enable CloudTrail data events for an audit trail.',
   }]);
 
-  for (const consumer of [stack.aggregator, stack.archiver]) {
+  for (const consumer of Object.values(stack.subscribers)) {
     NagSuppressions.addResourceSuppressions(consumer.onFailureQueue, [{
       id: 'AwsSolutions-SQS3',
       reason: "This queue is itself the dead-letter destination of the stream mapping (Lambda's on-failure record); it is alarmed on, never consumed automatically.",
