@@ -1,6 +1,7 @@
 // The event source mapping settings of each consumer, in one place: the CDK app
 // deploys these and the local stack's runner plays them, so what is tested locally
 // is what runs on AWS.
+import { LAMBDA_ESM } from './limits.ts';
 
 export interface ConsumerMapping {
   /** Records per invocation. */
@@ -47,18 +48,14 @@ export const ARCHIVER_MAPPING: ConsumerMapping = {
 
 /**
  * What a subscriber registered in sluice.config.json gets for every setting it does
- * not give: small batches (a user function usually calls out per event), bisect to
- * find the failing record, and retries until the record is too old (on AWS the age is
- * bounded by the stream's retention, so a given-up batch reaches the on-failure queue).
+ * not give: the archiver's at-least-once policy (bisect to find the failing record,
+ * retry until the record is too old; on AWS the age is bounded by the stream's
+ * retention, so a given-up batch reaches the on-failure queue), in Lambda's default
+ * batches, since a user function usually calls out once per event.
  */
 export const SUBSCRIBER_MAPPING: ConsumerMapping = {
-  batchSize: 100,
-  maximumBatchingWindowInSeconds: 1,
-  parallelizationFactor: 1,
-  bisectBatchOnFunctionError: true,
-  maximumRetryAttempts: -1,
-  maximumRecordAgeInSeconds: -1,
-  functionTimeoutSeconds: 60,
+  ...ARCHIVER_MAPPING,
+  batchSize: LAMBDA_ESM.defaultBatchSize,
 };
 
 /**
