@@ -18,7 +18,9 @@ export class PoisonQuarantine {
     const database = env[ENV.dbName];
     if (resourceArn && secretArn && database) {
       const target: DataApiTarget = { resourceArn, secretArn, database };
-      this.client = new RDSDataClient(awsClientConfig(env, 'rdsData'));
+      // Inside a transaction an SDK retry is refused (DataApiSession): the mapping's retry
+      // of the batch tries again instead.
+      this.client = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
       this.session = new DataApiSession(this.client, target);
     }
   }
