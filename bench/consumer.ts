@@ -13,10 +13,10 @@ import { encodeAggregatedRecord, newEventId, serializeEvent, type SluiceEvent } 
 import { validateConfig } from '../consumers/index.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
-  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardEventIdsStatement, quarantineStatements, recordEventIdsStatements,
-  RollupAccumulator, upsertRollupStatements,
+  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardIdsStatement, quarantineStatements, recordEventIdsStatements,
+  recordRecordIdsStatements, RollupAccumulator, upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
-import type { CheckpointKey, EventIdGroup } from '../consumers/aggregator/index.ts';
+import type { CheckpointKey, EventIdGroup, RecordIdentity } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);
@@ -51,7 +51,7 @@ function makeEvents(n: number): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const ts = t0 + i * 3;
     return {
-      id: newEventId(ts), type: types[Math.floor(rnd() * types.length)]!, ts,
+      id: newEventId(ts), idOrigin: 'producer' as const, type: types[Math.floor(rnd() * types.length)]!, ts,
       value: Math.round(rnd() * 50_000) / 100,
       dims: { page: `/p/${page()}`, user: `u${Math.floor(rnd() * USERS)}`, device: rnd() < 0.6 ? 'mobile' : 'desktop' },
     };
@@ -98,26 +98,34 @@ function toBatches(records: KinesisStreamRecord[], size: number): KinesisStreamE
 function sluiceBatch(batch: KinesisStreamEvent, config: SluiceConfig, dimensionsRead: ReadonlySet<string>): { events: number; statements: number } {
   const decoded = decodeBatch(batch, dimensionsRead);
   const acc = new RollupAccumulator(config);
-  // As applyBatch: ids grouped per Kinesis record with its shard and arrival (stream time).
+  // As applyBatch: one identity per Kinesis record, and ids only of events whose id a
+  // client supplied, grouped per record with its shard and arrival (stream time).
+  const identities: RecordIdentity[] = [];
   const groups: EventIdGroup[] = [];
   const earliest = new Map<string, number>();
   const keys = new Map<string, CheckpointKey & { sequenceNumber: string }>();
+  let clientIds = 0;
   for (const r of decoded) {
     const arrivalMs = r.approximateArrivalTimestamp * 1000;
-    const group: EventIdGroup = { shardId: r.shardId, arrivalMs, ids: [] };
+    identities.push({ digest: r.digest, shardId: r.shardId, arrivalMs });
+    let group: EventIdGroup | undefined;
     for (const ev of r.events) {
       acc.add(ev);
-      group.ids.push(ev.id);
+      if (ev.idOrigin === 'client') {
+        if (group === undefined) groups.push(group = { shardId: r.shardId, arrivalMs, ids: [] });
+        group.ids.push(ev.id);
+        clientIds++;
+      }
     }
-    groups.push(group);
     earliest.set(r.shardId, Math.min(earliest.get(r.shardId) ?? arrivalMs, arrivalMs));
     keys.set(`${r.shardId}\u0000${r.partitionKey}`, r);
   }
   const shards = [...earliest].map(([shardId, earliestArrivalMs]) => ({ shardId, earliestArrivalMs }));
   const statements = 2 // BeginTransaction + CommitTransaction
     + lockCheckpointsStatements([...keys.values()]).length
-    + recordEventIdsStatements(groups, config.dedupHorizonSeconds).length
-    + (pruneShardEventIdsStatement(shards, config.dedupHorizonSeconds, 2 * acc.eventCount) ? 1 : 0)
+    + recordRecordIdsStatements(identities, config.dedupHorizonSeconds).length
+    + (clientIds > 0 ? recordEventIdsStatements(groups, config.dedupHorizonSeconds).length : 0)
+    + (pruneShardIdsStatement(shards, config.dedupHorizonSeconds, { records: 2 * identities.length, events: 2 * clientIds }) ? 1 : 0)
     + quarantineStatements(decoded.flatMap((r) => r.poison)).length
     + upsertRollupStatements(acc.deltas()).length
     + advanceCheckpointsStatements([...keys.values()]).length;

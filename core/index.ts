@@ -2,7 +2,7 @@
 // record formats, shard hashing and sequence-number order.
 export { SluiceError, EventValidationError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
-export type { EventInput, SluiceEvent, EncodedEvent } from './event.ts';
+export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
@@ -13,7 +13,7 @@ export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
-  recordFormat, deaggregate,
+  recordFormat, deaggregate, recordDigest,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';

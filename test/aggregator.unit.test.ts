@@ -74,9 +74,9 @@ describe('decodeRecord', () => {
 
     expect(out.poison).toEqual([]);
     expect(out.events).toEqual([
-      { id: 'a', type: 't', ts: 1764338400000, value: 1 },
-      { id: 'b', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
-      { id: 'c', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
+      { id: 'a', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1 },
+      { id: 'b', idOrigin: 'client', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
+      { id: 'c', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
     ]);
   });
 
@@ -88,7 +88,7 @@ describe('decodeRecord', () => {
 
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)), keep);
 
-    expect(out.events).toEqual([{ id: ok.id, type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
+    expect(out.events).toEqual([{ id: ok.id, idOrigin: 'producer', type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
     expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
   });
 
@@ -102,7 +102,7 @@ describe('decodeRecord', () => {
 describe('statements', () => {
   it('bind every value as a parameter and keep dimension values out of the SQL text', () => {
     const acc = new RollupAccumulator({ ...DEFAULT_CONFIG, rollups: [{ name: 'r', types: '*', groupBy: ['country'], windows: [60] }] });
-    acc.add({ id: '1', type: "x'; DROP TABLE t; --", ts: Date.UTC(2026, 0, 1), value: 1, dims: { country: "'); DELETE FROM t; --" } });
+    acc.add({ id: '1', idOrigin: 'client', type: "x'; DROP TABLE t; --", ts: Date.UTC(2026, 0, 1), value: 1, dims: { country: "'); DELETE FROM t; --" } });
 
     const [st] = upsertRollupStatements(acc.deltas());
 
@@ -114,7 +114,7 @@ describe('statements', () => {
 
   it('make one upsert statement for a batch of any size that fits the request limit', () => {
     const acc = new RollupAccumulator(DEFAULT_CONFIG);
-    for (let i = 0; i < 50_000; i++) acc.add({ id: String(i), type: `type-${i % 50}`, ts: Date.UTC(2026, 0, 1) + (i % 10) * 60_000, value: i });
+    for (let i = 0; i < 50_000; i++) acc.add({ id: String(i), idOrigin: 'producer', type: `type-${i % 50}`, ts: Date.UTC(2026, 0, 1) + (i % 10) * 60_000, value: i });
 
     const statements = upsertRollupStatements(acc.deltas());
 

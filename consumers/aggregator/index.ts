@@ -8,10 +8,11 @@ export { RollupAccumulator } from './RollupAccumulator.ts';
 export { DecimalSum } from './DecimalSum.ts';
 export { HyperLogLog, estimateFromStats, murmur3, HLL_PRECISION, HLL_REGISTERS } from './HyperLogLog.ts';
 export {
-  lockCheckpointsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
-  advanceCheckpointsStatements, pruneStatements, pruneShardEventIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+  lockCheckpointsStatements, recordRecordIdsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
+  advanceCheckpointsStatements, pruneStatements, pruneShardIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+  MAX_RECORD_IDS_PER_STATEMENT,
 } from './batchStatements.ts';
-export type { Statement, CheckpointKey, EventIdGroup, ShardStreamTime } from './batchStatements.ts';
+export type { Statement, CheckpointKey, EventIdGroup, RecordIdentity, ShardStreamTime } from './batchStatements.ts';
 export { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from './chunking.ts';
 export { classifyDataApiError } from './dataApiErrors.ts';
 export type { DataApiFailureKind } from './dataApiErrors.ts';
