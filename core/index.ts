@@ -18,5 +18,5 @@ export {
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
 export type { StackEnv } from './env.ts';
-export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
+export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
