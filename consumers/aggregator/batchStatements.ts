@@ -297,7 +297,8 @@ WHERE stream_arn = :s AND shard_id = :h AND sequence_number = CAST(:n AS numeric
     }
     return JSON.stringify({
       s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
-      p: p.partitionKey, b: first.toString('base64'), r: p.reason,
+      // PostgreSQL text (and jsonb) cannot hold NUL, which a reason quoting binary data may.
+      p: p.partitionKey, b: first.toString('base64'), r: p.reason.replaceAll('\u0000', '\\0'),
     });
   });
   const inserts = chunkJsonArray(rows).map((chunk) => ({
