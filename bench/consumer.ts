@@ -4,13 +4,20 @@
 // building the batch's statements; no I/O) and (b) the baseline: aws-kinesis-agg
 // `deaggregateSync` with checksums plus JSON.parse of each event. `ratio` is a / b.
 // Events follow a realistic distribution: Zipf over a few thousand pages, grouped by a
-// rollup per page. Prints a table, or one JSON object with --json.
-//   npm run bench:consumer [-- --json] [-- --events N]
+// rollup per page. Then the database's side: the default configuration's 50-record
+// batches applied by the aggregator (applyBatch) to a real database through the local
+// Data API (PGlite, or a scratch database on DATABASE_URL's server), and the tuple
+// writes that took (pg_stat_user_tables) per 10,000 events, beside the statements.
+// Prints a table, or one JSON object with --json.
+//   npm run bench:consumer [-- --json] [-- --events N] [-- --no-database]
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { encodeAggregatedRecord, newEventId, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { validateConfig } from '../consumers/index.ts';
+import { applyBatch, validateConfig } from '../consumers/index.ts';
+import { DataApiSession } from '../schema/index.ts';
+import { startDataApiFixture } from '../test/support/dataApiFixture.ts';
+import { settledTupleWrites, tupleWritesBetween } from './tupleWrites.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
   advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardIdsStatement, quarantineStatements, recordEventIdsStatements,
@@ -213,13 +220,47 @@ const summary = (name: string) => {
     statementsPer10kEvents: Number(((mid.statementsPerBatch * 10_000) / mid.eventsPerBatch).toFixed(2)),
   };
 };
+/**
+ * The default configuration's 50-record batches applied to a real database: Data API
+ * calls and tuple writes (every sluice table, pg_stat_user_tables) per 10,000 events.
+ */
+async function databaseRun(): Promise<{ database: string; events: number; statementsPer10kEvents: number; tupleWritesPer10kEvents: number; tupleWritesByTable: Record<string, { inserts: number; updates: number; deletes: number }> }> {
+  const fx = await startDataApiFixture('bench-consumer');
+  try {
+    const session = new DataApiSession(fx.client, fx.target);
+    // PostgreSQL's other sessions publish their counters within ~10 s of going idle; PGlite has one session.
+    const quietMs = process.env.DATABASE_URL ? 11_000 : 1_000;
+    const dimensionsRead = RollupAccumulator.dimensionsRead(DEFAULT);
+    const before = await settledTupleWrites(session, quietMs);
+    let applied = 0;
+    let calls = 0;
+    for (const b of toBatches(records, 50)) {
+      const outcome = await applyBatch(session, decodeBatch(b, dimensionsRead), DEFAULT);
+      applied += outcome.eventsApplied;
+      calls += outcome.calls;
+    }
+    const writes = tupleWritesBetween(before, await settledTupleWrites(session, quietMs));
+    return {
+      database: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite',
+      events: applied,
+      statementsPer10kEvents: Number(((calls * 10_000) / applied).toFixed(2)),
+      tupleWritesPer10kEvents: Number(((writes.total * 10_000) / applied).toFixed(2)),
+      tupleWritesByTable: writes.byTable,
+    };
+  } finally {
+    await fx.close();
+  }
+}
+
 const headline = summary('default');
 const rich = summary('rich');
+const database = args.includes('--no-database') ? undefined : await databaseRun();
 const result = {
   events: eventCount,
   kinesisRecords: records.length,
   distinctPages: PAGES,
   ...headline,
+  ...(database ? { tupleWritesPer10kEvents: database.tupleWritesPer10kEvents, database } : {}),
   rich,
   perBatch: rows.map((r) => ({ ...r, sluiceEventsPerSec: Math.round(r.sluiceEventsPerSec), baselineEventsPerSec: Math.round(r.baselineEventsPerSec) })),
 };
@@ -238,4 +279,9 @@ if (json) {
   process.stdout.write(`default: sluice ${fmt(headline.sluiceEventsPerSec)} ev/s vs baseline (aws-kinesis-agg deaggregateSync + JSON.parse) ${fmt(headline.baselineEventsPerSec)} ev/s, ratio ${headline.ratio}; statements per 10k events ${headline.statementsPer10kEvents}\n`);
   process.stdout.write(`rich:    sluice ${fmt(rich.sluiceEventsPerSec)} ev/s vs baseline ${fmt(rich.baselineEventsPerSec)} ev/s, ratio ${rich.ratio}; statements per 10k events ${rich.statementsPer10kEvents}\n`);
   process.stdout.write('statements per batch do not grow with the batch: one statement per step, chunked only at the Data API size limits\n');
+  if (database) {
+    process.stdout.write(`database (${database.database}, default config, 50-record batches applied): statements per 10k events ${database.statementsPer10kEvents}; `
+      + `tuple writes per 10k events ${database.tupleWritesPer10kEvents} (${Object.entries(database.tupleWritesByTable).filter(([, w]) => w.inserts + w.updates + w.deletes > 0)
+        .map(([t, w]) => `${t} +${w.inserts}/~${w.updates}/-${w.deletes}`).join(', ')})\n`);
+  }
 }

@@ -111,7 +111,7 @@ async function main(): Promise<void> {
 
       const after = await settledTupleWrites(session, quietMs);
       const delta = tupleWritesBetween(before, after);
-      sent.push(...events);
+      for (const e of events) sent.push(e);
       let exact = true;
       for (const [type, want] of centsByType(sent)) {
         const { totals } = await queryRollups(rdsData, target, { type, from: START, to: START + MINUTES * 60_000 });
