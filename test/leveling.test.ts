@@ -12,11 +12,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
-  CreateStreamCommand, DescribeStreamCommand, KinesisClient, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists,
-  type PutRecordsRequestEntry,
+  DescribeStreamCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists, type KinesisClient, type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { encodeAggregatedRecord, normalizeEvent, parseEvent, serializeEvent, type EventInput, type SluiceEvent } from '../core/index.ts';
-import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import type { KinesisServer } from '../local/kinesis/KinesisServer.ts';
 import type { DataApiServer } from '../local/index.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer, ShardPacker, createIngestHandler, loadShardMap, splitPutBatches, type PutEntry } from '../producers/index.ts';
@@ -24,10 +23,12 @@ import { DataApiSession, fieldNumber, loadMigrations, migrate, TABLES } from '..
 import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
+import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
 
 const TYPES = ['click', 'view', 'buy'];
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
+let pipeline: PipelineFixture;
 let fx: DataApiFixture;
 let target: DataApiFixture['target'];
 let dataApi: DataApiServer;
@@ -36,17 +37,14 @@ let kinesis: KinesisClient;
 let streamNo = 0;
 
 beforeAll(async () => {
-  fx = await startDataApiFixture('leveling', { statementTimeoutMs: 5000 });
-  ({ target, server: dataApi } = fx);
-  kinesisServer = await KinesisServer.start({ streams: [] });
   // No SDK retries: the producer's own resend is what is under test.
-  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint, maxAttempts: 1 });
+  pipeline = await startPipelineFixture('leveling', { statementTimeoutMs: 5000, kinesisMaxAttempts: 1 });
+  ({ data: fx, kinesisServer, kinesis } = pipeline);
+  ({ target, server: dataApi } = fx);
 });
 
 afterAll(async () => {
-  kinesis?.destroy();
-  await kinesisServer?.close();
-  await fx?.close();
+  await pipeline?.close();
 });
 
 beforeEach(async () => {
@@ -96,10 +94,8 @@ async function dedupRows(): Promise<{ records: number; events: number }> {
 }
 
 async function createStream(shards: number): Promise<string> {
-  const streamName = `leveling-${++streamNo}`;
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: shards }));
-  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: streamName });
-  return streamName;
+  streamNo++;
+  return pipeline.createStream(shards);
 }
 
 function startRunner(streamName: string, opts: { parallelizationFactor?: number; maxConcurrentInvocations?: number; batchSize?: number } = {}): EventSourceRunner {
