@@ -21,10 +21,11 @@ import { settledTupleWrites, tupleWritesBetween } from './tupleWrites.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
   advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardIdsStatement, quarantineStatements, recordEventIdsStatements,
-  recordRecordIdsStatements, RollupAccumulator, upsertRollupStatements,
+  recordRecordIdsStatements, upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
 import type { CheckpointKey, EventIdGroup, RecordIdentity } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
+import { RollupAccumulator } from '../rollup/index.ts';
 
 const require = createRequire(import.meta.url);
 const kinesisAgg = require('aws-kinesis-agg') as {

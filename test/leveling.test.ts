@@ -405,8 +405,8 @@ describe('the upgrade migration', () => {
     const old = await startDataApiFixture('leveling-upgrade', { migrate: false });
     try {
       const session = new DataApiSession(old.client, old.target);
-      const v2 = loadMigrations().filter((m) => m.name < '003');
-      await migrate(old.client, old.target, { migrations: v2 });
+      const before = loadMigrations().filter((m) => m.name < '004');
+      await migrate(old.client, old.target, { migrations: before });
       // As the v2 aggregator left it: 40 events applied from one record (events with
       // ids and no idOrigin, as the old producer wrote them), their ids stored with
       // the record's shard and arrival, the checkpoint moved.
@@ -438,7 +438,7 @@ describe('the upgrade migration', () => {
       const newRecord = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(newEvent) }] });
       await handler({ Records: [record('100', 'lane-0', oldRecord, arrival), record('150', 'lane-1', oldRecord, arrival + 2000), record('160', 'lane-1', newRecord, arrival + 3000)] }, context);
 
-      expect(applied).toEqual(['003_record_ids']);
+      expect(applied).toEqual(['004_record_ids']);
       const { totals } = await queryRollups(old.client, old.target, { type: 'click' });
       expect(totals).toMatchObject({ count: 41, sum: sum + 10 });
       const count = async (t: string) => fieldNumber((await session.execute(`SELECT count(*) FROM ${t}`))[0]![0])!;

@@ -17,7 +17,7 @@ import {
   recordEventIdsStatements, recordRecordIdsStatements, upsertRollupStatements,
 } from './batchStatements.ts';
 import type { CheckpointKey, EventIdGroup, RecordIdentity, Statement } from './batchStatements.ts';
-import { RollupAccumulator } from './RollupAccumulator.ts';
+import { RollupAccumulator } from '../../rollup/index.ts';
 import type { DecodedRecord } from './types.ts';
 
 export interface BatchOutcome {

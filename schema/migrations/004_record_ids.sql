@@ -1,4 +1,4 @@
--- sluice schema v3: duplicates are caught per Kinesis record, not per event.
+-- sluice schema v4: duplicates are caught per Kinesis record, not per event.
 -- A producer that retries a PutRecords whose answer was lost writes the same record
 -- again, byte for byte: its identity (the MD5 a KPL or compressed aggregate carries,
 -- or the MD5 of a plain record) is stored once per record, with the shard and arrival
