@@ -109,6 +109,9 @@ export async function applyBatch(
       }
     }
     const kept = fresh.filter((r) => firstOf.get(r.digest) === r && !copies.has(r.digest));
+    let eventsDuplicate = 0;
+    for (const r of fresh) eventsDuplicate += r.events.length;
+    for (const r of kept) eventsDuplicate -= r.events.length;
 
     // Events of the records kept. Ids a client supplied are recorded, grouped by
     // Kinesis record (each with its record's shard and arrival, stream time), and a
@@ -118,8 +121,6 @@ export async function applyBatch(
     const clientIds = new Set<string>();
     const clientEvents: ScannedEvent[] = [];
     const groups: EventIdGroup[] = [];
-    let eventsDuplicate = 0;
-    for (const r of fresh) if (firstOf.get(r.digest) !== r || copies.has(r.digest)) eventsDuplicate += r.events.length;
     for (const r of kept) {
       let group: EventIdGroup | undefined;
       for (const ev of r.events) {
