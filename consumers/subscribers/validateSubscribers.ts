@@ -14,6 +14,7 @@ const RANGES = {
   parallelizationFactor: [1, LAMBDA_ESM.maxParallelizationFactor],
   maximumRetryAttempts: [-1, 10_000],
   functionTimeoutSeconds: [1, 900],
+  maxConcurrentInvocations: [1, LAMBDA_ESM.maxReservedConcurrency],
   memorySize: [128, 10_240],
 } as const;
 const KNOWN = new Set([
