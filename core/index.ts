@@ -4,6 +4,8 @@ export { SluiceError, EventValidationError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
 export type { EventInput, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
+export { stripBom, firstInvalidUtf8, parseJsonBytes, invalidUtf8Field, invalidUtf8Error, eventJsonFromBytes } from './utf8.ts';
+export type { JsonFromBytes } from './utf8.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
