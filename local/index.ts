@@ -5,7 +5,7 @@ export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
 export { KinesisFaults } from './kinesis/KinesisFaults.ts';
 export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN, LOCAL_REGION } from './stack.ts';
 export type { LocalStack, LocalStackOptions } from './stack.ts';
-export { StackLockedError } from './StackLock.ts';
+export { StackLockedError, DataDirError } from './errors.ts';
 export { openDatabase, SqlStatementError } from './database/index.ts';
 export type { SqlDatabase, SqlSession } from './database/index.ts';
 export { DataApiServer, DataApiFaults, DataApiError, FAULTS_PATH } from './dataapi/index.ts';
