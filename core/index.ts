@@ -22,3 +22,5 @@ export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requ
 export type { StackEnv } from './env.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
+export { answerClientErrors } from './httpClientErrors.ts';
+export type { ErrorBody } from './httpClientErrors.ts';

@@ -4,9 +4,8 @@
 // SDK expects, the 4 MiB request limit, and, for tests, a fault admin API.
 import http from 'node:http';
 import type net from 'node:net';
-import { DATA_API } from '../../core/index.ts';
+import { DATA_API, answerClientErrors } from '../../core/index.ts';
 import type { SqlDatabase } from '../database/index.ts';
-import { answerClientErrors } from '../HttpClientErrors.ts';
 import { DataApiError } from './errors.ts';
 import { DataApiFaults, type DataApiOperation } from './DataApiFaults.ts';
 import { DataApiService } from './DataApiService.ts';

@@ -1,7 +1,8 @@
 // What a local endpoint answers to a connection that never makes a well-formed
 // request: bytes that are not HTTP, headers too large, or a request that took too
 // long (Node's header and request timeouts). Node would answer with a bare status
-// line; our endpoints answer every request with a JSON error body, these included.
+// line; sluice's endpoints (the ingest endpoint and the local emulators) answer every
+// request with a JSON error body, these included.
 import type http from 'node:http';
 import type net from 'node:net';
 
