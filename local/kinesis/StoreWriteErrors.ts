@@ -4,7 +4,8 @@
 // carrying `statusCode` and `body` it answers with instead. So every write through
 // kinesalite's levelup (its own copy, so nothing else is touched) reports a failed
 // write as 503 ServiceUnavailable, which the SDKs retry, and the next write, once
-// there is room again, goes through.
+// there is room again, goes through (unless LevelDB's own compaction hit the full
+// disk: LevelDB then refuses writes until reopened, and the message says to restart).
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -42,7 +43,11 @@ function asServiceUnavailable(err: Error & { statusCode?: number; body?: unknown
   if (err.statusCode !== undefined) return err;
   const cause = err.cause instanceof Error ? err.cause.message : err.message;
   err.statusCode = STORE_WRITE_ERROR.status;
-  err.body = { __type: STORE_WRITE_ERROR.type, message: `the local Kinesis store could not write (${cause}); retry once the disk has room` };
+  // A failed write of the log is retried as is; a failed compaction (a table file or
+  // the manifest) LevelDB remembers, refusing every write until it is reopened.
+  const sticky = /\.ldb\b|MANIFEST/.test(cause);
+  const then = sticky ? 'LevelDB refuses writes after a failed compaction: restart the stack once the disk has room' : 'retry once the disk has room';
+  err.body = { __type: STORE_WRITE_ERROR.type, message: `the local Kinesis store could not write (${cause}); ${then}` };
   if (Date.now() - lastLogged > 10_000) {
     lastLogged = Date.now();
     process.stderr.write(`[kinesis] writes fail, answered ${STORE_WRITE_ERROR.status} ${STORE_WRITE_ERROR.type}: ${cause}\n`);
