@@ -2,7 +2,7 @@
 // reaches them with its position, a failure they return is re-delivered from its
 // record, a poison record reaches the quarantine, a restart resumes where it was,
 // and a subscriber that crashes (throws, times out, cannot load) leaves the aggregator exact.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,7 @@ import { ENV, awsClientConfig } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { QuarantineStore, queryRollups } from '../query/index.ts';
 import { SubscriberLoadError, defineSubscriber, validateConfig, type SubscriberEvent } from '../consumers/index.ts';
-import { startStack, type LocalStack } from '../local/index.ts';
+import { startStack, type LocalStack, type OnFailureRecord } from '../local/index.ts';
 import { expectedMinuteRollups, makeEvents } from './support/events.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
 
@@ -24,7 +24,7 @@ const json = (e: object) => Buffer.from(JSON.stringify(e));
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/subscribers/${name}`, import.meta.url));
 
-interface Delivery { batch: number; events: { id: string; type: string; shardId: string; sequenceNumber: string; subSequenceNumber: number }[] }
+interface Delivery { batch: number; threw: boolean; events: { id: string; type: string; shardId: string; sequenceNumber: string; subSequenceNumber: number }[] }
 
 describe('subscribers registered in the configuration, on the local stack', () => {
   let stack: LocalStack;
@@ -38,6 +38,8 @@ describe('subscribers registered in the configuration, on the local stack', () =
     subscribers: [
       { name: 'recorder', handler: fixture('recorder.ts'), environment: { RECORD_DIR: recordDir }, batchSize: 200 },
       { name: 'crasher', handler: fixture('crasher.ts'), functionTimeoutSeconds: 2 },
+      // The same file under another name: bisects, retries once, then gives up to its on-failure destination.
+      { name: 'bisector', handler: fixture('recorder.ts'), environment: { RECORD_DIR: recordDir, THROW_ON_REQUEST: 'true' }, maximumRetryAttempts: 1, bisectBatchOnFunctionError: true },
       { name: 'broken', handler: fixture('broken.ts') },
     ],
   });
@@ -51,8 +53,8 @@ describe('subscribers registered in the configuration, on the local stack', () =
     rdsData.destroy();
     await stack.stop();
   };
-  const deliveries = (): Delivery[] => {
-    const file = join(recordDir, 'recorder.ndjson');
+  const deliveries = (name = 'recorder'): Delivery[] => {
+    const file = join(recordDir, `${name}.ndjson`);
     return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Delivery) : [];
   };
   const plainRecord = (e: object, partitionKey: string) => ({ Data: json(e), PartitionKey: partitionKey });
@@ -74,7 +76,7 @@ describe('subscribers registered in the configuration, on the local stack', () =
   });
 
   it('runs every registered subscriber but the one that cannot load, and says why', () => {
-    expect(Object.keys(stack.runners).sort()).toEqual(['aggregator', 'archiver', 'crasher', 'recorder']);
+    expect(Object.keys(stack.runners).sort()).toEqual(['aggregator', 'archiver', 'bisector', 'crasher', 'recorder']);
     expect(stack.failed.broken).toBeInstanceOf(SubscriberLoadError);
     expect(stack.failed.broken!.message).toMatch(/broken: this module cannot load/);
   });
@@ -114,6 +116,23 @@ describe('subscribers registered in the configuration, on the local stack', () =
     expect(redeliveries.map((ids) => ids[0])).toEqual(['retry-4', 'retry-4']);
     for (let i = 5; i < 10; i++) expect(times(`retry-${i}`)).toBeGreaterThanOrEqual(1);
     expect(batches.flat().filter((id) => id === 'retry-9').length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('bisects a batch the subscriber throws on, retries, and gives the failing record up to the on-failure destination', async () => {
+    const ts = Date.UTC(2026, 10, 30, 12, 0, 0);
+    const events = Array.from({ length: 6 }, (_, i) => ({ id: `bisect-${i}`, type: 'bisect.test', ts, value: 1, payload: { throw: i === 3 } }));
+    const out = await kinesis.send(new PutRecordsCommand({ StreamName: stack.env[ENV.streamName]!, Records: events.map((e) => plainRecord(e, 'bisect-key')) }));
+    const bad = out.Records![3]!;
+
+    await stack.runners.bisector!.waitIdle();
+
+    const failures = readdirSync(join(dataDir, 'runner', 'sluice-bisector-failures')).map((f) => JSON.parse(readFileSync(join(dataDir, 'runner', 'sluice-bisector-failures', f), 'utf8')) as OnFailureRecord);
+    expect(failures.filter((f) => f.KinesisBatchInfo.startSequenceNumber === bad.SequenceNumber)).toMatchObject([
+      { requestContext: { condition: 'RetryAttemptsExhausted' }, responseContext: { functionError: 'Unhandled' }, KinesisBatchInfo: { endSequenceNumber: bad.SequenceNumber, batchSize: 1, shardId: bad.ShardId } },
+    ]);
+    const handled = new Set(deliveries('bisector').filter((d) => !d.threw).flatMap((d) => d.events.map((e) => e.id)));
+    expect(['bisect-0', 'bisect-1', 'bisect-2', 'bisect-4', 'bisect-5'].filter((id) => !handled.has(id))).toEqual([]);
+    expect(handled.has('bisect-3')).toBe(false);
   });
 
   it('quarantines a poison record and hands the subscriber the valid events around it', async () => {
