@@ -33,3 +33,6 @@ export function toSqlError(err: unknown): unknown {
   }
   return err;
 }
+
+/** The embedded PostgreSQL could not be set up or started. */
+export class EmbeddedPostgresError extends SluiceError {}
