@@ -1,0 +1,53 @@
+// `<dataDir>/parts.json`: the processes of the running stack. A stack killed with
+// kill -9 leaves its parts stopping on their own (they see the IPC channel close);
+// the next start on the directory waits for them to finish before it opens the
+// stream's and the database's files, and ends any that hang.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const FILE = 'parts.json';
+const LEFTOVER_WAIT_MS = 45_000;
+
+export interface PartProcess { name: string; pid: number }
+
+export function writePartsFile(dataDir: string, parts: PartProcess[]): void {
+  const file = join(dataDir, FILE);
+  writeFileSync(file + '.tmp', JSON.stringify(parts, null, 2) + '\n');
+  renameSync(file + '.tmp', file);
+}
+
+export function removePartsFile(dataDir: string): void {
+  rmSync(join(dataDir, FILE), { force: true });
+}
+
+export function readPartsFile(dataDir: string): PartProcess[] {
+  try {
+    return JSON.parse(readFileSync(join(dataDir, FILE), 'utf8')) as PartProcess[];
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until every part a previous stack left on `dataDir` has exited; kills those still there after 45 s. */
+export async function waitForLeftoverParts(dataDir: string, log: (line: string) => void): Promise<void> {
+  const left = readPartsFile(dataDir).filter((p) => isPart(p.pid));
+  if (left.length === 0) return;
+  log(`waiting for ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} of the previous stack to stop`);
+  const deadline = Date.now() + LEFTOVER_WAIT_MS;
+  while (left.some((p) => isPart(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const p of left) if (isPart(p.pid)) process.kill(p.pid, 'SIGKILL');
+}
+
+/** A live process that is a stack part (where /proc tells; a recycled pid is left alone). */
+function isPart(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('partMain');
+  } catch {
+    return true;
+  }
+}
