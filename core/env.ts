@@ -21,6 +21,8 @@ export const ENV = {
   ingestUrl: 'SLUICE_INGEST_URL',
   dataDir: 'SLUICE_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
+  recordFormat: 'SLUICE_RECORD_FORMAT',
 } as const;
 
 /** The data directory `npm start` uses when SLUICE_DATA_DIR is not set. */

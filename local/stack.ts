@@ -87,6 +87,9 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
   const parts: StackPart[] = [];
+  /** Servers the parts run (the embedded PostgreSQL), listed beside them for tools that measure the stack. */
+  const servers: { name: string; pid: number }[] = [];
+  const recordParts = () => writePartsFile(dataDir, [...parts.map((p) => ({ name: p.name, pid: p.pid })), ...servers]);
   let stopping = false;
   const stopAll = async () => {
     stopping = true;
@@ -99,7 +102,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     parts.push(part);
     stops.push(() => part.stop());
     void part.whenExited().then(() => { if (!stopping) fail(`${name} (pid ${part.pid}) exited`); });
-    writePartsFile(dataDir, parts.map((p) => ({ name: p.name, pid: p.pid })));
+    recordParts();
     return part;
   };
   try {
@@ -128,6 +131,10 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       faultInjection: options.faultInjection ?? false,
       region: LOCAL_REGION,
     } satisfies DatabasePartConfig);
+    if (database.info.postgresPid !== undefined) {
+      servers.push({ name: 'postgres', pid: Number(database.info.postgresPid) });
+      recordParts();
+    }
     log(`postgres   ${options.databaseUrl ? redact(options.databaseUrl)
       : engine === 'pglite' ? `PGlite in ${databaseDir}` : `PostgreSQL 16 (embedded, pid ${database.info.postgresPid}) in ${databaseDir}`}`);
     log(`rds-data   ${database.info.endpoint}`);

@@ -202,7 +202,7 @@ describe('SVG chart', () => {
 describe('HTML report', () => {
   const report = (over: Partial<LoadTestReport> = {}): LoadTestReport => ({
     runId: 'ab12', seed: 5, target: 'kinesis', endpoint: 'http://127.0.0.1:1/<x>', startedAt: '2026-11-28T15:00:00.000Z',
-    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10 },
+    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10 },
     sent: 20, accepted: 20, failed: 0, failures: {}, sendDurationMs: 2000, achievedRate: 10,
     latencyMs: { count: 20, p50: 1, p95: 2, p99: 3, max: 4, mean: 1.5 },
     timeline: [{ second: 0, sent: 10, acked: 10, failed: 0, latencyP50Ms: 1, latencyP99Ms: 3 }],

@@ -28,9 +28,13 @@ export function readPartsFile(dataDir: string): PartProcess[] {
   }
 }
 
-/** Waits until every part a previous stack left on `dataDir` has exited; kills those still there after 45 s. */
+/**
+ * Waits until every part a previous stack left on `dataDir` has exited; kills those
+ * still there after 45 s. (A PostgreSQL server left running is stopped by
+ * EmbeddedPostgres when it starts on the same directory.)
+ */
 export async function waitForLeftoverParts(dataDir: string, log: (line: string) => void): Promise<void> {
-  const left = readPartsFile(dataDir).filter((p) => isPart(p.pid));
+  const left = readPartsFile(dataDir).filter((p) => p.name !== 'postgres' && isPart(p.pid));
   if (left.length === 0) return;
   log(`waiting for ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} of the previous stack to stop`);
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
