@@ -93,8 +93,8 @@ async function main(): Promise<void> {
       };
       result.loadtest = {
         rate, duration, sent: report.sent, accepted: report.accepted, failed: report.failed, achievedPerSecond: Math.round(report.achievedRate),
-        ackP50Ms: report.latencyMs.p50, ackP99Ms: report.latencyMs.p99, ackMaxMs: report.latencyMs.max,
-        exactTotals: report.rollups.matched, totalsLagMs: report.rollups.lagMs, throttled: report.sinkMetrics.eventsThrottled ?? 0,
+        ackP50Ms: Math.round(report.latencyMs.p50), ackP99Ms: Math.round(report.latencyMs.p99), ackMaxMs: Math.round(report.latencyMs.max),
+        exactTotals: report.rollups.matched, totalsLagMs: report.rollups.lagMs === null ? null : Math.round(report.rollups.lagMs), throttled: report.sinkMetrics.eventsThrottled ?? 0,
         exitCode: lt.code, cpuPercentOfCore: cpuShare(before, stackCpu(dataDir, dev.pid!), ltSeconds).byPart,
       };
     }

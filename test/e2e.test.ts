@@ -1,8 +1,8 @@
 // The walking skeleton end to end, in-process: the whole local stack on free ports
 // and a fresh data directory, 10,000 events through the producer SDK, and then the
 // rollups must equal the totals of what was sent and the archive must hold every
-// event id exactly once. Runs on PGlite, and on real PostgreSQL when DATABASE_URL
-// is set.
+// event id exactly once. Runs on the embedded PostgreSQL (the default), and on the
+// PostgreSQL DATABASE_URL names when it is set.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +34,7 @@ function listFiles(dir: string): string[] {
 }
 
 const modes = [
-  { name: 'PGlite', external: false },
+  { name: 'embedded PostgreSQL (default)', external: false },
   { name: 'PostgreSQL (DATABASE_URL)', external: true },
 ];
 
