@@ -13,7 +13,7 @@ import { UsageError } from '../cli/flags.ts';
 import { main } from '../cli/index.ts';
 import {
   EventGenerator, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
-  buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
+  buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, percentile, renderHtmlReport, resolveOptions, runLoadTest, seededRandom,
   summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
@@ -245,12 +245,17 @@ describe('loadtest flags', () => {
   };
 
   it('turns flags into options', () => {
-    const args = parseLoadtestArgs(['--rate', '250', '--duration', '3', '--types', '4', '--keys', '99', '--payload-bytes', '0', '--zipf', '0.8', '--http', '--json', '--no-verify', '--seed', '9']);
+    const args = parseLoadtestArgs(['--rate', '250', '--duration', '3', '--types', '4', '--keys', '99', '--payload-bytes', '0', '--zipf', '0.8', '--http', '--json', '--no-verify', '--seed', '9', '--kpl']);
 
     expect(args.json).toBe(true);
     expect(args.options).toEqual({
-      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', verify: false, allowRemote: false,
+      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', recordFormat: 'kpl', verify: false, allowRemote: false,
     });
+  });
+
+  it('puts compressed records unless --kpl is given', () => {
+    expect(parseLoadtestArgs([]).options.recordFormat).toBe('compressed');
+    expect(resolveOptions({}).recordFormat).toBe('compressed');
   });
 
   it.each([
