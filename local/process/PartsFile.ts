@@ -4,6 +4,7 @@
 // stream's and the database's files, and ends any that hang.
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isLiveProcess } from './liveProcess.ts';
 
 const FILE = 'parts.json';
 const LEFTOVER_WAIT_MS = 45_000;
@@ -43,15 +44,4 @@ export async function waitForLeftoverParts(dataDir: string, log: (line: string) 
 }
 
 /** A live process that is a stack part (where /proc tells; a recycled pid is left alone). */
-function isPart(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes('partMain');
-  } catch {
-    return true;
-  }
-}
+const isPart = (pid: number) => isLiveProcess(pid, 'partMain');

@@ -4,6 +4,7 @@ export { forkEntry } from './forkEntry.ts';
 export { StackPart } from './StackPart.ts';
 export { PartFailedError } from './errors.ts';
 export { processTreeCpuMicros } from './processCpu.ts';
+export { isLiveProcess } from './liveProcess.ts';
 export { readPartsFile, removePartsFile, waitForLeftoverParts, writePartsFile } from './PartsFile.ts';
 export type { PartProcess } from './PartsFile.ts';
 export type { CpuMicros, PartRole } from './PartMessages.ts';
