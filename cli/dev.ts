@@ -42,6 +42,13 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   // endpoints. Export POWERTOOLS_METRICS_DISABLED=false / POWERTOOLS_LOG_LEVEL=INFO to see them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // Ctrl-C while the parts start: they are stopped as soon as the stack is up.
+  let signals = 0;
+  const whileStarting = () => {
+    if (++signals === 1) out.write('sluice: stopping once every part has started (Ctrl-C twice more to quit at once; the parts then stop by themselves)...\n');
+    else if (signals >= 3) process.exit(130);
+  };
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, whileStarting);
   const stack = await startStack({
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
@@ -53,6 +60,8 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
     throw new Error(`${err.message}: ports ${base}-${base + 3} must be free (is another sluice dev running?); choose others with --port N`);
+  }).finally(() => {
+    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, whileStarting);
   });
 
   out.write(`\nPoint the AWS SDKs, the AWS CLI and sluice at this stack (also written to ${stack.dataDir}/env):\n\n`);
@@ -84,13 +93,13 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
 
   // The first signal stops gracefully. A terminal's Ctrl-C may reach us twice (npm
   // forwards it to its child as well), so only a third one forces an exit.
-  let signals = 0;
   let failure: string | undefined;
   void stack.failed.then((reason) => {
     failure = reason;
     process.emit('SIGTERM');
   });
   await new Promise<void>((resolve) => {
+    if (signals > 0) resolve();
     const onSignal = () => {
       signals++;
       if (signals === 1) resolve();

@@ -111,16 +111,17 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     await waitForLeftoverParts(dataDir, log);
     stops.push(async () => removePartsFile(dataDir));
 
-    const kinesis = await startPart('kinesis', 'kinesis', {
-      path: join(dataDir, 'kinesis'),
-      port: options.ports?.kinesis ?? 0,
-      streams: [{ name: RESOURCE_NAMES.stream, shardCount: options.shardCount ?? 4 }],
-    } satisfies KinesisPartConfig);
-    log(`kinesis    ${kinesis.info.endpoint} (stream ${RESOURCE_NAMES.stream})`);
-
+    // The services depend on nothing, so they start side by side; the consumers and
+    // the ingest endpoint need their addresses.
     const engine = options.database ?? 'postgres';
     const databaseDir = join(dataDir, DATABASE_DIRS[engine]);
-    const database = await startPart('database', 'database', {
+    const [kinesis, database, firehose] = await together([
+      startPart('kinesis', 'kinesis', {
+        path: join(dataDir, 'kinesis'),
+        port: options.ports?.kinesis ?? 0,
+        streams: [{ name: RESOURCE_NAMES.stream, shardCount: options.shardCount ?? 4 }],
+      } satisfies KinesisPartConfig),
+      startPart('database', 'database', {
       dataDir: databaseDir,
       ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
       engine,
@@ -130,7 +131,19 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       databaseName: RESOURCE_NAMES.database,
       faultInjection: options.faultInjection ?? false,
       region: LOCAL_REGION,
-    } satisfies DatabasePartConfig);
+      } satisfies DatabasePartConfig),
+      startPart('firehose', 'firehose', {
+        port: options.ports?.firehose ?? 0,
+        dataDir: join(dataDir, 'firehose'),
+        deliveryStreams: [{
+          name: RESOURCE_NAMES.deliveryStream,
+          bucket: RESOURCE_NAMES.bucket,
+          bufferSizeBytes: options.firehoseBuffer?.sizeBytes ?? 1024 * 1024,
+          bufferIntervalMs: options.firehoseBuffer?.intervalMs ?? 5000,
+        }],
+      } satisfies FirehosePartConfig),
+    ]);
+    log(`kinesis    ${kinesis.info.endpoint} (stream ${RESOURCE_NAMES.stream})`);
     if (database.info.postgresPid !== undefined) {
       servers.push({ name: 'postgres', pid: Number(database.info.postgresPid) });
       recordParts();
@@ -139,17 +152,6 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       : engine === 'pglite' ? `PGlite in ${databaseDir}` : `PostgreSQL 16 (embedded, pid ${database.info.postgresPid}) in ${databaseDir}`}`);
     log(`rds-data   ${database.info.endpoint}`);
     log(`schema     ${database.info.migrations ? `applied ${database.info.migrations}` : 'up to date'}`);
-
-    const firehose = await startPart('firehose', 'firehose', {
-      port: options.ports?.firehose ?? 0,
-      dataDir: join(dataDir, 'firehose'),
-      deliveryStreams: [{
-        name: RESOURCE_NAMES.deliveryStream,
-        bucket: RESOURCE_NAMES.bucket,
-        bufferSizeBytes: options.firehoseBuffer?.sizeBytes ?? 1024 * 1024,
-        bufferIntervalMs: options.firehoseBuffer?.intervalMs ?? 5000,
-      }],
-    } satisfies FirehosePartConfig);
     log(`firehose   ${firehose.info.endpoint} (objects under ${join(dataDir, 'firehose', 's3', RESOURCE_NAMES.bucket)})`);
 
     const env: Record<string, string> = {
@@ -174,15 +176,14 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         checkpointPath: join(dataDir, 'runner', `${functionName}.json`),
         onFailureDir: join(dataDir, 'runner', `${functionName}-failures`),
       } satisfies ConsumerPartConfig);
-    const [aggregator, archiver] = await Promise.all([
+    const [aggregator, archiver, ingest] = await together([
       consumer('aggregator', RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping }),
       consumer('archiver', RESOURCE_NAMES.archiverFunction, { ...ARCHIVER_MAPPING, ...options.archiverMapping }),
+      startPart('ingest', 'ingest', {
+        env, port: options.ports?.ingest ?? 0, compression: (options.ingestRecordFormat ?? 'compressed') === 'compressed',
+      } satisfies IngestPartConfig),
     ]);
     log(`consumers  aggregator (pid ${aggregator.pid}), archiver (pid ${archiver.pid}) polling ${RESOURCE_NAMES.stream}`);
-
-    const ingest = await startPart('ingest', 'ingest', {
-      env, port: options.ports?.ingest ?? 0, compression: (options.ingestRecordFormat ?? 'compressed') === 'compressed',
-    } satisfies IngestPartConfig);
     env[ENV.ingestUrl] = String(ingest.info.url);
     log(`ingest     POST ${env[ENV.ingestUrl]}`);
 
@@ -227,6 +228,17 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     await stopAll().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * Waits for every start, not just the first failure, so a part still starting when
+ * another failed is registered and stopped with the rest.
+ */
+async function together<T extends readonly Promise<StackPart>[]>(starts: T): Promise<{ [K in keyof T]: StackPart }> {
+  const settled = await Promise.allSettled(starts);
+  const failure = settled.find((r) => r.status === 'rejected');
+  if (failure) throw (failure as PromiseRejectedResult).reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<StackPart>).value) as { [K in keyof T]: StackPart };
 }
 
 function redact(url: string): string {

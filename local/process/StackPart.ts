@@ -99,5 +99,6 @@ export class StackPart {
 }
 
 function send(child: ChildProcess, message: ToPart): void {
-  if (child.connected) child.send(message);
+  // A part that exited between the check and the write is seen through its 'exit'.
+  if (child.connected) child.send(message, undefined, {}, () => {});
 }

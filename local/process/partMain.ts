@@ -11,7 +11,8 @@ const ORPHAN_STOP_TIMEOUT_MS = 30_000;
 
 const role = process.argv[2] as PartRole;
 const name = process.argv[3] ?? role;
-const send = (m: FromPart) => { if (process.connected) process.send!(m); };
+// A parent gone between the check and the write is not an error: the part stops on 'disconnect'.
+const send = (m: FromPart) => { if (process.connected) process.send!(m, undefined, {}, () => {}); };
 
 // Terminal signals reach the whole process group; the parent decides how the stack stops.
 process.on('SIGINT', () => {});
