@@ -135,7 +135,7 @@ function makeEvents(n: number): string {
       ts: now - Math.floor(random() * 3_600_000),
       dims: { country: countries[Math.floor(random() * countries.length)], device: devices[Math.floor(random() * devices.length)] },
       value: 1 + Math.floor(random() * 100),
-      payload: { s: Math.floor(random() * 1e6).toString(36) },
+      payload: { ref: Math.floor(random() * 36 ** 8).toString(36), n: Math.floor(random() * 1e6) },
     });
   }
   return lines.join('\n') + '\n';
