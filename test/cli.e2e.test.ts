@@ -81,7 +81,9 @@ describe('sluice CLI against `sluice dev`', () => {
     const input = ['{"type":"kpl_event","value":1}', '{"type":"kpl_event","value":2}'].join('\n');
     const r = await runCli(['send', '-', '--kpl', '--json'], { env, input });
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ accepted: 2, rejected: 0, format: 'kpl', kinesisRecords: 1 });
+    const summary = JSON.parse(r.stdout) as { accepted: number; rejected: number; format: string; kinesisRecords: number };
+    expect(summary).toMatchObject({ accepted: 2, rejected: 0, format: 'kpl' });
+    expect(summary.kinesisRecords).toBeGreaterThanOrEqual(1); // one aggregate per shard the two events landed on
   });
 
   it('stops every part on Ctrl-C and leaves nothing that would hold the data directory', async () => {
