@@ -56,6 +56,13 @@ export interface LocalStackOptions {
   log?: (line: string) => void;
 }
 
+/** The Data API's part, asked across processes: its transactions, for measuring what a cap on writers bounds. */
+export interface DataApiHandle {
+  /** Open transactions now, the most open at once since the last reset, and how many were begun. */
+  transactionCounts(): Promise<{ open: number; peakOpen: number; begun: number }>;
+  resetTransactionPeak(): Promise<void>;
+}
+
 /** A consumer's part: its runner's numbers, and a way to stop it alone. */
 export interface ConsumerHandle {
   /** The runner's numbers as last reported (about every second). */
@@ -70,6 +77,7 @@ export interface LocalStack {
   /** Every process of the stack, in start order. */
   readonly parts: readonly StackPart[];
   readonly runners: { aggregator: ConsumerHandle; archiver: ConsumerHandle };
+  readonly dataApi: DataApiHandle;
   /** CPU time (microseconds) of each part and of the PostgreSQL server, as last reported, and of this process. */
   cpu(): CpuMicros;
   /** Resolves with a reason when a part exits while the stack is running (a crash, or a kill). */
@@ -218,6 +226,10 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     return {
       env, dataDir, parts, failed,
       runners: { aggregator: handle(aggregator), archiver: handle(archiver) },
+      dataApi: {
+        transactionCounts: () => database.request('transactionCounts'),
+        resetTransactionPeak: () => database.request('resetTransactionPeak'),
+      },
       cpu() {
         const own = process.cpuUsage();
         return Object.assign({ stack: own.user + own.system }, ...parts.map((p) => p.cpu)) as CpuMicros;

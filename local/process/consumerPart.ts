@@ -51,6 +51,7 @@ export async function startConsumerPart(config: ConsumerPartConfig): Promise<Run
     batchSize: m.batchSize,
     maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
     parallelizationFactor: m.parallelizationFactor,
+    ...(m.maxConcurrentInvocations !== undefined ? { maxConcurrentInvocations: m.maxConcurrentInvocations } : {}),
     bisectBatchOnFunctionError: m.bisectBatchOnFunctionError,
     maximumRetryAttempts: m.maximumRetryAttempts,
     maximumRecordAgeInSeconds: m.maximumRecordAgeInSeconds,

@@ -47,6 +47,10 @@ export async function startDatabasePart(config: DatabasePartConfig): Promise<Run
         migrations: applied.join(', '),
         ...(server ? { postgresPid: server.pid } : {}),
       },
+      requests: {
+        transactionCounts: async () => api.transactionCounts,
+        resetTransactionPeak: async () => { api.resetTransactionPeak(); },
+      },
       extraCpu: (): CpuMicros => {
         const micros = server ? processTreeCpuMicros(server.pid) : undefined;
         return micros === undefined ? {} : { postgres: micros };

@@ -1,10 +1,9 @@
 // The HTTP ingest part: POST /v1/events through the producer SDK, in a process of
 // its own (it validates and packs every event it is sent).
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../../core/index.ts';
-import { KinesisProducer, createIngestHandler } from '../../producers/index.ts';
+import { KinesisProducer, createIngestServer } from '../../producers/index.ts';
 import type { RunningPart } from './RunningPart.ts';
 
 export interface IngestPartConfig { env: StackEnv; port: number; compression: boolean }
@@ -15,7 +14,7 @@ export async function startIngestPart(config: IngestPartConfig): Promise<Running
   const producer = new KinesisProducer({
     client: kinesis, streamName: requireEnv(config.env, ENV.streamName), maxBufferTimeMs: 10, compression: config.compression,
   });
-  const server = http.createServer(createIngestHandler(producer));
+  const server = createIngestServer(producer);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(config.port, '127.0.0.1', () => ok());
