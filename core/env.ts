@@ -30,6 +30,8 @@ export const ENV = {
   /** JSON list of the event types a subscriber receives (all when unset); the CDK app sets it from the registration. */
   subscriberTypes: 'SLUICE_SUBSCRIBER_TYPES',
   databaseUrl: 'DATABASE_URL',
+  /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
+  recordFormat: 'SLUICE_RECORD_FORMAT',
 } as const;
 
 /** The region the local stack reports and a local client signs for when none is set. */

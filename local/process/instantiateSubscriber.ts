@@ -4,11 +4,11 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { ENV, type StackEnv } from '../core/index.ts';
+import { ENV, type StackEnv } from '../../core/index.ts';
 import {
   METRICS_NAMESPACE, SubscriberLoadError, isConsumerEntry,
   type ConsumerInstance, type RegisteredSubscriber, type SluiceConfig,
-} from '../consumers/index.ts';
+} from '../../consumers/index.ts';
 
 /**
  * The consumer's handler, built from its entry's `handler` export. A plain Lambda
