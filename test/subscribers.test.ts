@@ -41,6 +41,7 @@ describe('subscribers registered in the configuration, on the local stack', () =
       // The same file under another name: bisects, retries once, then gives up to its on-failure destination.
       { name: 'bisector', handler: fixture('recorder.ts'), environment: { RECORD_DIR: recordDir, THROW_ON_REQUEST: 'true' }, maximumRetryAttempts: 1, bisectBatchOnFunctionError: true },
       { name: 'broken', handler: fixture('broken.ts') },
+      { name: 'exiter', handler: fixture('exiter.ts') },
     ],
   });
   const start = async () => {
@@ -76,7 +77,7 @@ describe('subscribers registered in the configuration, on the local stack', () =
   });
 
   it('runs every registered subscriber but the one that cannot load, and says why', () => {
-    expect(Object.keys(stack.runners).sort()).toEqual(['aggregator', 'archiver', 'bisector', 'crasher', 'recorder']);
+    expect(Object.keys(stack.runners).sort()).toEqual(['aggregator', 'archiver', 'bisector', 'crasher', 'exiter', 'recorder']);
     expect(stack.subscriberErrors.broken).toMatch(/subscriber broken: loading .*broken\.ts failed: broken: this module cannot load/);
   });
 
@@ -172,7 +173,7 @@ describe('subscribers registered in the configuration, on the local stack', () =
     expect(entries.map((q) => [q.sequenceNumber, q.reason.split(':')[0]])).toEqual([['101', 'invalid event']]);
   });
 
-  it('keeps the aggregator exact while another subscriber throws and times out on every batch', async () => {
+  it('keeps the aggregator exact while other subscribers throw, time out, and take their process down', async () => {
     const events = makeEvents(2000, { seed: 12, types: ['crash.a', 'crash.b'] });
     const producer = new KinesisProducer({ client: kinesis, streamName: stack.env[ENV.streamName]! });
     await Promise.all(events.map((e) => producer.send(e)));
@@ -187,6 +188,10 @@ describe('subscribers registered in the configuration, on the local stack', () =
     }
     const ids = new Set(deliveries().flatMap((d) => d.events.map((e) => e.id)));
     expect(events.filter((e) => !ids.has(e.id))).toEqual([]);
+    // The exiter's process died on its first batch: reported, and nothing else stopped.
+    expect(stack.subscriberErrors.exiter).toMatch(/sluice-exiter \(pid \d+\) exited/);
+    expect(stack.runners.exiter!.running).toBe(false);
+    expect(stack.runners.aggregator.running).toBe(true);
     const crasher = stack.runners.crasher!.stats!;
     expect(crasher.errors).toBeGreaterThan(0);
     expect(crasher.records).toBe(0);
