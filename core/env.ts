@@ -20,6 +20,11 @@ export const ENV = {
   dbName: 'SLUICE_DB_NAME',
   ingestUrl: 'SLUICE_INGEST_URL',
   dataDir: 'SLUICE_DATA_DIR',
+  /** The archive's S3 bucket (`sluice replay` reads it through the S3 API). */
+  archiveBucket: 'SLUICE_ARCHIVE_BUCKET',
+  /** A directory holding the archive as `<bucket>/<key>` files (the local stack's S3): read instead of S3 when set. */
+  archiveDir: 'SLUICE_ARCHIVE_DIR',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   databaseUrl: 'DATABASE_URL',
 } as const;
 
@@ -58,11 +63,12 @@ export function requireEnv(env: StackEnv, name: string): string {
   return v;
 }
 
-type Service = 'kinesis' | 'firehose' | 'rdsData';
+type Service = 'kinesis' | 'firehose' | 'rdsData' | 's3';
 const endpointVar: Record<Service, string> = {
   kinesis: ENV.kinesisEndpoint,
   firehose: ENV.firehoseEndpoint,
   rdsData: ENV.rdsDataEndpoint,
+  s3: ENV.s3Endpoint,
 };
 
 /**

@@ -18,5 +18,7 @@ export {
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
 export type { StackEnv } from './env.ts';
+export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, archiveLineText, readArchiveLine } from './archiveLine.ts';
+export type { ArchiveEnvelope, ArchiveLineContent } from './archiveLine.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';

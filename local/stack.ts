@@ -10,7 +10,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kin
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import {
-  AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES, STACK_ENV_FILE, awsClientConfig,
+  AGGREGATOR_MAPPING, ARCHIVE_LAYOUT, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES, STACK_ENV_FILE, awsClientConfig,
   type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -42,7 +42,7 @@ export interface LocalStackOptions {
   ports?: Partial<Record<keyof typeof DEFAULT_DEV_PORTS, number>>;
   /** Shards of the stream, created on first start. Default 4 (a new on-demand stream). */
   shardCount?: number;
-  /** Serve the Data API fault-injection admin API (tests only). Default false. */
+  /** Serve the Data API and Firehose fault-injection admin APIs (tests only). Default false. */
   faultInjection?: boolean;
   /** Overrides of the consumers' event source mapping settings. Default: core's mappings. */
   aggregatorMapping?: Partial<ConsumerMapping>;
@@ -102,12 +102,18 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     stops.push(() => dataApi.close());
     log(`rds-data   ${dataApi.endpoint}`);
 
+    // The archive's layout is the deployed one (core ARCHIVE_LAYOUT): GZIP objects, the
+    // same data and error output prefixes, so `sluice replay` reads both alike.
     const firehose = await FirehoseServer.start({
       port: options.ports?.firehose ?? 0,
       dataDir: join(dataDir, 'firehose'),
+      faultInjection: options.faultInjection ?? false,
       deliveryStreams: [{
         name: RESOURCE_NAMES.deliveryStream,
         bucket: RESOURCE_NAMES.bucket,
+        compression: ARCHIVE_LAYOUT.compression,
+        prefix: ARCHIVE_LAYOUT.dataPrefix,
+        errorOutputPrefix: ARCHIVE_LAYOUT.errorPrefix,
         bufferSizeBytes: options.firehoseBuffer?.sizeBytes ?? 1024 * 1024,
         bufferIntervalMs: options.firehoseBuffer?.intervalMs ?? 5000,
       }],
@@ -128,6 +134,8 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       [ENV.dbSecretArn]: LOCAL_DB_SECRET_ARN,
       [ENV.dbName]: RESOURCE_NAMES.database,
       [ENV.dataDir]: dataDir,
+      [ENV.archiveBucket]: RESOURCE_NAMES.bucket,
+      [ENV.archiveDir]: join(dataDir, 'firehose', 's3'),
     };
     const target = { resourceArn: LOCAL_DB_CLUSTER_ARN, secretArn: LOCAL_DB_SECRET_ARN, database: RESOURCE_NAMES.database };
 

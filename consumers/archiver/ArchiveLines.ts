@@ -1,12 +1,14 @@
 // Turns one Kinesis record of a Lambda batch into archive lines: each user record's
-// raw event JSON, newline-terminated. What cannot be a line (a corrupt aggregate,
-// data that is not JSON) becomes an error line carrying the raw bytes, so nothing
-// is dropped silently.
+// raw event JSON inside its envelope (shard, sequence and sub-sequence numbers,
+// partition key, arrival; core/archiveLine.ts), newline-terminated. What cannot be a
+// line (a corrupt aggregate, data that is not JSON) becomes an error line carrying
+// the raw bytes, so nothing is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, FIREHOSE, deaggregate } from '../../core/index.ts';
+import { ARCHIVE_ERROR_KEY, CorruptRecordError, FIREHOSE, archiveLineText, deaggregate, type ArchiveEnvelope } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
 const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
 
 export interface ArchiveLinesOfRecord {
   /** Event lines, in sub-record order. */
@@ -24,7 +26,7 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
   // can be re-read from the stream while retained.
   const keepData = data.length * 4 / 3 + 1024 < FIREHOSE.maxRecordBytes;
   const body = {
-    sluiceArchiveError: {
+    [ARCHIVE_ERROR_KEY]: {
       reason,
       message,
       eventSourceARN: record.eventSourceARN,
@@ -41,21 +43,25 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
 }
 
 /**
- * Event JSON as one line: the raw bytes when they are single-line JSON, the compact
- * re-serialization when the JSON spans lines, undefined when it is not JSON.
+ * The archive line of one event: its JSON as given when that is one line, compacted
+ * when the JSON spans lines, inside the envelope; undefined when it is not JSON.
  */
-function eventLine(data: Buffer): Buffer | undefined {
+function eventLine(data: Buffer, envelope: ArchiveEnvelope): Buffer | undefined {
+  const text = data.toString('utf8');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(data.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     return undefined;
   }
-  if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return Buffer.from(JSON.stringify(parsed) + '\n', 'utf8');
-  const line = Buffer.allocUnsafe(data.length + 1);
-  data.copy(line);
-  line[data.length] = NEWLINE;
-  return line;
+  const oneLine = data.indexOf(NEWLINE) >= 0 || data.indexOf(CARRIAGE_RETURN) >= 0 ? JSON.stringify(parsed) : text;
+  return Buffer.from(archiveLineText(envelope, oneLine), 'utf8');
+}
+
+/** Kinesis approximateArrivalTimestamp (seconds, millisecond fraction) as ISO-8601. */
+function arrivalIso(record: KinesisStreamRecord): string {
+  const ms = Math.round(record.kinesis.approximateArrivalTimestamp * 1000);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date().toISOString();
 }
 
 export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number): ArchiveLinesOfRecord {
@@ -69,8 +75,13 @@ export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number)
     out.errors.push({ line: errorLine(record, 'corrupt-aggregate', err.message, data), recordIndex });
     return out;
   }
+  const shardId = record.eventID.slice(0, record.eventID.indexOf(':'));
+  const arrival = arrivalIso(record);
   for (const u of users) {
-    const line = eventLine(u.data);
+    const line = eventLine(u.data, {
+      shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber: u.subSequenceNumber,
+      partitionKey: record.kinesis.partitionKey, arrival,
+    });
     if (!line) {
       out.errors.push({ line: errorLine(record, 'not-json', 'user record is not JSON', u.data, u.subSequenceNumber), recordIndex });
     } else if (line.length > FIREHOSE.maxRecordBytes) {
