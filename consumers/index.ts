@@ -4,8 +4,8 @@ export { createArchiverHandler } from './archiver/index.ts';
 export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
 export {
   createAggregatorHandler, applyBatch, decodeBatch, RollupAccumulator, DecimalSum, HyperLogLog, estimateFromStats,
-  classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE,
+  classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements, backoffDelayMs,
 } from './aggregator/index.ts';
-export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta } from './aggregator/index.ts';
+export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta, Statement } from './aggregator/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, DEFAULT_ROLLUP_NAME, CONFIG_FILE, ConfigError } from './config/index.ts';
 export type { RollupConfig, SluiceConfig, SluiceConfigInput } from './config/index.ts';
