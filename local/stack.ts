@@ -16,7 +16,7 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
-import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
+import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig, type SluiceConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/KinesisServer.ts';
 import { openDatabase, type SqlDatabase } from './database/index.ts';
@@ -47,6 +47,8 @@ export interface LocalStackOptions {
   /** Overrides of the consumers' event source mapping settings. Default: core's mappings. */
   aggregatorMapping?: Partial<ConsumerMapping>;
   archiverMapping?: Partial<ConsumerMapping>;
+  /** The rollups the aggregator keeps. Default: sluice.config.json in the working directory (loadConfig). */
+  config?: SluiceConfig;
   /** Firehose buffering. Default 1 MiB / 5 s locally, so archives show up while you watch. */
   firehoseBuffer?: { sizeBytes: number; intervalMs: number };
   /** Progress lines while starting. Default: none. */
@@ -174,7 +176,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     const runners = {
       aggregator: runner(RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping },
         createAggregatorHandler({
-          rdsData: aggregatorRdsData, ...target, config: loadConfig(),
+          rdsData: aggregatorRdsData, ...target, config: options.config ?? loadConfig(),
           logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
           metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: RESOURCE_NAMES.aggregatorFunction }),
         })),
