@@ -83,9 +83,12 @@ export function awsClientConfig(env: StackEnv, service: Service) {
     credentials?: { accessKeyId: string; secretAccessKey: string };
     requestHandler?: NodeHttpHandler;
     maxAttempts?: number;
+    forcePathStyle?: boolean;
   } = { region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' };
   const endpoint = env[endpointVar[service]];
   if (endpoint) config.endpoint = endpoint;
+  // An S3 endpoint of its own (MinIO, a local stand-in) answers path-style requests; AWS's own takes both.
+  if (endpoint && service === 's3') config.forcePathStyle = true;
   const id = env[ENV.accessKeyId];
   const secret = env[ENV.secretAccessKey];
   if (id && secret) config.credentials = { accessKeyId: id, secretAccessKey: secret };
