@@ -108,6 +108,6 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'ClusterArn', { value: this.database.cluster.clusterArn, description: ENV.dbClusterArn });
     new CfnOutput(this, 'SecretArn', { value: this.database.secret.secretArn, description: ENV.dbSecretArn });
     new CfnOutput(this, 'DatabaseName', { value: this.database.databaseName, description: ENV.dbName });
-    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: 'S3 bucket of the raw-event archive' });
+    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: ENV.archiveBucket });
   }
 }
