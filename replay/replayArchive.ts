@@ -140,7 +140,9 @@ export async function replayArchive(source: ArchiveSource, session: DataApiSessi
         continue;
       }
       seen.add(e.event.id);
-      events.push(e);
+      // The rollups never read the payload: do not keep it for the whole replay.
+      const { payload: _payload, ...event } = e.event;
+      events.push({ ...e, event });
     }
     options.onProgress?.({ objectsRead: summary.objectsRead, objectsTotal: keys.length, eventsRead: summary.eventsRead, elapsedMs: Date.now() - started });
   }
@@ -172,6 +174,7 @@ async function rebuildRollup(
 
   /** The rollup's rows for the planned buckets, from the events the aggregator has applied. */
   const types = plan.rollup.types === '*' ? null : new Set(plan.rollup.types);
+  const prunedBeforeMs = (options.now ?? Date.now()) - options.config.checkpointRetentionSeconds * 1000;
   const compute = (checkpoints: Checkpoints): { deltas: RollupDelta[]; counted: number; pending: string[] } => {
     const acc = new RollupAccumulator({ ...options.config, rollups: [plan.rollup] });
     const pending: string[] = [];
@@ -180,7 +183,12 @@ async function rebuildRollup(
       const env = e.envelope;
       if (env) {
         const applied = checkpoints.get(checkpointKey(env.shardId, env.partitionKey));
-        if (applied !== undefined && compareSequenceNumbers(env.sequenceNumber, applied) > 0) {
+        // No checkpoint: a key the aggregator has not reached yet (left to it), or one
+        // idle past the checkpoint retention and pruned (all of it applied long ago).
+        const notYet = applied === undefined
+          ? Date.parse(env.arrival) >= prunedBeforeMs
+          : compareSequenceNumbers(env.sequenceNumber, applied) > 0;
+        if (notYet) {
           pending.push(e.event.id);
           continue;
         }

@@ -1,5 +1,5 @@
 // Shapes of the archive replay.
-import type { ArchiveEnvelope, SluiceEvent } from '../core/index.ts';
+import type { ArchiveEnvelope, ScannedEvent } from '../core/index.ts';
 
 /** Where a line sits: the object key and the 1-based line number (inside a Firehose error document's rawData when `rawDataLine` is set). */
 export interface LinePosition {
@@ -10,7 +10,8 @@ export interface LinePosition {
 
 /** A valid event read from the archive. */
 export interface ArchivedEvent {
-  event: SluiceEvent;
+  /** The validated event; its payload is dropped once the line is read (rollups never read it). */
+  event: ScannedEvent & { payload?: unknown };
   /** Absent on bare lines written before the envelope existed. */
   envelope: ArchiveEnvelope | undefined;
   at: LinePosition;

@@ -220,6 +220,28 @@ describe('sluice replay', () => {
     expect(await rows()).toEqual(live);
   });
 
+  it('leaves a key the aggregator has no checkpoint for to it, unless that key has been idle past the checkpoint retention', async () => {
+    const { events } = await readArchive();
+    const target = events.find((e) => e.envelope!.partitionKey === 'sluice-lane-5')!.envelope!;
+    const ofKey = new Set(events.filter((e) => e.envelope!.shardId === target.shardId && e.envelope!.partitionKey === target.partitionKey).map((e) => e.event.id));
+    const where = `shard_id = '${target.shardId}' AND partition_key = '${target.partitionKey}'`;
+    const [[stream, applied]] = await session.execute(`SELECT stream_arn, sequence_number::text FROM sluice_checkpoints WHERE ${where}`);
+    await session.execute(`DELETE FROM sluice_checkpoints WHERE ${where}`);
+    const replay = (now?: number) => replayArchive(new LocalArchiveSource(archiveRoot), session, {
+      fromMs: START, toMs: START + 3_600_000, config, rollups: ['by_type'], ...(now ? { now } : {}),
+    });
+
+    const unreached = await replay();
+    const idleLongAgo = await replay(Date.now() + (config.checkpointRetentionSeconds + 60) * 1000);
+    await session.execute(`INSERT INTO sluice_checkpoints (stream_arn, shard_id, partition_key, sequence_number) VALUES ('${fieldText(stream)}', '${target.shardId}', '${target.partitionKey}', ${fieldText(applied)})`);
+    await replay();
+
+    expect(ofKey.size).toBeGreaterThan(0);
+    expect(unreached.eventsLeftToLive).toBe(ofKey.size);
+    expect(idleLongAgo.eventsLeftToLive).toBe(0);
+    expect(await rows()).toEqual(live);
+  });
+
   it('refuses a range backwards, an unknown rollup and a missing --to with a usage error', async () => {
     const results = await Promise.all([
       replayCli(['--from', iso(START + 60_000), '--to', iso(START)]),
