@@ -18,6 +18,8 @@ import type { ArchivedEvent, ArchiveProblem } from './types.ts';
 
 /** Default settle time: a bucket is rebuilt only once it ended this long ago. */
 export const DEFAULT_SETTLE_SECONDS = 300;
+/** Objects fetched ahead of the one being read. */
+const READ_AHEAD = 8;
 /** Attempts of one rollup's transaction on transient Data API failures. */
 const MAX_ATTEMPTS = 5;
 
@@ -116,13 +118,26 @@ export async function replayArchive(source: ArchiveSource, session: DataApiSessi
   const keys = await archiveKeys(source, arrivalWindow(fromMs, toMs, options.maxLatenessSeconds));
   const seen = new Set<string>();
   const events: ArchivedEvent[] = [];
-  for (const key of keys) {
+  // Objects are fetched a few ahead (S3 latency) but read in key order, so which copy
+  // of a duplicate is kept does not depend on timing.
+  const fetches: Promise<Buffer>[] = [];
+  const fetch = (i: number) => {
+    if (i < keys.length && fetches[i] === undefined) {
+      fetches[i] = source.read(keys[i]!);
+      fetches[i]!.catch(() => {});
+    }
+  };
+  for (let i = 0; i < keys.length; i++) {
+    for (let j = i; j < i + READ_AHEAD; j++) fetch(j);
+    const key = keys[i]!;
     let body: Buffer;
     try {
-      body = await source.read(key);
+      body = await fetches[i]!;
     } catch (err) {
       problem({ key, reason: `could not read the object (${(err as Error).message}): skipped` });
       continue;
+    } finally {
+      delete fetches[i];
     }
     const content = readArchiveObject(key, body);
     summary.objectsRead++;
