@@ -1,7 +1,7 @@
 // Which buckets a replay rebuilds: for each chosen rollup and window, the whole buckets
 // that lie inside [from, to) and ended at least the settle time ago. A bucket cut by
 // the range, or still open to live traffic, is left as it is. Pure: no I/O.
-import type { RollupConfig } from '../consumers/index.ts';
+import type { RollupConfig } from '../rollup/index.ts';
 
 /** A run of whole buckets of one window: [startS, endS) in epoch seconds, bucket-aligned. */
 export interface WindowRange {

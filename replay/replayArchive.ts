@@ -1,12 +1,14 @@
 // Rebuilds rollups from the archive: reads the objects that can hold the range's
 // events, keeps the first copy of each event id, and for each chosen rollup replaces
-// the rows of its whole, settled buckets in one Data API transaction, computed by the
-// live aggregator's RollupAccumulator and written by its upsert statements. Events
+// the rows of its whole, settled buckets in one Data API transaction, computed by
+// rollup/'s RollupAccumulator and written by the aggregator's own upsert statements
+// (rollup/'s upsert, chunked to the Data API's limits). Events
 // the aggregator has not applied yet (past its checkpoints, read under a share lock
 // in that transaction) are left to it, so live traffic is counted once.
 import { compareSequenceNumbers } from '../core/index.ts';
-import { RollupAccumulator, backoffDelayMs, classifyDataApiError, upsertRollupStatements } from '../consumers/index.ts';
-import type { RollupDelta, SluiceConfig, Statement } from '../consumers/index.ts';
+import { backoffDelayMs, classifyDataApiError, upsertRollupStatements } from '../consumers/index.ts';
+import type { SluiceConfig, Statement } from '../consumers/index.ts';
+import { RollupAccumulator, type RollupDelta } from '../rollup/index.ts';
 import { fieldNumber, fieldText, type DataApiSession } from '../schema/index.ts';
 import { readArchiveObject } from './ArchiveObjectReader.ts';
 import { archiveKeys, arrivalWindow } from './ArchiveRange.ts';
