@@ -11,12 +11,13 @@ import { QueryError, parseTime } from '../query/index.ts';
 import { DEFAULT_SETTLE_SECONDS, LocalArchiveSource, S3ArchiveSource, replayArchive } from '../replay/index.ts';
 import type { ArchiveProblem, ArchiveSource, ReplaySummary } from '../replay/index.ts';
 import { DataApiSession } from '../schema/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags, UsageError } from './flags.ts';
 import { Progress } from './Progress.ts';
 
 const USAGE = `Usage: sluice replay --from ISO --to ISO [--type T] [--rollup NAME ...] [--dry-run]
                      [--settle SECONDS] [--max-lateness SECONDS] [--archive DIR|s3://BUCKET]
-                     [--config FILE] [--json]
+                     [--config FILE] [--json] [--target local|aws] [--stack NAME]
 
 Rebuilds rollups from the archived events whose ts is in [--from, --to): the rows of
 every whole bucket inside the range that ended at least --settle seconds ago
@@ -28,10 +29,11 @@ to it. Running it twice gives the same rows.
   --dry-run           read and compute, write nothing
   --max-lateness S    read objects that arrived up to S seconds after --to (default: all later objects)
   --archive           the bucket directory, or s3://BUCKET (default: the local stack's archive,
-                      else s3://$${ENV.archiveBucket})
+                      else s3://$${ENV.archiveBucket}; with --target aws the stack's ArchiveBucket)
+${TARGET_USAGE}
 Exits 1 when some archive object or line could not be read (each is printed and skipped).`;
 
-export async function runReplay(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function runReplay(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
     from: { type: 'string' },
     to: { type: 'string' },
@@ -43,6 +45,7 @@ export async function runReplay(argv: string[], env: StackEnv, out: NodeJS.Writa
     archive: { type: 'string' },
     config: { type: 'string' },
     json: { type: 'boolean' },
+    ...TARGET_FLAGS,
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
@@ -62,6 +65,7 @@ export async function runReplay(argv: string[], env: StackEnv, out: NodeJS.Writa
   const settleSeconds = intFlag(values.settle, 'settle', USAGE, 0, 30 * 86_400) ?? DEFAULT_SETTLE_SECONDS;
   const maxLatenessSeconds = intFlag(values['max-lateness'], 'max-lateness', USAGE, 0, 365 * 86_400);
   const config = loadConfig(values.config as string | undefined);
+  const env = await resolveTarget(values, localEnv, USAGE);
   const rollups = values.rollup as string[] | undefined;
   for (const name of rollups ?? []) {
     if (!config.rollups.some((r) => r.name === name)) {
