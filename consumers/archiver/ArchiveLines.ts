@@ -4,6 +4,7 @@
 // line (a corrupt aggregate, data that is not JSON) becomes an error line carrying
 // the raw bytes, so nothing is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { isUtf8 } from 'node:buffer';
 import { ARCHIVE_ERROR_KEY, CorruptRecordError, FIREHOSE, archiveLineText, deaggregate, type ArchiveEnvelope } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
@@ -18,7 +19,7 @@ export interface ArchiveLinesOfRecord {
 }
 
 /** Why a user record is not an event line. */
-export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'line-too-large';
+export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'not-utf8' | 'line-too-large';
 
 /** The error line written for data that cannot be archived as an event line. */
 export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReason, message: string, data: Buffer, subSequenceNumber?: number): Buffer {
@@ -78,6 +79,11 @@ export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number)
   const shardId = record.eventID.slice(0, record.eventID.indexOf(':'));
   const arrival = arrivalIso(record);
   for (const u of users) {
+    // Decoding would store U+FFFD in place of the bytes: keep them, base64, on an error line.
+    if (!isUtf8(u.data)) {
+      out.errors.push({ line: errorLine(record, 'not-utf8', 'user record is not valid UTF-8', u.data, u.subSequenceNumber), recordIndex });
+      continue;
+    }
     const line = eventLine(u.data, {
       shardId, sequenceNumber: record.kinesis.sequenceNumber, subSequenceNumber: u.subSequenceNumber,
       partitionKey: record.kinesis.partitionKey, arrival,
