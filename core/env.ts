@@ -33,6 +33,8 @@ export const ENV = {
   archiveDir: 'SLUICE_ARCHIVE_DIR',
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   databaseUrl: 'DATABASE_URL',
+  /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
+  recordFormat: 'SLUICE_RECORD_FORMAT',
 } as const;
 
 /** The region the local stack reports and a local client signs for when none is set. */

@@ -4,7 +4,7 @@
 // exactly the rows the live aggregator wrote: a rollup back-filled from nothing, a
 // damaged range repaired, the same rows twice, duplicates and bad objects in the
 // archive dropped or reported, and events the aggregator has not applied left to it.
-// Runs on PostgreSQL when DATABASE_URL is set, else on PGlite.
+// Runs on DATABASE_URL's PostgreSQL when it is set, else on the embedded PostgreSQL.
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
