@@ -5,14 +5,15 @@ import { ENV, DEFAULT_DATA_DIR, type StackEnv } from '../core/index.ts';
 import { DEFAULT_DEV_PORTS, startStack } from '../local/index.ts';
 import { intFlag, parseFlags } from './flags.ts';
 
-const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--port N] [--shards N]
+const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--port N] [--shards N] [--faults]
 
 Starts the embedded local stack: Kinesis, PostgreSQL (PGlite, or --database-url /
 DATABASE_URL), the RDS Data API, Firehose, the HTTP ingest endpoint and the consumers.
   --data-dir DIR      where streams, database, archive and positions live (default ${DEFAULT_DATA_DIR}, or SLUICE_DATA_DIR)
   --database-url URL  use this PostgreSQL instead of the embedded one (default DATABASE_URL)
   --port N            first of four consecutive ports (default ${DEFAULT_DEV_PORTS.kinesis})
-  --shards N          shards of a newly created stream (default 4)`;
+  --shards N          shards of a newly created stream (default 4)
+  --faults            serve the Data API's fault control (what \`sluice loadtest --chaos db-outage@...\` uses)`;
 
 export async function runDev(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
@@ -20,6 +21,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     'database-url': { type: 'string' },
     port: { type: 'string' },
     shards: { type: 'string' },
+    faults: { type: 'boolean' },
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
@@ -38,6 +40,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     shardCount,
+    faultInjection: !!values.faults,
     ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3 },
     log: (line) => out.write(`  ${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {
