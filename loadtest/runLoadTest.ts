@@ -117,6 +117,18 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
 
   const activeFault = (tSec: number) => chaos.filter((c) => c.firedAtSec !== null && tSec >= c.atSec && tSec < c.atSec + Math.max(1, c.durationSec)).map((c) => c.kind).join(',') || undefined;
 
+  const recordPipeline = (now: number, c: DbCounters) => {
+    const m = sink.metrics?.() ?? {};
+    const fault = activeFault((now - t0) / 1000);
+    tally.timeline.recordPipeline(now, {
+      ...(reader ? { aggregated: tally.visibility.visible(), backlog: tally.visibility.backlog(), lagMs: tally.visibility.oldestPendingAgeMs(now) } : {}),
+      ...(m.eventsRetried !== undefined ? { retries: m.eventsRetried, throttled: m.eventsThrottled ?? 0 } : {}),
+      ...(c.dataApiCalls !== undefined && baseline.dataApiCalls !== undefined ? { dataApiCalls: c.dataApiCalls - baseline.dataApiCalls } : {}),
+      ...(c.tupleWrites !== undefined && baseline.tupleWrites !== undefined ? { tupleWrites: c.tupleWrites - baseline.tupleWrites } : {}),
+      ...(c.maxOpenTransactions !== undefined ? { maxOpenTransactions: c.maxOpenTransactions } : {}),
+      ...(fault ? { fault } : {}),
+    });
+  };
   // Once a second: what the pipeline shows from outside.
   let polling = true;
   const poll = async () => {
@@ -132,17 +144,8 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
           }
         }
       }
-      const now = performance.now();
       const c = probe ? await probe.counters() : {};
-      const m = sink.metrics?.() ?? {};
-      tally.timeline.recordPipeline(now, {
-        ...(reader ? { aggregated: tally.visibility.visible(), backlog: tally.visibility.backlog(), lagMs: tally.visibility.oldestPendingAgeMs(now) } : {}),
-        ...(m.eventsRetried !== undefined ? { retries: m.eventsRetried, throttled: m.eventsThrottled ?? 0 } : {}),
-        ...(c.dataApiCalls !== undefined && baseline.dataApiCalls !== undefined ? { dataApiCalls: c.dataApiCalls - baseline.dataApiCalls } : {}),
-        ...(c.tupleWrites !== undefined && baseline.tupleWrites !== undefined ? { tupleWrites: c.tupleWrites - baseline.tupleWrites } : {}),
-        ...(c.maxOpenTransactions !== undefined ? { maxOpenTransactions: c.maxOpenTransactions } : {}),
-        ...(activeFault((now - t0) / 1000) ? { fault: activeFault((now - t0) / 1000) } : {}),
-      });
+      recordPipeline(performance.now(), c);
       await sleep(Math.max(50, 1000 - (performance.now() - began)));
     }
   };
@@ -231,6 +234,8 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
     await sleep(STATS_FLUSH_MS);
     final = await probe.counters();
   }
+  // The last reading: what the verification saw, and the database's final counters.
+  recordPipeline(performance.now(), final);
   const db = dbWork(baseline, final, tally.accepted + (poison?.sent ?? 0));
   const achievedEventsPerSec = tally.accepted / (Math.max(sendDurationMs, schedule.durationSec * 1000) / 1000);
   const cost = sinkMetrics.kinesisRecords && db.dataApiCalls !== null && tally.accepted > 0

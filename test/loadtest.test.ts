@@ -2,10 +2,12 @@
 // timeline, the SVG chart and HTML report, flag parsing, loopback guard, rollup
 // watching), then short real runs against an in-process local stack through both
 // targets and the CLI, including a run whose rollups cannot match.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/index.ts';
 import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
@@ -18,6 +20,9 @@ import {
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 describe('ZipfSampler', () => {
   it('draws ranks with probabilities proportional to 1/(k+1)^s', () => {
@@ -418,6 +423,7 @@ describe('load test against the local stack', () => {
   let stack: LocalStack;
   let workDir: string;
   let scratch: ScratchDatabase | undefined;
+  let outageReport: LoadTestReport | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-stack-'));
@@ -467,6 +473,90 @@ describe('load test against the local stack', () => {
     expect(report.endpoint).toBe(stack.env[ENV.ingestUrl]);
     expect(existsSync(reportPath)).toBe(true);
     expect(readFileSync(reportPath, 'utf8')).toContain('<svg');
+  });
+
+  it('reports the shortfall and fails when the schedule cannot be kept', async () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (d) => (text += d));
+
+    // 50,000 events in one second with at most 50 unacknowledged: most can never be sent.
+    const code = await runLoadtest(['--rate', '50000', '--duration', '1', '--types', '2', '--max-in-flight', '50', '--json'], stack.env, out);
+
+    const r = JSON.parse(text) as LoadTestReport;
+    expect(code).toBe(1);
+    expect(r.offered).toBe(50_000);
+    expect(r.shortfall).toBeGreaterThan(0);
+    expect(r.sent + r.shortfall).toBe(r.offered);
+    expect(r.accepted).toBe(r.sent);
+    expect(r.ok).toBe(false);
+    expect(r.problems.join('\n')).toMatch(/shortfall: \d+ of 50000 events offered were never sent/);
+    // What was sent still lands exactly: the shortfall is the only problem.
+    expect(r).toMatchObject({ lost: 0, duplicated: 0, rollups: { matched: true } });
+    expect(r.timeline.reduce((n, s) => n + s.shortfall, 0)).toBe(r.shortfall);
+  });
+
+  it('ends exact through a database outage and a poison mix, the poison counted in the quarantine', async () => {
+    const lines: string[] = [];
+
+    outageReport = await runLoadTest({
+      rate: 300, durationSec: 4, types: 3, keys: 100, payloadBytes: 50, seed: 5, poison: 0.01,
+      chaos: [{ kind: 'db-outage', atSec: 1, durationSec: 2 }], settleTimeoutSec: 60, progress: (l) => lines.push(l),
+    }, stack.env);
+    const r = outageReport;
+
+    expect(r.problems).toEqual([]);
+    expect(r).toMatchObject({ offered: 1200, sent: 1200, shortfall: 0, accepted: 1200, lost: 0, duplicated: 0, ok: true });
+    expect(r.rollups.observed).toEqual(r.rollups.expected);
+    expect(r.poison).toEqual({ sent: 12, quarantined: 12 });
+    expect(r.chaos[0]).toMatchObject({ kind: 'db-outage', error: undefined });
+    expect(r.chaos[0]!.firedAtSec).toBeGreaterThanOrEqual(1);
+    expect(lines.some((l) => l.startsWith('chaos: db-outage for 2 s'))).toBe(true);
+    // The backlog grows while the database refuses and is gone at the end.
+    const during = r.timeline.filter((s) => s.fault === 'db-outage');
+    expect(during.length).toBeGreaterThan(0);
+    expect(Math.max(...during.map((s) => s.backlog ?? 0))).toBeGreaterThan(0);
+    expect(r.timeline.at(-1)!.backlog).toBe(0);
+    expect(r.latency.e2e.count).toBeGreaterThan(0);
+    expect(r.latency.e2e.max).toBeGreaterThan(r.latency.ack.p50);
+    expect(r.db.dataApiCalls).toBeGreaterThan(0);
+    expect(r.db.tupleWritesPer10kEvents).toBeGreaterThan(0);
+    expect(r.db.maxConcurrentTransactions).toBeGreaterThanOrEqual(1);
+    expect(r.costPerMillionEventsUsd).toBeGreaterThan(0);
+  });
+
+  it('writes an HTML report that headless Chromium draws with no console error and no network request', async () => {
+    const reportPath = join(workDir, 'outage.html');
+    writeFileSync(reportPath, renderHtmlReport(outageReport!));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+      page.on('pageerror', (e) => errors.push(e.message));
+      page.on('request', (req) => requests.push(req.url()));
+      const url = pathToFileURL(reportPath).href;
+
+      await page.goto(url, { waitUntil: 'load' });
+      const charts = await page.$$eval('svg[data-chart]', (svgs) => svgs.map((svg) => ({
+        name: svg.getAttribute('data-chart'),
+        width: svg.getBoundingClientRect().width,
+        lines: [...svg.querySelectorAll('polyline')].map((l) => l.getAttribute('points')!.split(' ').length),
+      })));
+
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+      expect(charts.map((c) => c.name)).toEqual(['throughput', 'latency', 'lag', 'lag-age', 'db']);
+      for (const c of charts) {
+        expect(c.width).toBeGreaterThan(0);
+        expect(c.lines.length).toBeGreaterThan(0);
+        expect(Math.max(...c.lines)).toBeGreaterThan(1);
+      }
+      expect(await page.textContent('.verdict')).toBe('OK');
+    } finally {
+      await browser.close();
+    }
   });
 
   it('exits 1 and names the types when the rollups do not reach the totals in time', async () => {

@@ -236,7 +236,7 @@ WHERE stream_arn = :s AND shard_id = :h AND sequence_number = CAST(:n AS numeric
     }
     return JSON.stringify({
       s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
-      p: p.partitionKey, b: first.toString('base64'), r: p.reason,
+      p: noNul(p.partitionKey), b: first.toString('base64'), r: noNul(p.reason),
     });
   });
   const inserts = chunkJsonArray(rows).map((chunk) => ({
@@ -248,6 +248,15 @@ ON CONFLICT (stream_arn, shard_id, sequence_number, sub_sequence_number) DO NOTH
     parameters: sqlParameters({ rows: chunk }),
   }));
   return [...inserts, ...appends];
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, and a decoder's reason quotes the
+ * bytes it choked on: a NUL there would fail the insert and stall the shard behind
+ * its poison record. It is written as the visible escape instead.
+ */
+function noNul(text: string): string {
+  return text.replace(/\u0000/g, '\\u0000');
 }
 
 /** Adds the deltas to the rollup rows (insert or merge); the statement is rollup/'s, chunked to the request limit. */
