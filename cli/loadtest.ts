@@ -15,6 +15,7 @@ import { UsageError, intFlag, parseFlags } from './flags.ts';
 const D = LOADTEST_DEFAULTS;
 export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N | --ramp FROM:TO | --steps R1,R2,...@S] [--duration S] [--types K] [--keys K] [--payload-bytes B]
                       [--chaos db-outage@20s:10s] [--chaos consumer-crash@30s] [--poison 0.1%]
+                      [--mode sluice|naive] [--compare naive]
                       [--http] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
                       [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
 
@@ -29,6 +30,8 @@ events, or poison records missing from the quarantine.
   --steps R1,..@S     offer each rate for S seconds in turn (the duration is their sum)
   --chaos SPEC        db-outage@STARTs:LENGTHs (needs \`sluice dev --faults\`) or consumer-crash@STARTs; repeatable
   --poison P          mix in malformed records, P of the events (e.g. 0.1%); each must end in the quarantine
+  --mode naive        send the way a team without sluice would: one PutRecord and one INSERT per event
+  --compare naive     run sluice, then the naive baseline on the same schedule and seed, and report both
   --duration S        seconds of sending; stops by itself (default ${D.durationSec})
   --types K           distinct event types (default ${D.types})
   --keys K            distinct partition keys, Zipf-distributed (default ${D.keys})
@@ -58,6 +61,8 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     steps: { type: 'string' },
     chaos: { type: 'string', multiple: true },
     poison: { type: 'string' },
+    mode: { type: 'string' },
+    compare: { type: 'string' },
     duration: { type: 'string' },
     types: { type: 'string' },
     keys: { type: 'string' },
@@ -97,6 +102,8 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     if (values.ramp !== undefined) options.ramp = parseRamp(String(values.ramp));
     if (values.steps !== undefined) options.steps = parseSteps(String(values.steps));
     if (values.poison !== undefined) options.poison = parsePoison(String(values.poison));
+    if (values.mode !== undefined) options.mode = String(values.mode) as LoadTestOptions['mode'];
+    if (values.compare !== undefined) options.compare = String(values.compare) as LoadTestOptions['compare'];
     const chaos = values.chaos as string[] | undefined;
     if (chaos?.length) options.chaos = chaos.map(parseChaos);
     if ((options.ramp || options.steps) && values.rate !== undefined) throw new LoadTestOptionError('rate', 'cannot be combined with --ramp or --steps');

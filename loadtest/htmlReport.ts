@@ -2,6 +2,7 @@
 // the summary, inline SVG charts of throughput, latency percentiles, lag and database
 // work over time, the rollup check, the cost, and the raw per-second table. No
 // script, stylesheet or font is fetched from anywhere.
+import { comparisonRows } from './summary.ts';
 import { chartSvg, escapeXml, type Series } from './svgChart.ts';
 import type { SecondSample } from './Timeline.ts';
 import type { LoadTestReport } from './types.ts';
@@ -93,6 +94,7 @@ ${Object.entries(r.failures).map(([k, n]) => row(`failed: ${k}`, String(n))).joi
 </table>
 <h2>Over time</h2>
 ${reportCharts(r.timeline).join('\n')}
+${r.naive ? naiveSection(r, r.naive) : ''}
 <h2>Rollups per type</h2>
 <table><tr><th>type</th><th>expected count</th><th>expected sum</th><th>rollup count</th><th>rollup sum</th><th></th></tr>
 ${rollupRows.join('\n')}
@@ -105,4 +107,22 @@ ${seconds.join('\n')}
 </table>
 </body></html>
 `;
+}
+
+/** The naive baseline beside sluice: the comparison table and both throughputs on one chart. */
+function naiveSection(r: LoadTestReport, n: LoadTestReport): string {
+  const rows = comparisonRows(r, n).map(([k, sv, nv]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(sv)}</td><td>${escapeXml(nv)}</td></tr>`);
+  const len = Math.max(r.timeline.length, n.timeline.length);
+  const pad = (t: SecondSample[], pick: (s: SecondSample) => number) => Array.from({ length: len }, (_, i) => (t[i] ? pick(t[i]!) : Number.NaN));
+  return `<h2>Compared with the naive baseline</h2>
+<p>The same schedule and events, sent with one PutRecord per event and written with one INSERT per event through the same Data API and database.</p>
+<table><tr><th></th><th>sluice</th><th>naive</th></tr>${rows.join('')}</table>
+${chartSvg('naive', 'accepted events per second: sluice and the naive baseline', '/s', [
+    { label: 'sluice', color: '#2ca02c', values: pad(r.timeline, (s) => s.acked) },
+    { label: 'naive', color: '#d62728', values: pad(n.timeline, (s) => s.acked) },
+  ])}
+${chartSvg('naive-db', 'Data API calls per second: sluice and the naive baseline', '/s', [
+    { label: 'sluice', color: '#2ca02c', values: perSecond(r.timeline, (s) => s.dataApiCalls) },
+    { label: 'naive', color: '#d62728', values: perSecond(n.timeline, (s) => s.dataApiCalls) },
+  ])}`;
 }

@@ -4,7 +4,7 @@
 export { runLoadTest, scheduleOf } from './runLoadTest.ts';
 export type { LoadTestDeps } from './runLoadTest.ts';
 export type {
-  LoadTestOptions, LoadTestReport, LoadTarget, LoadSink, SendOutcome, RollupTotals, RollupVerification, Discrepancy, DbWork,
+  LoadTestOptions, LoadTestReport, LoadTarget, LoadMode, LoadSink, SendOutcome, RollupTotals, RollupVerification, Discrepancy, DbWork,
 } from './types.ts';
 export { RateSchedule, parseRamp, parseSteps } from './RateSchedule.ts';
 export type { RateShape } from './RateSchedule.ts';
@@ -16,6 +16,9 @@ export { VisibilityTracker } from './VisibilityTracker.ts';
 export { StackProbe } from './StackProbe.ts';
 export type { DbCounters } from './StackProbe.ts';
 export { PoisonSender } from './PoisonSender.ts';
+export { NaiveSink, NAIVE_STREAM } from './NaiveSink.ts';
+export { NaiveConsumer, NAIVE_TABLE } from './NaiveConsumer.ts';
+export { NaiveReader } from './NaiveReader.ts';
 export { PRICES } from './prices.ts';
 export type { PriceTable } from './prices.ts';
 export { estimateCost, shardsFor, SHARD_LIMITS, DEFAULT_COST_ASSUMPTIONS } from './costModel.ts';
@@ -33,7 +36,7 @@ export type { GroupTotals } from './RunTally.ts';
 export { buildChartSvg, chartSvg, panelSvg, niceCeiling, escapeXml } from './svgChart.ts';
 export type { ChartOptions, Series } from './svgChart.ts';
 export { renderHtmlReport, reportCharts } from './htmlReport.ts';
-export { formatSummary, progressPrinter } from './summary.ts';
+export { formatSummary, progressPrinter, comparisonRows } from './summary.ts';
 export { isLoopbackUrl, assertLoopback } from './loopback.ts';
 export { watchRollups, totalsEqual, compareTotals } from './RollupWatcher.ts';
 export type { RollupReader, WatchOptions } from './RollupWatcher.ts';

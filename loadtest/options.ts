@@ -20,6 +20,7 @@ export const LOADTEST_DEFAULTS: ResolvedOptions = {
   settleTimeoutSec: 60,
   maxInFlight: 50_000,
   poison: 0,
+  mode: 'sluice',
 };
 
 /** Ranges of the numeric options, named as on the command line. */
@@ -49,7 +50,13 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
     settleTimeoutSec: o.settleTimeoutSec ?? LOADTEST_DEFAULTS.settleTimeoutSec,
     maxInFlight: o.maxInFlight ?? LOADTEST_DEFAULTS.maxInFlight,
     poison: o.poison ?? LOADTEST_DEFAULTS.poison,
+    mode: o.mode ?? LOADTEST_DEFAULTS.mode,
   };
+  if (r.mode !== 'sluice' && r.mode !== 'naive') throw new LoadTestOptionError('mode', `must be sluice or naive, got ${String(r.mode)}`);
+  if (o.compare !== undefined && o.compare !== 'naive') throw new LoadTestOptionError('compare', `must be naive, got ${String(o.compare)}`);
+  if (o.compare) r.compare = o.compare;
+  if (r.mode === 'naive' && r.poison > 0) throw new LoadTestOptionError('poison', 'cannot be used with --mode naive (the baseline has no quarantine)');
+  if (r.mode === 'naive' && r.target === 'http') throw new LoadTestOptionError('mode', 'naive sends with PutRecord, not through the HTTP ingest');
   if (o.ramp) r.ramp = o.ramp;
   if (o.steps) {
     r.steps = o.steps;

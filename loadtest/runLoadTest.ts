@@ -9,13 +9,17 @@
 // the run drains, verifies the rollups exactly and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { StackEnv } from '../core/index.ts';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import { ENV, RESOURCE_NAMES, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
 import { EventGenerator } from './EventGenerator.ts';
 import { HttpSink } from './HttpSink.ts';
 import { KinesisSink } from './KinesisSink.ts';
+import { NaiveConsumer } from './NaiveConsumer.ts';
+import { NaiveReader } from './NaiveReader.ts';
+import { NaiveSink } from './NaiveSink.ts';
 import { resolveOptions, type ResolvedOptions } from './options.ts';
 import { PoisonSender } from './PoisonSender.ts';
 import { RateSchedule, type RateShape } from './RateSchedule.ts';
@@ -53,6 +57,20 @@ export function scheduleOf(o: ResolvedOptions): RateSchedule {
 }
 
 export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps = {}): Promise<LoadTestReport> {
+  resolveOptions(opts);
+  if (!opts.compare) return runOne(opts, env, deps);
+  // The same schedule and event mix, sluice first, then the baseline.
+  const seed = opts.seed ?? randomInt(0, 2 ** 31);
+  const progress = opts.progress ?? (() => {});
+  const report = await runOne({ ...opts, seed, compare: undefined, mode: 'sluice' }, env, deps);
+  progress('naive baseline: the same schedule, one PutRecord and one INSERT per event ...');
+  const naive = await runOne({ ...opts, seed, compare: undefined, mode: 'naive', poison: 0, chaos: (opts.chaos ?? []).filter((c) => c.kind === 'db-outage') }, env, deps);
+  report.options.compare = 'naive';
+  report.naive = naive;
+  return report;
+}
+
+async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps): Promise<LoadTestReport> {
   const o = resolveOptions(opts);
   const progress = opts.progress ?? (() => {});
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
@@ -62,6 +80,7 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
   // Every end is checked (configured, loopback, fault control) before the first event is sent.
   const needsProbe = o.verify || o.poison > 0 || chaos.some((c) => c.kind === 'db-outage');
   const probe = needsProbe && !deps.readRollups ? new StackProbe(env, o.allowRemote, rollups) : undefined;
+  // Closed in reverse order of opening.
   const closers: Array<() => Promise<void> | void> = [() => probe?.close()];
   try {
     if (chaos.some((c) => c.kind === 'db-outage')) {
@@ -73,10 +92,20 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
     }
     const poison = o.poison > 0 ? new PoisonSender(env, o.allowRemote, `lt_${runId}`) : undefined;
     closers.push(() => poison?.close());
+    if (o.mode === 'naive') {
+      if (!probe) throw new FaultControlError('naive baseline', 'it needs the stack\'s Data API (do not pass --no-verify)');
+      const sink = new NaiveSink(env, o.allowRemote);
+      closers.push(() => sink.close());
+      await sink.ensureStream(await shardCount(sink.client, env));
+      const consumer = new NaiveConsumer(env, sink.client, probe.target);
+      closers.push(() => consumer.stop());
+      await consumer.start();
+      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer });
+    }
     const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote));
     return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer: deps.crashConsumer });
   } finally {
-    for (const close of closers) await close();
+    for (const close of closers.reverse()) await close();
   }
 }
 
@@ -294,6 +323,11 @@ function dbWork(before: DbCounters, after: DbCounters, events: number): DbWork {
     tupleWritesPer10kEvents: per10k(writes),
     maxConcurrentTransactions: after.maxOpenTransactions ?? 'not measured',
   };
+}
+
+async function shardCount(client: KinesisClient, env: StackEnv): Promise<number> {
+  const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: env[ENV.streamName] ?? RESOURCE_NAMES.stream }));
+  return d.StreamDescriptionSummary?.OpenShardCount ?? 4;
 }
 
 function sleep(ms: number): Promise<void> {

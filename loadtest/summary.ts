@@ -45,8 +45,33 @@ export function formatSummary(r: LoadTestReport): string {
   }
   lines.push(`  cost         ${r.costPerMillionEventsUsd === null ? 'not estimated' : `$${r.costPerMillionEventsUsd.toFixed(4)} per million events (${r.cost!.prices.region} prices as of ${r.cost!.prices.asOf}, see the report for assumptions)`}`);
   for (const p of r.problems) lines.push(`  problem      ${p}`);
+  if (r.naive) lines.push(...comparison(r, r.naive));
   lines.push(`  result       ${r.ok ? 'OK' : 'FAILED'}`);
   return lines.join('\n') + '\n';
+}
+
+/** sluice and the naive baseline side by side: [what, sluice, naive] per row. */
+export function comparisonRows(s: LoadTestReport, n: LoadTestReport): Array<[string, string, string]> {
+  const f = (v: number | null, d = 1) => (v === null || !Number.isFinite(v) ? '-' : v.toFixed(d));
+  const rows: Array<[string, (r: LoadTestReport) => string]> = [
+    ['accepted events/s', (r) => f(r.achievedEventsPerSec)],
+    ['shortfall / failed', (r) => `${r.shortfall} / ${r.failed}`],
+    ['lost / duplicated', (r) => `${r.lost} / ${r.duplicated}`],
+    ['ack p50 / p99 ms', (r) => `${f(r.latency.ack.p50)} / ${f(r.latency.ack.p99)}`],
+    ['e2e p50 / p99 ms', (r) => `${f(r.latency.e2e.p50)} / ${f(r.latency.e2e.p99)}`],
+    ['Data API calls / 10k events', (r) => f(r.db.statementsPer10kEvents)],
+    ['tuple writes / 10k events', (r) => f(r.db.tupleWritesPer10kEvents)],
+    ['cost per million events', (r) => (r.costPerMillionEventsUsd === null ? '-' : `$${r.costPerMillionEventsUsd.toFixed(4)}`)],
+  ];
+  return rows.map(([k, v]) => [k, v(s), v(n)]);
+}
+
+function comparison(s: LoadTestReport, n: LoadTestReport): string[] {
+  return [
+    `  compared with the naive baseline (one PutRecord and one INSERT per event), same schedule:`,
+    `    ${''.padEnd(30)}${'sluice'.padEnd(20)}naive`,
+    ...comparisonRows(s, n).map(([k, a, b]) => `    ${k.padEnd(30)}${a.padEnd(20)}${b}`),
+  ];
 }
 
 /** One line per second while the run goes on, for stderr. */

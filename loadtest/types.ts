@@ -6,6 +6,7 @@ import type { LatencySummary } from './LatencyHistogram.ts';
 import type { SecondSample } from './Timeline.ts';
 
 export type LoadTarget = 'kinesis' | 'http';
+export type LoadMode = 'sluice' | 'naive';
 
 export interface LoadTestOptions {
   /** Events per second to offer. @default 1000 */
@@ -14,6 +15,10 @@ export interface LoadTestOptions {
   ramp?: { from: number; to: number };
   /** Steps of constant rate, `stepSec` each, instead of `rate` (the duration is their sum). */
   steps?: { rates: number[]; stepSec: number };
+  /** `naive`: one PutRecord per event and one INSERT per event, the design sluice replaces, on the same stack. @default 'sluice' */
+  mode?: LoadMode;
+  /** Also run the naive baseline on the same schedule and seed, and report both. */
+  compare?: 'naive';
   /** Faults to inject on the local stack. @default none */
   chaos?: ChaosEvent[];
   /** Share of malformed records mixed in (0..0.5); each must end in the quarantine. @default 0 */
@@ -99,7 +104,7 @@ export interface LoadTestReport {
   target: LoadTarget;
   /** The endpoint events went to. */
   endpoint: string;
-  options: Required<Omit<LoadTestOptions, 'progress' | 'seed' | 'ramp' | 'steps' | 'chaos'>> & Pick<LoadTestOptions, 'ramp' | 'steps' | 'chaos'>;
+  options: Required<Omit<LoadTestOptions, 'progress' | 'seed' | 'ramp' | 'steps' | 'chaos' | 'compare'>> & Pick<LoadTestOptions, 'ramp' | 'steps' | 'chaos' | 'compare'>;
   startedAt: string;
   /** The offered load, in words (`1000 events/s for 10 s`, a ramp, steps). */
   schedule: string;
@@ -130,6 +135,8 @@ export interface LoadTestReport {
   chaos: Array<ChaosEvent & { firedAtSec: number | null; error?: string }>;
   costPerMillionEventsUsd: number | null;
   cost: CostEstimate | null;
+  /** With `compare: 'naive'`: the naive baseline's run on the same schedule and seed. */
+  naive?: LoadTestReport;
   /** Why the run is not OK, one line each (empty when OK). */
   problems: string[];
   timeline: SecondSample[];

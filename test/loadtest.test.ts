@@ -253,7 +253,7 @@ describe('HTML report', () => {
   });
   const report = (over: Partial<LoadTestReport> = {}): LoadTestReport => ({
     runId: 'ab12', seed: 5, target: 'kinesis', endpoint: 'http://127.0.0.1:1/<x>', startedAt: '2026-11-28T15:00:00.000Z',
-    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10, poison: 0 },
+    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10, poison: 0, mode: 'sluice' },
     schedule: '10 events/s for 2 s', offered: 20, sent: 20, shortfall: 0, accepted: 20, failed: 0, failures: {}, sendDurationMs: 2000, achievedEventsPerSec: 10,
     latency: { ack: lat, e2e: { ...lat, p50: 700 } }, lost: 0, duplicated: 0,
     db: { dataApiCalls: 8, statementsPer10kEvents: 4000, eventsPerStatement: 2.5, tupleWrites: 18, tupleWritesPer10kEvents: 9000, maxConcurrentTransactions: 2 },
@@ -410,7 +410,7 @@ function reportWith(rollups: LoadTestReport['rollups']): LoadTestReport {
   const lat = { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN };
   return {
     runId: 'x', seed: 1, target: 'kinesis', endpoint: 'e', startedAt: '', schedule: '', offered: 0, sent: 0, shortfall: 0, accepted: 0, failed: 0, failures: {},
-    options: { rate: 1, durationSec: 1, types: 1, keys: 1, payloadBytes: 0, zipfExponent: 1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 1, maxInFlight: 1, poison: 0 },
+    options: { rate: 1, durationSec: 1, types: 1, keys: 1, payloadBytes: 0, zipfExponent: 1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 1, maxInFlight: 1, poison: 0, mode: 'sluice' },
     sendDurationMs: 1, achievedEventsPerSec: 0, latency: { ack: lat, e2e: lat }, lost: rollups.lost, duplicated: rollups.duplicated,
     db: { dataApiCalls: null, statementsPer10kEvents: null, eventsPerStatement: null, tupleWrites: null, tupleWritesPer10kEvents: null, maxConcurrentTransactions: 'not measured' },
     poison: { sent: 0, quarantined: null }, chaos: [], costPerMillionEventsUsd: null, cost: null, problems: [], timeline: [], sinkMetrics: {}, rollups, ok: false,
@@ -424,6 +424,7 @@ describe('load test against the local stack', () => {
   let workDir: string;
   let scratch: ScratchDatabase | undefined;
   let outageReport: LoadTestReport | undefined;
+  let compareReport: LoadTestReport | undefined;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-stack-'));
@@ -525,9 +526,27 @@ describe('load test against the local stack', () => {
     expect(r.costPerMillionEventsUsd).toBeGreaterThan(0);
   });
 
+  it('compares with the naive baseline on the same schedule: one PutRecord and one INSERT per event', async () => {
+    compareReport = await runLoadTest({ rate: 200, durationSec: 2, types: 2, keys: 50, payloadBytes: 50, seed: 8, compare: 'naive' }, stack.env);
+    const r = compareReport;
+    const n = r.naive!;
+
+    expect(r.ok).toBe(true);
+    expect(n.options.mode).toBe('naive');
+    expect(n).toMatchObject({ offered: 400, sent: 400, accepted: 400, lost: 0, duplicated: 0 });
+    // The same events: the same totals per type suffix.
+    const bySuffix = (t: Record<string, RollupTotals>) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k.split('.')[1], v]));
+    expect(bySuffix(n.rollups.observed)).toEqual(bySuffix(r.rollups.observed));
+    // One INSERT per event: at least 10,000 calls per 10,000 events, far more than sluice's.
+    expect(n.db.statementsPer10kEvents).toBeGreaterThanOrEqual(10_000);
+    expect(n.db.statementsPer10kEvents!).toBeGreaterThan(5 * r.db.statementsPer10kEvents!);
+    expect(n.sinkMetrics.putCalls).toBeGreaterThanOrEqual(400);
+    expect(formatSummary(r)).toMatch(/compared with the naive baseline/);
+  });
+
   it('writes an HTML report that headless Chromium draws with no console error and no network request', async () => {
     const reportPath = join(workDir, 'outage.html');
-    writeFileSync(reportPath, renderHtmlReport(outageReport!));
+    writeFileSync(reportPath, renderHtmlReport({ ...outageReport!, naive: compareReport!.naive! }));
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage();
@@ -547,7 +566,7 @@ describe('load test against the local stack', () => {
 
       expect(errors).toEqual([]);
       expect(requests).toEqual([url]);
-      expect(charts.map((c) => c.name)).toEqual(['throughput', 'latency', 'lag', 'lag-age', 'db']);
+      expect(charts.map((c) => c.name)).toEqual(['throughput', 'latency', 'lag', 'lag-age', 'db', 'naive', 'naive-db']);
       for (const c of charts) {
         expect(c.width).toBeGreaterThan(0);
         expect(c.lines.length).toBeGreaterThan(0);
