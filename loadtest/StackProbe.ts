@@ -19,6 +19,8 @@ const FAULTS_PATH = '/_sluice/faults';
 export interface DbCounters {
   /** Data API calls the pipeline made (the harness's own excluded), or undefined when the server does not say. */
   dataApiCalls?: number;
+  /** Transactions begun (one per aggregator batch), or undefined when the server does not say. */
+  transactions?: number;
   /** Transactions open at most since the stack started, or undefined when not measured. */
   maxOpenTransactions?: number;
   /** Rows inserted, updated and deleted in the database's user tables since its statistics began. */
@@ -43,7 +45,8 @@ export class StackProbe {
     if (!this.endpoint && !allowRemote) need(ENV.rdsDataEndpoint);
     if (this.endpoint) assertLoopback(this.endpoint, ENV.rdsDataEndpoint, allowRemote);
     this.target = { resourceArn: need(ENV.dbClusterArn), secretArn: need(ENV.dbSecretArn), database: need(ENV.dbName) };
-    this.client = new RDSDataClient(awsClientConfig(env, 'rdsData'));
+    // One attempt: a reading that fails (the database down) is simply taken again next second.
+    this.client = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
     this.client.middlewareStack.add((next) => async (args) => {
       this.ownCalls++;
       return next(args);
@@ -72,6 +75,7 @@ export class StackProbe {
           const all = Object.values(s.calls).reduce((a, b) => a + b, 0);
           // Our own calls up to this moment, including the pg_stat read above.
           out.dataApiCalls = all - Math.max(own, this.ownCalls);
+          out.transactions = s.calls.BeginTransaction ?? 0;
           if (typeof s.maxOpenTransactions === 'number') out.maxOpenTransactions = s.maxOpenTransactions;
         } else {
           await res.arrayBuffer();

@@ -9,15 +9,17 @@ import type { LoadTestReport } from './types.ts';
 
 const fmt = (v: number | null | undefined, digits = 1) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(digits) : '-');
 
-/** Per-second differences of a running total (NaN where it was not read). */
+/** Per-second rate of a running total that starts at 0 (NaN where it was not read; a gap's growth spread over it). */
 function perSecond(samples: SecondSample[], pick: (s: SecondSample) => number | undefined): number[] {
-  let prev: number | undefined;
+  let prev = 0;
+  let prevSecond = -1;
   return samples.map((s) => {
     const v = pick(s);
     if (v === undefined) return Number.NaN;
-    const d = prev === undefined ? v : v - prev;
+    const rate = Math.max(0, v - prev) / (s.second - prevSecond);
     prev = v;
-    return Math.max(0, d);
+    prevSecond = s.second;
+    return rate;
   });
 }
 

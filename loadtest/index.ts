@@ -43,3 +43,5 @@ export type { RollupReader, WatchOptions } from './RollupWatcher.ts';
 export { KinesisSink } from './KinesisSink.ts';
 export { HttpSink } from './HttpSink.ts';
 export { DataApiRollupReader } from './DataApiRollupReader.ts';
+export { capacityPlan, figuresFromReport, formatPlan, REFERENCE_FIGURES, PLAN_ASSUMPTIONS } from './capacityPlan.ts';
+export type { CapacityPlan, MeasuredFigures, PlanInput } from './capacityPlan.ts';

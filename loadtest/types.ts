@@ -94,6 +94,8 @@ export interface DbWork {
   /** Rows inserted, updated or deleted in user tables (pg_stat_user_tables), or null when unreadable. */
   tupleWrites: number | null;
   tupleWritesPer10kEvents: number | null;
+  /** Transactions the pipeline began (one per aggregator batch), or null when not counted. */
+  transactions: number | null;
   /** Most transactions open at once, or 'not measured'. */
   maxConcurrentTransactions: number | 'not measured';
 }
@@ -137,6 +139,8 @@ export interface LoadTestReport {
   cost: CostEstimate | null;
   /** With `compare: 'naive'`: the naive baseline's run on the same schedule and seed. */
   naive?: LoadTestReport;
+  /** Mean serialized size of the events sent (bytes, from a sample). */
+  meanEventBytes: number;
   /** Why the run is not OK, one line each (empty when OK). */
   problems: string[];
   timeline: SecondSample[];
