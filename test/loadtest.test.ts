@@ -16,7 +16,7 @@ import { main } from '../cli/index.ts';
 import {
   EventGenerator, LatencyHistogram, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
   buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, renderHtmlReport, runLoadTest, seededRandom,
-  RateSchedule, parseChaos, parsePoison, parseRamp, parseSteps, watchRollups, type LoadTestReport, type RollupTotals, type SecondSample, type SendOutcome,
+  RateSchedule, SHARD_LIMITS, capacityPlan, figuresFromReport, parseChaos, parsePoison, parseRamp, parseSteps, watchRollups, type LoadTestReport, type RollupTotals, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
@@ -542,6 +542,20 @@ describe('load test against the local stack', () => {
     expect(n.db.statementsPer10kEvents!).toBeGreaterThan(5 * r.db.statementsPer10kEvents!);
     expect(n.sinkMetrics.putCalls).toBeGreaterThanOrEqual(400);
     expect(formatSummary(r)).toMatch(/compared with the naive baseline/);
+  });
+
+  it('plans 200,000 events/s from the local run\'s figures, scaled by the shard limits', () => {
+    const r = compareReport!;
+    const f = figuresFromReport(r, 'the compared run');
+
+    const plan = capacityPlan({ eventsPerSec: 200_000, eventBytes: 200, types: 2, keys: 50 }, f);
+
+    const streamBytesPerSec = 200_000 * 200 * (r.sinkMetrics.kinesisBytes! / (r.accepted * r.meanEventBytes));
+    const recordsPerSec = 200_000 * (r.sinkMetrics.kinesisRecords! / r.accepted);
+    expect(plan.shards).toBe(Math.max(1, Math.ceil(streamBytesPerSec / SHARD_LIMITS.bytesPerSec), Math.ceil(recordsPerSec / SHARD_LIMITS.recordsPerSec)));
+    expect(plan.dataApiCallsPerSec).toBeCloseTo((200_000 / plan.eventsPerBatch) * (r.db.dataApiCalls! / r.db.transactions!), 6);
+    expect(plan.tupleWritesPerSec).toBeCloseTo(200_000 * (r.db.tupleWrites! / r.accepted), 6);
+    expect(plan.assumptions[0]).toContain('the compared run');
   });
 
   it('writes an HTML report that headless Chromium draws with no console error and no network request', async () => {
