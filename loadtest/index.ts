@@ -37,7 +37,7 @@ export { buildChartSvg, chartSvg, panelSvg, niceCeiling, escapeXml } from './svg
 export type { ChartOptions, Series } from './svgChart.ts';
 export { renderHtmlReport, reportCharts } from './htmlReport.ts';
 export { formatSummary, progressPrinter, comparisonRows } from './summary.ts';
-export { isLoopbackUrl, assertLoopback } from './loopback.ts';
+export { assertLoopback } from './loopback.ts';
 export { watchRollups, totalsEqual, compareTotals } from './RollupWatcher.ts';
 export type { RollupReader, WatchOptions } from './RollupWatcher.ts';
 export { KinesisSink } from './KinesisSink.ts';

@@ -9,13 +9,13 @@ import { PassThrough } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../core/index.ts';
+import { ENV, isLoopbackUrl } from '../core/index.ts';
 import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
 import { UsageError } from '../cli/flags.ts';
 import { main } from '../cli/index.ts';
 import {
   EventGenerator, LatencyHistogram, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
-  buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, renderHtmlReport, runLoadTest, seededRandom,
+  buildChartSvg, formatSummary, niceCeiling, renderHtmlReport, runLoadTest, seededRandom,
   RateSchedule, SHARD_LIMITS, capacityPlan, figuresFromReport, parseChaos, parsePoison, parseRamp, parseSteps, watchRollups, type LoadTestReport, type RollupTotals, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
