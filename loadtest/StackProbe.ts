@@ -98,21 +98,34 @@ export class StackProbe {
   }
 
   /** Fails out early when the stack does not serve the fault admin API. */
-  async assertFaultControl(): Promise<void> {
+  async assertFaultControl(fault: string): Promise<void> {
     const url = this.endpoint ? new URL(FAULTS_PATH, this.endpoint) : undefined;
     const res = url ? await fetch(url).catch(() => undefined) : undefined;
     const ok = res?.ok ?? false;
     await res?.arrayBuffer();
-    if (!ok) throw new FaultControlError('db-outage', 'the stack does not serve the Data API fault control: start it with `sluice dev --faults`');
+    if (!ok) throw new FaultControlError(fault, 'the stack does not serve the Data API fault control: start it with `sluice dev --faults`');
+  }
+
+  /**
+   * The aggregator's invocation dies, as a crashed Lambda does, twice: once mid-batch
+   * (a statement of its transaction never answers, so the transaction is abandoned)
+   * and once right after the database committed (the commit's answer is lost). The
+   * event source mapping invokes it again with the same records, as Lambda would.
+   */
+  async crashConsumer(): Promise<void> {
+    await this.postFault('consumer-crash', { kind: 'fail', count: 1, error: 'InternalServerErrorException', operations: ['ExecuteStatement', 'BatchExecuteStatement'], message: 'the consumer crashed mid-batch (injected)' });
+    await this.postFault('consumer-crash', { kind: 'dropResponse', count: 1, operations: ['CommitTransaction'], mode: 'hangup' });
+  }
+
+  private async postFault(fault: string, spec: object): Promise<void> {
+    const res = await fetch(new URL(FAULTS_PATH, this.endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
+    const text = await res.text();
+    if (!res.ok) throw new FaultControlError(fault, `the fault control answered ${res.status}: ${text}`);
   }
 
   /** The database refuses every call (DatabaseResumingException, as a paused Aurora) for `durationMs`. */
   async databaseOutage(durationMs: number): Promise<void> {
-    const res = await fetch(new URL(FAULTS_PATH, this.endpoint), {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'resuming', durationMs }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new FaultControlError('db-outage', `the fault control answered ${res.status}: ${text}`);
+    await this.postFault('db-outage', { kind: 'resuming', durationMs });
   }
 
   close(): void {

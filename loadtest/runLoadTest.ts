@@ -47,7 +47,7 @@ export interface LoadTestDeps {
   readRollups?: RollupReader;
   /** The rollups the stack keeps. Default: DEFAULT_ROLLUPS. */
   rollups?: RollupSet;
-  /** Kills the aggregator mid-batch and restarts it (consumer-crash); the stack provides it. */
+  /** Kills the aggregator mid-batch and restarts it (consumer-crash). Default: the local Data API's faults (StackProbe.crashConsumer). */
   crashConsumer?: () => Promise<void>;
 }
 
@@ -80,17 +80,15 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
   const rollups = deps.rollups ?? { rollups: DEFAULT_ROLLUPS };
   const chaos = o.chaos ?? [];
   // Every end is checked (configured, loopback, fault control) before the first event is sent.
-  const needsProbe = o.verify || o.poison > 0 || chaos.some((c) => c.kind === 'db-outage');
+  const needsFaults = chaos.some((c) => c.kind === 'db-outage' || (c.kind === 'consumer-crash' && !deps.crashConsumer));
+  const needsProbe = o.verify || o.poison > 0 || needsFaults;
   const probe = needsProbe && !deps.readRollups ? new StackProbe(env, o.allowRemote, rollups) : undefined;
   // Closed in reverse order of opening.
   const closers: Array<() => Promise<void> | void> = [() => probe?.close()];
   try {
-    if (chaos.some((c) => c.kind === 'db-outage')) {
-      if (!probe) throw new FaultControlError('db-outage', 'needs the stack\'s Data API');
-      await probe.assertFaultControl();
-    }
-    if (chaos.some((c) => c.kind === 'consumer-crash') && !deps.crashConsumer) {
-      throw new FaultControlError('consumer-crash', 'this stack offers no control to crash the aggregator (run the load test in-process with the stack, as the tests do)');
+    if (needsFaults) {
+      if (!probe) throw new FaultControlError(chaos.map((c) => c.kind).join(', '), 'needs the stack\'s Data API');
+      await probe.assertFaultControl(chaos.map((c) => c.kind).join(', '));
     }
     const poison = o.poison > 0 ? new PoisonSender(env, o.allowRemote, `lt_${runId}`) : undefined;
     closers.push(() => poison?.close());
@@ -102,10 +100,11 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
       const consumer = new NaiveConsumer(env, sink.client, probe.target);
       closers.push(() => consumer.stop());
       await consumer.start();
-      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer });
+      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? (() => probe.crashConsumer()) });
     }
     const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote));
-    return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer: deps.crashConsumer });
+    const crashConsumer = deps.crashConsumer ?? (probe ? () => probe.crashConsumer() : undefined);
+    return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer });
   } finally {
     for (const close of closers.reverse()) await close();
   }
