@@ -200,6 +200,14 @@ describe('statements', () => {
     expect(JSON.parse(st!.parameters[0]!.value!.stringValue!)[0].b).toBe(raw.toString('base64'));
     expect(st!.sql).toContain("decode(q.b, 'base64')");
   });
+
+  it('writes a reason that quotes a NUL byte as its escape, since jsonb and text cannot hold U+0000', () => {
+    const [st] = quarantineStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k\u0000', sequenceNumber: '1', subSequenceNumber: -1, raw: Buffer.from([0xff, 0, 1]), reason: 'Unexpected token \u0000 in JSON' }]);
+
+    const row = JSON.parse(st!.parameters[0]!.value!.stringValue!)[0];
+    expect(row.r).toBe('Unexpected token \\u0000 in JSON');
+    expect(row.p).toBe('k\\u0000');
+  });
 });
 
 describe('classifyDataApiError', () => {
