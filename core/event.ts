@@ -3,6 +3,7 @@
 // `parseEvent` (consumer side: the same checks, nothing filled in silently).
 import { EventValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
+import { eventJsonFromBytes } from './utf8.ts';
 
 /** What a client may send. */
 export interface EventInput {
@@ -15,9 +16,28 @@ export interface EventInput {
   payload?: unknown;
 }
 
+/**
+ * Where an event's id came from, which decides what the aggregator's dedup pays for it:
+ * - `client`: the client supplied it (HTTP ingest, `sluice send` of a line with an id,
+ *   `send({ id })`), and may send it again in another request: the aggregator keeps
+ *   one row per such id within the horizon, so a copy is counted once.
+ * - `producer`: sluice's producer generated it (a UUIDv7) for an event sent without
+ *   one. No other request can carry it, and a retried Kinesis record is caught by its
+ *   record identity: no per-event row.
+ * - `derived`: the consumer made it from the event's stream position (an event written
+ *   without an id by a foreign producer); never on the wire, no per-event row.
+ * On the wire: `"idOrigin":"producer"` or `"idOrigin":"client"` right after `"id"`;
+ * an event without the field (a foreign or older producer's) is a client's.
+ */
+export type IdOrigin = 'client' | 'producer' | 'derived';
+
+/** What `idOrigin` may say on the wire ('derived' is the consumer's alone). */
+const WIRE_ID_ORIGINS: ReadonlySet<unknown> = new Set(['client', 'producer']);
+
 /** An event as it travels through the stream: every field settled. */
 export interface SluiceEvent {
   id: string;
+  idOrigin: IdOrigin;
   type: string;
   /** Epoch milliseconds. */
   ts: number;
@@ -37,6 +57,12 @@ export const EVENT_LIMITS = {
   maxDimValueChars: 256,
   /** Serialized event, including payload. */
   maxEventBytes: 256 * 1024,
+  /**
+   * Arrays and objects nested in the payload (the payload itself counts as one).
+   * Deeper JSON can never be written (JSON.stringify runs out of stack in the
+   * thousands), so it is rejected like any other rule rather than failing later.
+   */
+  maxPayloadDepth: 64,
   /** Accepted timestamp range: 2000-01-01 .. 2100-01-01. */
   minTs: Date.UTC(2000, 0, 1),
   maxTs: Date.UTC(2100, 0, 1),
@@ -121,35 +147,63 @@ function checkId(id: unknown): string {
   return id;
 }
 
-function build(o: Record<string, unknown>, id: string, type: string, ts: number, value: number): SluiceEvent {
-  const ev: SluiceEvent = { id, type, ts, value };
+function checkIdOrigin(origin: unknown): IdOrigin {
+  if (origin === undefined) return 'client';
+  if (!WIRE_ID_ORIGINS.has(origin)) fail('idOrigin', 'must be "client" or "producer" when present');
+  return origin as IdOrigin;
+}
+
+/** Whether `v` nests more than `levels` arrays and objects (a cycle nests without end). */
+function nestedDeeper(v: unknown, levels: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (levels === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (nestedDeeper(v[i], levels - 1)) return true;
+    return false;
+  }
+  for (const k in v) if (nestedDeeper((v as Record<string, unknown>)[k], levels - 1)) return true;
+  return false;
+}
+
+function build(o: Record<string, unknown>, id: string, idOrigin: IdOrigin, type: string, ts: number, value: number): SluiceEvent {
+  // Key order is the wire layout scanEvent reads: id, idOrigin, type, ts, value, dims, payload.
+  const ev: SluiceEvent = { id, idOrigin, type, ts, value };
   const dims = checkDims(o.dims);
   if (dims) ev.dims = dims;
-  if (o.payload !== undefined) ev.payload = o.payload;
+  if (o.payload !== undefined) {
+    if (nestedDeeper(o.payload, EVENT_LIMITS.maxPayloadDepth)) {
+      fail('payload', `nests arrays and objects deeper than ${EVENT_LIMITS.maxPayloadDepth} levels`);
+    }
+    ev.payload = o.payload;
+  }
   return ev;
 }
 
 /**
- * Validates a client event and fills what the producer owns: `id` (UUIDv7) and `ts`
- * (now) when absent, `value` 1 when absent. Throws EventValidationError naming the
- * field. Size is checked by `serializeEvent`.
+ * Validates a client event and fills what the producer owns: `id` (UUIDv7, origin
+ * `producer`) and `ts` (now) when absent, `value` 1 when absent. An id the client
+ * gave has origin `client` (an `idOrigin` in the input is not the client's to set).
+ * Throws EventValidationError naming the field. Size is checked by `serializeEvent`.
  */
 export function normalizeEvent(input: unknown, now = Date.now()): SluiceEvent {
   const { o, type } = checkCommon(input);
-  const id = o.id === undefined ? newEventId(now) : checkId(o.id);
+  const generated = o.id === undefined;
+  const id = generated ? newEventId(now) : checkId(o.id);
   const ts = o.ts === undefined ? now : checkTs(o.ts);
-  return build(o, id, type, ts, checkValue(o.value));
+  return build(o, id, generated ? 'producer' : 'client', type, ts, checkValue(o.value));
 }
 
 /**
  * Validates an event read from the stream: the same rules, but `id` and `ts` must be
- * present, since a producer always sets them.
+ * present, since a producer always sets them. `idOrigin` is read from the wire
+ * (absent: `client`).
  */
 export function parseEvent(input: unknown): SluiceEvent {
   const { o, type } = checkCommon(input);
   const id = checkId(o.id);
+  const idOrigin = checkIdOrigin(o.idOrigin);
   if (o.ts === undefined) fail('ts', 'is required on a stream record');
-  return build(o, id, type, checkTs(o.ts), checkValue(o.value));
+  return build(o, id, idOrigin, type, checkTs(o.ts), checkValue(o.value));
 }
 
 /** JSON bytes of a normalized event; rejects one over the size limit. */
@@ -185,13 +239,10 @@ export function encodeEvent(input: unknown, now = Date.now()): EncodedEvent {
   return { id: ev.id, json };
 }
 
-/** Decodes and validates one event from its JSON bytes. */
+/**
+ * Decodes and validates one event from its JSON bytes; bytes that are not UTF-8 are
+ * rejected naming the field that holds them.
+ */
 export function deserializeEvent(data: Uint8Array): SluiceEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-  } catch (err) {
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
-  }
-  return parseEvent(raw);
+  return parseEvent(eventJsonFromBytes(data));
 }

@@ -4,8 +4,9 @@
 // Events in the producer's own layout are read by core's scanEvent (fields only, the
 // payload validated but not built, dimensions built only when a rollup reads them);
 // anything else by JSON.parse + parseEvent.
+import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, deaggregate, EventValidationError, parseEvent, scanEvent } from '../../core/index.ts';
+import { CorruptRecordError, deaggregate, deserializeEvent, EventValidationError, recordDigest, scanEvent } from '../../core/index.ts';
 import type { ScannedEvent } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
@@ -19,21 +20,15 @@ export function shardIdOf(record: KinesisStreamRecord): string {
 /**
  * The event in a user record's bytes. scanEvent reads the layout sluice's producer
  * writes and returns exactly the fields parseEvent(JSON.parse(...)) would (dims cut
- * to `keepDims`), or undefined; then core's deserializeEvent (minus a Buffer copy:
- * the data is already a Buffer view) reads any JSON and throws parseEvent's error for
- * a bad event. Plain records take the same path: the scan accepts only what the full
+ * to `keepDims`), or undefined; then core's deserializeEvent reads any JSON and
+ * throws parseEvent's error for a bad event (bytes that are not UTF-8 included).
+ * Plain records take the same path: the scan accepts only what the full
  * path accepts, payload included, so it needs no checksum to lean on.
  */
 function eventOf(data: Buffer, keepDims: ReadonlySet<string> | undefined): ScannedEvent {
   const scanned = scanEvent(data, 0, data.length, keepDims);
   if (scanned !== undefined) return scanned;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(data.toString('utf8'));
-  } catch (err) {
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
-  }
-  return parseEvent(raw);
+  return deserializeEvent(data);
 }
 
 /**
@@ -51,6 +46,7 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
     approximateArrivalTimestamp: k.approximateArrivalTimestamp,
     events: [],
     poison: [],
+    digest: '',
   };
   const data = Buffer.from(k.data, 'base64');
   const poison = (subSequenceNumber: number, raw: Buffer, reason: string): PoisonRecord => ({
@@ -64,8 +60,11 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
     // Any failure to read the record is the record's fault, never a reason to stop the shard.
     const kind = err instanceof CorruptRecordError ? 'corrupt record' : 'unreadable record';
     out.poison.push(poison(-1, data, `${kind}: ${(err as Error).message}`));
+    // Its trailer is not to be trusted: the identity of an unreadable record is all of it.
+    out.digest = createHash('md5').update(data).digest('hex');
     return out;
   }
+  out.digest = recordDigest(data).toString('hex');
   for (const user of users) {
     try {
       out.events.push(eventOf(user.data, keepDims));

@@ -35,8 +35,6 @@ export class DataApiService {
   private closed = false;
   /** Calls per operation since start, refused ones included (the load test's "Data API calls"). */
   readonly calls: Record<DataApiOperation, number> = { ExecuteStatement: 0, BatchExecuteStatement: 0, BeginTransaction: 0, CommitTransaction: 0, RollbackTransaction: 0 };
-  /** The most transactions open at once since start. */
-  maxOpenTransactions = 0;
 
   constructor(private readonly o: DataApiServiceOptions) {
     this.transactions = new TransactionRegistry(o.transactionIdleTimeoutMs, DATA_API.transactionMaxLifetimeMs);
@@ -75,6 +73,14 @@ export class DataApiService {
 
   get openTransactions(): number {
     return this.transactions.size;
+  }
+
+  get transactionCounts(): { open: number; peakOpen: number; begun: number } {
+    return { open: this.transactions.size, peakOpen: this.transactions.peak, begun: this.transactions.begun };
+  }
+
+  resetTransactionPeak(): void {
+    this.transactions.resetPeak();
   }
 
   // ---- operations ----
@@ -190,7 +196,6 @@ export class DataApiService {
       throw new DataApiError('ServiceUnavailableError', 'The local Data API is shutting down');
     }
     const tx = this.transactions.add(session, this.o.databaseName, (t) => this.expire(t));
-    this.maxOpenTransactions = Math.max(this.maxOpenTransactions, this.transactions.size);
     return { body: { transactionId: tx.id } };
   }
 
