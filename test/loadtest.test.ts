@@ -497,7 +497,7 @@ describe('load test against the local stack', () => {
     expect(r.timeline.reduce((n, s) => n + s.shortfall, 0)).toBe(r.shortfall);
   });
 
-  it('ends exact through a database outage and a poison mix, the poison counted in the quarantine', async () => {
+  it('ends exact through a database outage, a consumer crash and a poison mix, the poison counted in the quarantine', async () => {
     const lines: string[] = [];
 
     outageReport = await runLoadTest({
