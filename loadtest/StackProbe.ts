@@ -108,12 +108,13 @@ export class StackProbe {
 
   /**
    * The aggregator's invocation dies, as a crashed Lambda does, twice: once mid-batch
-   * (a statement of its transaction never answers, so the transaction is abandoned)
-   * and once right after the database committed (the commit's answer is lost). The
-   * event source mapping invokes it again with the same records, as Lambda would.
+   * (its work done but its commit never made: the transaction is abandoned) and once
+   * right after the database committed (the commit's answer is lost). The event source
+   * mapping invokes it again with the same records, as Lambda would. Only transactions
+   * are hit, and only the consumers use them (the harness's own reads do not).
    */
   async crashConsumer(): Promise<void> {
-    await this.postFault('consumer-crash', { kind: 'fail', count: 1, error: 'InternalServerErrorException', operations: ['ExecuteStatement', 'BatchExecuteStatement'], message: 'the consumer crashed mid-batch (injected)' });
+    await this.postFault('consumer-crash', { kind: 'fail', count: 1, error: 'InternalServerErrorException', operations: ['CommitTransaction'], message: 'the consumer crashed before its commit (injected)' });
     await this.postFault('consumer-crash', { kind: 'dropResponse', count: 1, operations: ['CommitTransaction'], mode: 'hangup' });
   }
 

@@ -502,7 +502,8 @@ describe('load test against the local stack', () => {
 
     outageReport = await runLoadTest({
       rate: 300, durationSec: 4, types: 3, keys: 100, payloadBytes: 50, seed: 5, poison: 0.01,
-      chaos: [{ kind: 'db-outage', atSec: 1, durationSec: 2 }], settleTimeoutSec: 60, progress: (l) => lines.push(l),
+      chaos: [{ kind: 'db-outage', atSec: 1, durationSec: 2 }, { kind: 'consumer-crash', atSec: 3.5, durationSec: 0 }],
+      settleTimeoutSec: 60, progress: (l) => lines.push(l),
     }, stack.env);
     const r = outageReport;
 
@@ -511,6 +512,9 @@ describe('load test against the local stack', () => {
     expect(r.rollups.observed).toEqual(r.rollups.expected);
     expect(r.poison).toEqual({ sent: 12, quarantined: 12 });
     expect(r.chaos[0]).toMatchObject({ kind: 'db-outage', error: undefined });
+    expect(r.chaos[1]).toMatchObject({ kind: 'consumer-crash', error: undefined });
+    // Both deaths happened (a commit never made, a commit's answer lost) and the totals are still exact.
+    expect(stack.dataApi.faults.pending()).toMatchObject({ failures: 0, drops: 0 });
     expect(r.chaos[0]!.firedAtSec).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => l.startsWith('chaos: db-outage for 2 s'))).toBe(true);
     // The backlog grows while the database refuses and is gone at the end.
