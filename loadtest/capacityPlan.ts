@@ -23,14 +23,15 @@ export interface MeasuredFigures {
 
 /**
  * Figures of a local run (`sluice loadtest --rate 2000 --duration 10 --types 5 --json`
- * on 2026-11-30: embedded stack with PGlite, 4 shards, 100-byte payloads, a shared and
- * noisy 2-core machine): used when no report is given.
+ * on 2026-11-30, after the per-record identity rows: embedded stack with PGlite, 4
+ * shards, 100-byte payloads, a shared and noisy 2-core machine): used when no report
+ * is given.
  */
 export const REFERENCE_FIGURES: MeasuredFigures = {
-  streamBytesPerEventByte: 1.366,
-  recordsPerEvent: 0.01295,
+  streamBytesPerEventByte: 1.476,
+  recordsPerEvent: 0.01325,
   callsPerBatch: 7,
-  tupleWritesPerEvent: 0.958,
+  tupleWritesPerEvent: 0.0266,
   source: 'reference local run of 2026-11-30 (loadtest/capacityPlan.ts)',
 };
 
