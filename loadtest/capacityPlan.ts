@@ -65,13 +65,18 @@ export interface CapacityPlan {
   onDemandWriteMBps: number;
   aggregatorConcurrency: number;
   archiverConcurrency: number;
+  /** Transactions open at once at most: the aggregator's concurrency, capped by MAX_DATABASE_WRITERS. */
   databaseWriters: number;
+  /** Events/s the capped aggregator can apply with full batches. */
+  aggregatorCapacityEventsPerSec: number;
+  /** The writers that would keep up, when the cap does not. */
+  writersNeeded: number;
   eventsPerBatch: number;
   batchesPerSec: number;
   dataApiCallsPerSec: number;
   tupleWritesPerSec: number;
   auroraAcu: number;
-  /** Seconds an event waits in the stream when the consumers keep up. */
+  /** Seconds an event waits in the stream (Infinity when the aggregator cannot keep up: it grows without bound). */
   expectedIteratorAgeSec: number;
   monthlyCostUsd: number;
   cost: CostEstimate;
@@ -86,15 +91,22 @@ export function capacityPlan(input: PlanInput, f: MeasuredFigures = REFERENCE_FI
   const bytesPerEvent = input.eventBytes * f.streamBytesPerEventByte;
   const shards = shardsFor({ eventsPerSec: input.eventsPerSec, bytesPerEvent, recordsPerEvent: f.recordsPerEvent });
   const concurrency = shards * AGGREGATOR_MAPPING.parallelizationFactor;
-  // A busy shard fills a batch within its window: as many events as it carries per window, up to the batch size.
-  const eventsPerBatch = Math.max(1, Math.min(AGGREGATOR_MAPPING.batchSize, (input.eventsPerSec / concurrency) * AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds));
+  const writers = Math.min(concurrency, AGGREGATOR_MAPPING.maxConcurrentInvocations ?? Infinity);
+  const A = PLAN_ASSUMPTIONS;
+  const batchSeconds = f.callsPerBatch * A.secondsPerCall;
+  // A busy shard fills a batch within its window: as many events as it carries per
+  // window, up to the batch size; behind the writers' cap, batches wait and are full.
+  const perWindow = (input.eventsPerSec / concurrency) * AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds;
+  const capped = writers < concurrency;
+  const eventsPerBatch = Math.max(1, Math.min(AGGREGATOR_MAPPING.batchSize, capped ? Infinity : perWindow));
+  const capacity = (writers * AGGREGATOR_MAPPING.batchSize) / batchSeconds;
   const batchesPerSec = input.eventsPerSec / eventsPerBatch;
   const dataApiCallsPerSec = batchesPerSec * f.callsPerBatch;
   const tupleWritesPerSec = input.eventsPerSec * f.tupleWritesPerEvent;
-  const A = PLAN_ASSUMPTIONS;
   const auroraAcu = Math.max(A.minAcu, Math.ceil(2 * Math.max(tupleWritesPerSec / A.tupleWritesPerAcuSec, dataApiCallsPerSec / A.callsPerAcuSec)) / 2);
-  const batchSeconds = f.callsPerBatch * A.secondsPerCall;
-  const expectedIteratorAgeSec = AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds + batchSeconds;
+  const keepsUp = capacity >= input.eventsPerSec;
+  const expectedIteratorAgeSec = keepsUp ? AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds + batchSeconds : Infinity;
+  const writersNeeded = Math.ceil((input.eventsPerSec * batchSeconds) / AGGREGATOR_MAPPING.batchSize);
   const cost = estimateCost(
     { eventsPerSec: input.eventsPerSec, recordsPerEvent: f.recordsPerEvent, bytesPerEvent, dataApiCallsPerEvent: dataApiCallsPerSec / input.eventsPerSec },
     { ...DEFAULT_COST_ASSUMPTIONS, auroraAcu, secondsPerInvocation: batchSeconds },
@@ -102,14 +114,15 @@ export function capacityPlan(input: PlanInput, f: MeasuredFigures = REFERENCE_FI
   return {
     input, figures: f, shards,
     onDemandWriteMBps: (input.eventsPerSec * bytesPerEvent) / 1e6,
-    aggregatorConcurrency: concurrency, archiverConcurrency: concurrency, databaseWriters: concurrency,
+    aggregatorConcurrency: writers, archiverConcurrency: concurrency, databaseWriters: writers,
+    aggregatorCapacityEventsPerSec: capacity, writersNeeded,
     eventsPerBatch, batchesPerSec, dataApiCallsPerSec, tupleWritesPerSec, auroraAcu, expectedIteratorAgeSec,
     monthlyCostUsd: (cost.perMillionEventsUsd * input.eventsPerSec * SECONDS_PER_MONTH) / 1e6,
     cost,
     assumptions: [
       `per-event figures from ${f.source}: ${f.streamBytesPerEventByte.toFixed(3)} stream bytes per event byte, ${f.recordsPerEvent.toFixed(4)} records per event, ${f.callsPerBatch.toFixed(1)} Data API calls per batch, ${f.tupleWritesPerEvent.toFixed(2)} tuple writes per event`,
       `shard limits: ${SHARD_LIMITS.bytesPerSec} bytes/s and ${SHARD_LIMITS.recordsPerSec} records/s written per shard`,
-      `consumers: parallelization factor ${AGGREGATOR_MAPPING.parallelizationFactor}, batches of at most ${AGGREGATOR_MAPPING.batchSize} events, ${AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds} s batching window`,
+      `consumers: parallelization factor ${AGGREGATOR_MAPPING.parallelizationFactor}, batches of at most ${AGGREGATOR_MAPPING.batchSize} events, ${AGGREGATOR_MAPPING.maximumBatchingWindowInSeconds} s batching window, the aggregator capped at ${AGGREGATOR_MAPPING.maxConcurrentInvocations ?? 'no'} writers (MAX_DATABASE_WRITERS)`,
       `Aurora: one ACU per ${A.tupleWritesPerAcuSec} tuple writes/s or ${A.callsPerAcuSec} Data API calls/s (assumed), at least ${A.minAcu} ACU`,
       `${A.secondsPerCall * 1000} ms per Data API call (assumed), so a batch takes ${batchSeconds.toFixed(2)} s`,
       `${input.types} types and ${input.keys} keys: rollup rows per batch grow with them; the tuple writes per event above were measured with the run's own mix`,
@@ -126,7 +139,9 @@ export function formatPlan(p: CapacityPlan): string {
     `  consumers        ${p.aggregatorConcurrency} aggregator and ${p.archiverConcurrency} archiver invocations at once`,
     `  database         ${p.databaseWriters} writers, ${n(p.batchesPerSec, 1)} batches/s of ${n(p.eventsPerBatch)} events, ${n(p.dataApiCallsPerSec)} Data API calls/s, ${n(p.tupleWritesPerSec)} tuple writes/s`,
     `  aurora           ${p.auroraAcu} ACU`,
-    `  iterator age     about ${n(p.expectedIteratorAgeSec, 2)} s while the consumers keep up`,
+    Number.isFinite(p.expectedIteratorAgeSec)
+      ? `  iterator age     about ${n(p.expectedIteratorAgeSec, 2)} s (the aggregator applies up to ${n(p.aggregatorCapacityEventsPerSec)} events/s)`
+      : `  iterator age     GROWS without bound: ${p.databaseWriters} writers apply about ${n(p.aggregatorCapacityEventsPerSec)} events/s; ${p.writersNeeded} would keep up (raise MAX_DATABASE_WRITERS)`,
     `  cost             $${n(p.cost.perMillionEventsUsd, 4)} per million events, $${n(p.monthlyCostUsd)} per month`,
     `  assumptions:`,
     ...p.assumptions.map((a) => `    - ${a}`),
