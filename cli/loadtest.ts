@@ -17,7 +17,7 @@ const D = LOADTEST_DEFAULTS;
 export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N | --ramp FROM:TO | --steps R1,R2,...@S] [--duration S] [--types K] [--keys K] [--payload-bytes B]
                       [--chaos db-outage@20s:10s] [--chaos consumer-crash@30s] [--poison 0.1%]
                       [--mode sluice|naive] [--compare naive]
-                      [--http] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
+                      [--http] [--kpl] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
                       [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
                       [--target local|aws] [--stack NAME]
 
@@ -40,6 +40,8 @@ events, or poison records missing from the quarantine.
   --payload-bytes B   approximate JSON payload per event (default ${D.payloadBytes})
   --zipf X            Zipf exponent of keys and types, 0 = uniform (default ${D.zipfExponent})
   --http              POST to the HTTP ingest instead of the producer SDK to Kinesis
+  --kpl               put KPL aggregates instead of sluice's compressed ones (producer SDK;
+                      the HTTP ingest's format is the stack's: sluice dev --ingest-kpl)
   --report FILE       write a self-contained HTML report with a chart
   --json              print one JSON object instead of the summary
   --no-verify         do not wait for the rollups
@@ -75,6 +77,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     'payload-bytes': { type: 'string' },
     zipf: { type: 'string' },
     http: { type: 'boolean' },
+    kpl: { type: 'boolean' },
     report: { type: 'string' },
     json: { type: 'boolean' },
     'no-verify': { type: 'boolean' },
@@ -95,6 +98,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     seed: intFlag(values.seed, 'seed', U, 0, 2 ** 31 - 1),
     maxInFlight: intFlag(values['max-in-flight'], 'max-in-flight', U, 1, 10_000_000),
     target: values.http ? 'http' : 'kinesis',
+    recordFormat: values.kpl ? 'kpl' : 'compressed',
     verify: !values['no-verify'],
     // Naming a deployed stack is the explicit choice --allow-remote otherwise stands for.
     allowRemote: !!values['allow-remote'] || isAwsTarget(values, LOADTEST_USAGE),

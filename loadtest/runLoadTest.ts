@@ -102,7 +102,7 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
       await consumer.start();
       return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? (() => probe.crashConsumer()) });
     }
-    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote));
+    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote, o.recordFormat));
     const crashConsumer = deps.crashConsumer ?? (probe ? () => probe.crashConsumer() : undefined);
     return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer });
   } finally {

@@ -25,7 +25,7 @@ export function formatSummary(r: LoadTestReport): string {
   ];
   const m = r.sinkMetrics;
   if (m.kinesisRecords) {
-    lines.push(`  kinesis      ${m.putCalls} PutRecords calls, ${m.kinesisRecords} records (${(r.accepted / m.kinesisRecords).toFixed(1)} events/record), ${m.eventsRetried ?? 0} retries, ${m.eventsThrottled ?? 0} throttled`);
+    lines.push(`  kinesis      ${m.putCalls} PutRecords calls, ${m.kinesisRecords} ${r.target === 'kinesis' ? `${o.recordFormat} ` : ''}records (${(r.accepted / m.kinesisRecords).toFixed(1)} events/record), ${m.eventsRetried ?? 0} retries, ${m.eventsThrottled ?? 0} throttled`);
   }
   lines.push(`  database     ${num(r.db.statementsPer10kEvents)} Data API calls and ${num(r.db.tupleWritesPer10kEvents)} tuple writes per 10,000 events (${num(r.db.eventsPerStatement)} events/call), at most ${r.db.maxConcurrentTransactions} transactions open`);
   if (r.poison.sent) lines.push(`  poison       ${r.poison.sent} malformed records sent, ${r.poison.quarantined ?? '-'} in the quarantine`);
