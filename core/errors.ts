@@ -15,3 +15,10 @@ export class EventValidationError extends SluiceError {
     this.field = field;
   }
 }
+
+/** Bytes that are not one JSON text, where an event was expected. */
+export class EventNotJsonError extends EventValidationError {
+  constructor(message: string) {
+    super('event', `not valid JSON (${message})`);
+  }
+}

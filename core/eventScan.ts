@@ -2,10 +2,14 @@
 // payload. It knows the one layout sluice's producer writes (JSON.stringify of the
 // normalized event) and says "not this one" for anything else, so the caller falls
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
-import { EVENT_LIMITS, type SluiceEvent } from './event.ts';
+import { EVENT_LIMITS, type StreamEvent } from './event.ts';
 
-/** An event's fields without its payload: what `scanEvent` returns. */
-export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
+/**
+ * An event's fields without its payload: what `scanEvent` returns, and what the
+ * aggregator reads. The layout always carries the id its producer wrote, so the scan
+ * says 'client'; the full path (parseStreamEvent) also says 'derived'.
+ */
+export type ScannedEvent = Omit<StreamEvent, 'payload' | 'derived'>;
 
 /*
  * The layout, byte for byte (JSON.stringify of normalizeEvent's object, keys in its
@@ -421,7 +425,7 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
   }
   if (p !== end - 1 || buf[p] !== CLOSE_BRACE) return undefined;
   // Made once the scan succeeded, whole: an object given a property later grows a second store.
-  return dims === null ? { id, type, ts, value } : { id, type, ts, value, dims };
+  return dims === null ? { id, type, ts, value, idOrigin: 'client' } : { id, type, ts, value, dims, idOrigin: 'client' };
 }
 
 /** Names of the dims read so far in the event being scanned (at most MAX_DIMS). */

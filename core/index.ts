@@ -1,8 +1,12 @@
 // Code shared by producers and consumers: the event shape, service limits, the
-// record formats, shard hashing and sequence-number order.
-export { SluiceError, EventValidationError } from './errors.ts';
-export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
-export type { EventInput, SluiceEvent, EncodedEvent } from './event.ts';
+// record formats (and the events a record holds, from any producer), shard hashing and sequence-number order.
+export { SluiceError, EventValidationError, EventNotJsonError } from './errors.ts';
+export { EVENT_LIMITS, normalizeEvent, parseEvent, parseStreamEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
+export type { EventInput, SluiceEvent, EncodedEvent, StreamEvent, StreamEventDefaults, IdOrigin, DerivedField } from './event.ts';
+export {
+  MAX_INFLATED_RECORD_BYTES, derivedEventId, parseEntryJson, readStreamEvent, scannedEventReader, readRecordEvents,
+} from './recordEvents.ts';
+export type { RecordPosition, RecordFault, RecordFaultKind, RecordEvents, EntryReader } from './recordEvents.ts';
 export { scanEvent } from './eventScan.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';

@@ -32,23 +32,24 @@ describe('decodeRecord', () => {
     const kpl = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
     const compressed = decodeRecord(kinesisRecord(encodeCompressedRecord(agg)));
 
-    expect(plain.events).toEqual([events[0]]);
-    expect(kpl.events).toEqual(events);
-    expect(compressed.events).toEqual(events);
+    const read = events.map((e) => ({ ...e, idOrigin: 'client' }));
+    expect(plain.events).toEqual([read[0]]);
+    expect(kpl.events).toEqual(read);
+    expect(compressed.events).toEqual(read);
     expect(kpl).toMatchObject({ shardId: 'shardId-000000000006', partitionKey: 'pk', poison: [] });
   });
 
   it('quarantines a bad sub-record and keeps its neighbours', () => {
     const agg = {
       partitionKeyTable: ['a'], explicitHashKeyTable: [],
-      records: [serializeEvent(good(1)), Buffer.from('{"type":"t","id":"x"}'), serializeEvent(good(3))].map((data) => ({ partitionKeyIndex: 0, data })),
+      records: [serializeEvent(good(1)), Buffer.from('{"type":"t","id":"x","value":"2"}'), serializeEvent(good(3))].map((data) => ({ partitionKeyIndex: 0, data })),
     };
 
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
 
     expect(out.events.map((e) => e.value)).toEqual([1, 3]);
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: expect.stringContaining('ts: is required') })]);
-    expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x"}');
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: value: must be a finite number' })]);
+    expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x","value":"2"}');
   });
 
   it('quarantines a whole record whose checksum is wrong, with its raw bytes', () => {
@@ -74,9 +75,9 @@ describe('decodeRecord', () => {
 
     expect(out.poison).toEqual([]);
     expect(out.events).toEqual([
-      { id: 'a', type: 't', ts: 1764338400000, value: 1 },
-      { id: 'b', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
-      { id: 'c', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
+      { id: 'a', type: 't', ts: 1764338400000, value: 1, idOrigin: 'client', derived: ['value'] },
+      { id: 'b', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' }, idOrigin: 'client', derived: [] },
+      { id: 'c', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' }, idOrigin: 'client', derived: [] },
     ]);
   });
 
@@ -88,7 +89,7 @@ describe('decodeRecord', () => {
 
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)), keep);
 
-    expect(out.events).toEqual([{ id: ok.id, type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
+    expect(out.events).toEqual([{ id: ok.id, type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' }, idOrigin: 'client' }]);
     expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
   });
 

@@ -1,7 +1,10 @@
 // Levels a batch: N events become one delta per (rollup, window, type, bucket,
 // group-by key), so the statements a batch needs depend on how many distinct rows it
 // touches, never on how many events it holds. Pure: no I/O.
-import type { ScannedEvent } from '../../core/index.ts';
+import type { SluiceEvent } from '../../core/index.ts';
+
+/** What a rollup reads of an event. */
+type RollupEvent = Omit<SluiceEvent, 'payload'>;
 import type { RollupConfig, SluiceConfig } from '../config/index.ts';
 import { DecimalSum } from './DecimalSum.ts';
 import { HyperLogLog } from './HyperLogLog.ts';
@@ -76,7 +79,7 @@ export class RollupAccumulator {
     return this.rows;
   }
 
-  add(ev: ScannedEvent): void {
+  add(ev: RollupEvent): void {
     this.events++;
     const rollups = this.byType.get(ev.type) ?? this.rollupsFor(ev.type);
     const tsS = Math.floor(ev.ts / 1000);
@@ -126,7 +129,7 @@ export class RollupAccumulator {
     return out.sort(compareDeltas);
   }
 
-  private groupOf(r: CompiledRollup, ev: ScannedEvent): Group {
+  private groupOf(r: CompiledRollup, ev: RollupEvent): Group {
     let key = ev.type;
     let values: (string | null)[] | undefined;
     if (r.groupBy.length === 1) {

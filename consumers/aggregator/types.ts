@@ -13,7 +13,11 @@ export interface RecordPosition {
 
 /** A user record that could not be decoded or validated. */
 export interface PoisonRecord extends RecordPosition {
-  /** Position inside a KPL aggregate; -1 when the whole Kinesis record is unreadable. */
+  /**
+   * Position inside the record: the KPL sub-sequence number, the line index of a
+   * newline-separated record (or log event index of a CloudWatch Logs message);
+   * -1 for the whole Kinesis record.
+   */
   subSequenceNumber: number;
   raw: Buffer;
   reason: string;
@@ -23,7 +27,9 @@ export interface PoisonRecord extends RecordPosition {
 export interface DecodedRecord extends RecordPosition {
   /**
    * The valid events, in order; without payload (the aggregator never reads it), and
-   * with only the dimensions asked for (see decodeRecord).
+   * with only the dimensions asked for (see decodeRecord). Each says where its id came
+   * from (`idOrigin`: an id derived from the stream position needs no dedup row, the
+   * checkpoint covers a redelivery of its record).
    */
   events: ScannedEvent[];
   poison: PoisonRecord[];
