@@ -1,9 +1,11 @@
-// Turns one Kinesis record of a Lambda batch into archive lines: each user record's
-// raw event JSON, newline-terminated. What cannot be a line (a corrupt aggregate,
-// data that is not JSON) becomes an error line carrying the raw bytes, so nothing
-// is dropped silently.
+// Turns one Kinesis record of a Lambda batch into archive lines: each event's raw
+// JSON, newline-terminated, read by core's readRecordEvents like every subscriber
+// (KPL, plain, newline-separated, gzip). What cannot be a line (a corrupt aggregate,
+// data that is not JSON, gzip that does not inflate) becomes an error line carrying
+// the raw bytes, so nothing is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, FIREHOSE, deaggregate } from '../../core/index.ts';
+import { EventValidationError, FIREHOSE, parseEntryJson, parseStreamEvent, readRecordEvents } from '../../core/index.ts';
+import type { EntryReader, RecordFaultKind, StreamEvent } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
 const NEWLINE = 0x0a;
@@ -16,7 +18,7 @@ export interface ArchiveLinesOfRecord {
 }
 
 /** Why a user record is not an event line. */
-export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'line-too-large';
+export type ArchiveErrorReason = 'corrupt-aggregate' | 'unreadable-record' | 'not-json' | 'invalid-event' | 'line-too-large';
 
 /** The error line written for data that cannot be archived as an event line. */
 export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReason, message: string, data: Buffer, subSequenceNumber?: number): Buffer {
@@ -40,17 +42,9 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
   return Buffer.from(JSON.stringify(body) + '\n', 'utf8');
 }
 
-/**
- * Event JSON as one line: the raw bytes when they are single-line JSON, the compact
- * re-serialization when the JSON spans lines, undefined when it is not JSON.
- */
-function eventLine(data: Buffer): Buffer | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
+/** Event JSON as one line: the raw bytes when they are single-line JSON, else the compact re-serialization. */
+function rawLine(buf: Buffer, start: number, end: number, parsed: unknown): Buffer {
+  const data = buf.subarray(start, end);
   if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return Buffer.from(JSON.stringify(parsed) + '\n', 'utf8');
   const line = Buffer.allocUnsafe(data.length + 1);
   data.copy(line);
@@ -58,23 +52,58 @@ function eventLine(data: Buffer): Buffer | undefined {
   return line;
 }
 
+/** One event's archive line, and the bytes it was read from. */
+interface EventLine {
+  line: Buffer;
+  data: Buffer;
+}
+
+/**
+ * The archive keeps events as their producer wrote them. An event that leaves `id`,
+ * `ts` or `value` out is written with the values every subscriber derives (the same
+ * id the aggregator counts it under) and `derived` naming them. JSON that is not a
+ * valid event is still archived as it is (the archive holds what was in the stream);
+ * only bytes that are not JSON become error lines.
+ */
+const readEventLine: EntryReader<EventLine> = (buf, start, end, defaults) => {
+  const json = parseEntryJson(buf, start, end);
+  const data = buf.subarray(start, end);
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { line: rawLine(buf, start, end, json), data };
+  const o = json as Record<string, unknown>;
+  if (o.id !== undefined && o.ts !== undefined && o.value !== undefined) return { line: rawLine(buf, start, end, json), data };
+  let event: StreamEvent;
+  try {
+    event = parseStreamEvent(json, defaults);
+  } catch (err) {
+    if (err instanceof EventValidationError) return { line: rawLine(buf, start, end, json), data };
+    throw err;
+  }
+  const settled = { id: event.id, ...o, ts: o.ts ?? event.ts, value: o.value ?? event.value, derived: event.derived };
+  return { line: Buffer.from(JSON.stringify(settled) + '\n', 'utf8'), data };
+};
+
+const ERROR_REASON: Record<RecordFaultKind, ArchiveErrorReason> = {
+  'corrupt-record': 'corrupt-aggregate',
+  'unreadable-record': 'unreadable-record',
+  'not-json': 'not-json',
+  'invalid-event': 'invalid-event',
+};
+
 export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number): ArchiveLinesOfRecord {
   const out: ArchiveLinesOfRecord = { events: [], errors: [] };
-  const data = Buffer.from(record.kinesis.data, 'base64');
-  let users;
-  try {
-    users = deaggregate(data, record.kinesis.partitionKey);
-  } catch (err) {
-    if (!(err instanceof CorruptRecordError)) throw err;
-    out.errors.push({ line: errorLine(record, 'corrupt-aggregate', err.message, data), recordIndex });
-    return out;
+  const k = record.kinesis;
+  const position = {
+    streamArn: record.eventSourceARN ?? '', shardId: record.eventID.slice(0, record.eventID.indexOf(':')),
+    partitionKey: k.partitionKey, sequenceNumber: k.sequenceNumber, approximateArrivalTimestamp: k.approximateArrivalTimestamp,
+  };
+  const { events, faults } = readRecordEvents(Buffer.from(k.data, 'base64'), position, readEventLine);
+  for (const f of faults) {
+    const message = f.kind === 'not-json' ? 'user record is not JSON' : f.reason;
+    out.errors.push({ line: errorLine(record, ERROR_REASON[f.kind], message, f.raw, f.subSequenceNumber >= 0 ? f.subSequenceNumber : undefined), recordIndex });
   }
-  for (const u of users) {
-    const line = eventLine(u.data);
-    if (!line) {
-      out.errors.push({ line: errorLine(record, 'not-json', 'user record is not JSON', u.data, u.subSequenceNumber), recordIndex });
-    } else if (line.length > FIREHOSE.maxRecordBytes) {
-      out.errors.push({ line: errorLine(record, 'line-too-large', `event line of ${line.length} bytes exceeds the Firehose record limit of ${FIREHOSE.maxRecordBytes} bytes`, u.data, u.subSequenceNumber), recordIndex });
+  for (const { line, data } of events) {
+    if (line.length > FIREHOSE.maxRecordBytes) {
+      out.errors.push({ line: errorLine(record, 'line-too-large', `event line of ${line.length} bytes exceeds the Firehose record limit of ${FIREHOSE.maxRecordBytes} bytes`, data), recordIndex });
     } else {
       out.events.push({ line, recordIndex });
     }
