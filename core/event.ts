@@ -1,7 +1,7 @@
 // The one event shape, validated in one place. Producer, consumers, query and load
 // test all go through `normalizeEvent` (producer side: fills id, ts, value) or
 // `parseEvent` (consumer side: the same checks, nothing filled in silently).
-import { EventValidationError } from './errors.ts';
+import { EventNotJsonError, EventValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 
 /** What a client may send. */
@@ -252,7 +252,7 @@ export function deserializeEvent(data: Uint8Array): SluiceEvent {
   try {
     raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
   } catch (err) {
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
+    throw new EventNotJsonError((err as Error).message);
   }
   return parseEvent(raw);
 }
