@@ -1,6 +1,7 @@
 // The one event shape, validated in one place. Producer, consumers, query and load
-// test all go through `normalizeEvent` (producer side: fills id, ts, value) or
-// `parseEvent` (consumer side: the same checks, nothing filled in silently).
+// test all go through `normalizeEvent` (producer side: fills id, ts, value),
+// `parseEvent` (the same checks, nothing filled in) or `parseStreamEvent` (consumer
+// side, events from any producer: fills id and ts from the stream position and says so).
 import { EventNotJsonError, EventValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 
