@@ -2,13 +2,15 @@
 // shares: records other producers write (one JSON event, newline-separated events,
 // gzip, a CloudWatch Logs subscription message) become events whose missing id and ts
 // come from the stream position, the same on every delivery; what is not an event is
-// a fault with its position and reason. Pure: no network.
+// a fault with its position and reason; quarantine redrive completes such an event the
+// same way. Pure: no network.
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   EVENT_LIMITS, MAX_INFLATED_RECORD_BYTES, derivedEventId, encodeAggregatedRecord, normalizeEvent, readRecordEvents,
-  readStreamEvent, scannedEventReader, serializeEvent, type RecordPosition,
+  readStreamEvent, scannedEventReader, serializeEvent, type EventInput, type RecordPosition, type SluiceEvent,
 } from '../core/index.ts';
+import { redriveEventId, redriveQuarantine, type QuarantineStore } from '../query/index.ts';
 
 const ARRIVAL_S = 1_764_338_400.123; // 2026-11-28T14:00:00.123Z
 const at = (sequenceNumber: string, shardId = 'shardId-000000000001'): RecordPosition => ({
@@ -155,5 +157,26 @@ describe('readRecordEvents: KPL aggregates', () => {
     const out = read(agg);
 
     expect(out.events.map((e) => e.id)).toEqual([derivedEventId(at(SEQ), 0, 0), derivedEventId(at(SEQ), 1, 0)]);
+  });
+});
+
+describe('quarantine redrive of an event from another producer', () => {
+  it('fills a missing ts with the time the record was quarantined, not the time of the redrive', async () => {
+    const entry = {
+      id: 7, streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/sluice-events', shardId: 'shardId-000000000001', sequenceNumber: SEQ,
+      subSequenceNumber: 2, partitionKey: 'agent-1', reason: 'invalid event: value: must be a finite number', receivedAt: '2026-11-28T14:03:10.250Z',
+      status: 'pending' as const, rawBytes: 0, preview: Buffer.alloc(0), note: null, redriveEventId: null, appliedAt: null,
+    };
+    const raw = Buffer.from('{"type":"agent_line","value":"3"}');
+    const store = {
+      list: async () => [entry], readRaw: async () => raw, claimEventId: async (_: number, id: string) => id,
+      markRedriven: async () => {}, notePending: async () => {},
+    } as unknown as QuarantineStore;
+    const sent: SluiceEvent[] = [];
+
+    const result = await redriveQuarantine(store, async (ev) => { sent.push(ev); }, { fix: ({ json }) => ({ ...(json as EventInput), value: 3 }) });
+
+    expect(result.pending).toEqual([]);
+    expect(sent).toEqual([{ id: redriveEventId(entry), type: 'agent_line', ts: Date.parse('2026-11-28T14:03:10.250Z'), value: 3 }]);
   });
 });
