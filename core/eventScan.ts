@@ -2,14 +2,18 @@
 // payload. It knows the one layout sluice's producer writes (JSON.stringify of the
 // normalized event) and says "not this one" for anything else, so the caller falls
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
-import { EVENT_LIMITS, type StreamEvent } from './event.ts';
+import { EVENT_LIMITS, type SluiceEvent, type StreamEvent } from './event.ts';
+
+/** An event's fields without its payload: what rollups read. */
+export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
 
 /**
- * An event's fields without its payload: what `scanEvent` returns, and what the
- * aggregator reads. The layout always carries the id its producer wrote, so the scan
- * says 'client'; the full path (parseStreamEvent) also says 'derived'.
+ * What `scanEvent` returns, and what the aggregator decodes: an event's fields
+ * without its payload, and where its id came from. The layout always carries the id
+ * its producer wrote, so the scan says 'client'; the full path (parseStreamEvent)
+ * also says 'derived'.
  */
-export type ScannedEvent = Omit<StreamEvent, 'payload' | 'derived'>;
+export type StreamEventFields = Omit<StreamEvent, 'payload' | 'derived'>;
 
 /*
  * The layout, byte for byte (JSON.stringify of normalizeEvent's object, keys in its
@@ -395,7 +399,7 @@ function jsonNumberSyntax(buf: Buffer, end: number): boolean {
  * restricted to them, absent when that is empty. A consumer that groups by one or two
  * dimensions, or none, so skips making a string per value and an object per event.
  */
-export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: ReadonlySet<string>): ScannedEvent | undefined {
+export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: ReadonlySet<string>): StreamEventFields | undefined {
   p = start;
   if (!literal(buf, ID_KEY, end)) return undefined;
   const id = plainString(buf, end, null);

@@ -8,7 +8,7 @@ export {
 } from './recordEvents.ts';
 export type { RecordPosition, RecordFault, RecordFaultKind, RecordEvents, EntryReader } from './recordEvents.ts';
 export { scanEvent } from './eventScan.ts';
-export type { ScannedEvent } from './eventScan.ts';
+export type { ScannedEvent, StreamEventFields } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers } from './sequence.ts';

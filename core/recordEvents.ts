@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { EventNotJsonError, EventValidationError } from './errors.ts';
 import { parseStreamEvent, type StreamEvent, type StreamEventDefaults } from './event.ts';
-import { scanEvent, type ScannedEvent } from './eventScan.ts';
+import { scanEvent, type StreamEventFields } from './eventScan.ts';
 import { CorruptRecordError, deaggregate, recordFormat } from './kpl.ts';
 import { MiB } from './limits.ts';
 
@@ -113,7 +113,7 @@ export const readStreamEvent: EntryReader<StreamEvent> = (buf, start, end, defau
  * dims cut to `keepDims`), else the full reader. The scan accepts only what the full
  * path accepts, so plain records take it too.
  */
-export function scannedEventReader(keepDims?: ReadonlySet<string>): EntryReader<ScannedEvent> {
+export function scannedEventReader(keepDims?: ReadonlySet<string>): EntryReader<StreamEventFields> {
   return (buf, start, end, defaults) => scanEvent(buf, start, end, keepDims) ?? readStreamEvent(buf, start, end, defaults);
 }
 

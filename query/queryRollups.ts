@@ -1,15 +1,20 @@
 // Reads rollups back through the Data API: one row per bucket (and per group-by
 // value when asked), merged over the dimensions the query does not break down by,
-// plus exact totals. Dimension names only ever travel as bound parameters.
+// plus exact totals. Each measure is merged by its own SQL aggregate and read back by
+// name (rollup/), so the query knows no measure by hand. Dimension names only ever
+// travel as bound parameters.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { DecimalSum, estimateFromStats } from '../consumers/index.ts';
-import { DataApiSession, fieldNumber, fieldText, sqlParameters, TABLES } from '../schema/index.ts';
+import { BUCKET_COLUMN, combineMeasures, namedRows, readMeasures, rebucketSelect } from '../rollup/index.ts';
+import type { MeasureValues, NamedRow } from '../rollup/index.ts';
+import { DataApiSession, sqlParameters, TABLES } from '../schema/index.ts';
 import type { DataApiTarget, SqlValue } from '../schema/index.ts';
 import { parseTime, resolveRollup } from './resolveRollup.ts';
 import type { RollupQuery, RollupResult, RollupRow } from './types.ts';
 
-/** Rows per page: far under the Data API's 1 MiB response. */
+/** Rows per page at most: far under the Data API's 1 MiB response. */
 const PAGE_ROWS = 2000;
+/** Measure bytes per page at most (wide measures, such as distinct sketches, mean fewer rows a page). */
+const PAGE_MEASURE_BYTES = 512 * 1024;
 
 export async function queryRollups(client: RDSDataClient, target: DataApiTarget, q: RollupQuery): Promise<RollupResult> {
   const { rollup, window } = resolveRollup(q);
@@ -28,80 +33,51 @@ export async function queryRollups(client: RDSDataClient, target: DataApiTarget,
     params.filter = JSON.stringify(q.dims);
     where.push('r.dims @> CAST(:filter AS jsonb)');
   }
+  const select = rebucketSelect(rollup, { alias: 'r', windowS: window });
   const dimCols = groupBy.map((d, i) => {
     params[`g${i}`] = d;
-    return `r.dims ->> CAST(:g${i} AS text)`;
+    return `r.dims ->> CAST(:g${i} AS text) AS g${i}`;
   });
-  const groupCols = ['CAST(extract(epoch FROM r.bucket) AS bigint)', ...dimCols];
-  const groupList = groupCols.map((_, i) => String(i + 1)).join(', ');
+  const groupList = Array.from({ length: 1 + groupBy.length }, (_, i) => String(i + 1)).join(', ');
+  const pageRows = Math.max(1, Math.min(PAGE_ROWS, Math.floor(PAGE_MEASURE_BYTES / select.measureBytes)));
   const session = new DataApiSession(client, target);
 
   const rows: RollupRow[] = [];
-  const keyOf = (bucketS: number, dims: (string | null)[]) => JSON.stringify([bucketS, ...dims]);
-  const byKey = new Map<string, RollupRow>();
-  for (let offset = 0; ; offset += PAGE_ROWS) {
-    const page = await session.execute(
-      `SELECT ${groupCols.join(', ')}, CAST(sum(r.count) AS bigint), CAST(sum(r.sum) AS text), min(r.min), max(r.max)
+  let totals: MeasureValues | undefined;
+  for (let offset = 0; ; offset += pageRows) {
+    const page = namedRows(await session.executeResult(
+      `SELECT ${[`${select.bucket} AS ${BUCKET_COLUMN}`, ...dimCols, ...select.measures].join(', ')}
 FROM ${TABLES.rollups} r WHERE ${where.join(' AND ')}
-GROUP BY ${groupList} ORDER BY ${groupList} LIMIT ${PAGE_ROWS} OFFSET ${offset}`,
-      { parameters: sqlParameters(params) },
-    );
-    for (const f of page) {
-      const bucketS = fieldNumber(f[0])!;
-      const dimValues = groupBy.map((_, i) => fieldText(f[1 + i]));
-      const n = 1 + groupBy.length;
-      const sumExact = fieldText(f[n + 1]) ?? '0';
-      const row: RollupRow = {
-        bucket: new Date(bucketS * 1000).toISOString(),
-        count: fieldNumber(f[n]) ?? 0,
-        sum: Number(sumExact),
-        sumExact,
-        min: fieldNumber(f[n + 2])!,
-        max: fieldNumber(f[n + 3])!,
-      };
-      if (groupBy.length > 0) row.dims = Object.fromEntries(groupBy.map((d, i) => [d, dimValues[i]!]));
+GROUP BY ${groupList} ORDER BY ${groupList} LIMIT ${pageRows} OFFSET ${offset}`,
+      { parameters: sqlParameters(params), includeResultMetadata: true },
+    ));
+    for (const named of page) {
+      const m = readMeasures(named, rollup);
+      totals = totals === undefined ? m : combineMeasures(totals, m);
+      const row = toRow(named, m);
+      if (groupBy.length > 0) row.dims = Object.fromEntries(groupBy.map((d, i) => [d, textOrNull(named[`g${i}`])]));
       rows.push(row);
-      byKey.set(keyOf(bucketS, dimValues), row);
     }
-    if (page.length < PAGE_ROWS) break;
+    if (page.length < pageRows) break;
   }
 
-  const total = new DecimalSum();
-  let count = 0;
-  let min: number | null = null;
-  let max: number | null = null;
-  for (const r of rows) {
-    count += r.count;
-    total.addText(r.sumExact);
-    min = min === null ? r.min : Math.min(min, r.min);
-    max = max === null ? r.max : Math.max(max, r.max);
-  }
-  const sumExact = total.toString();
-  const result: RollupResult = { rollup: rollup.name, window, rows, totals: { count, sum: Number(sumExact), sumExact, min, max } };
-
-  if (rollup.approxDistinct) {
-    // Register-wise maximum over the merged rows, then the estimate from its statistics.
-    const perRow = await session.execute(
-      `SELECT ${groupCols.map((_, i) => `x.c${i}`).join(', ')}, count(*), sum(power(CAST(2 AS double precision), -x.rank))
-FROM (SELECT ${groupCols.map((c, i) => `${c} AS c${i}`).join(', ')}, e.key AS reg, max(CAST(e.value AS integer)) AS rank
-      FROM ${TABLES.rollups} r, jsonb_each_text(r.hll) e WHERE ${where.join(' AND ')} GROUP BY ${groupList}, ${groupCols.length + 1}) x
-GROUP BY ${groupList}`,
-      { parameters: sqlParameters(params) },
-    );
-    for (const f of perRow) {
-      const n = groupCols.length;
-      const row = byKey.get(keyOf(fieldNumber(f[0])!, groupBy.map((_, i) => fieldText(f[1 + i]))));
-      if (row) row.distinct = estimateFromStats(fieldNumber(f[n])!, fieldNumber(f[n + 1])!);
-    }
-    const all = await session.execute(
-      `SELECT count(*), sum(power(CAST(2 AS double precision), -x.rank)) FROM (
-  SELECT e.key, max(CAST(e.value AS integer)) AS rank FROM ${TABLES.rollups} r, jsonb_each_text(r.hll) e
-  WHERE ${where.join(' AND ')} GROUP BY e.key) x`,
-      { parameters: sqlParameters(params) },
-    );
-    result.totals.distinct = estimateFromStats(fieldNumber(all[0]?.[0]) ?? 0, fieldNumber(all[0]?.[1]) ?? 0);
-    for (const r of rows) r.distinct ??= 0;
-  }
+  const sumExact = totals?.sum ?? '0';
+  const result: RollupResult = {
+    rollup: rollup.name, window, rows,
+    totals: { count: totals?.count ?? 0, sum: Number(sumExact), sumExact, min: totals?.min ?? null, max: totals?.max ?? null },
+  };
+  if (rollup.approxDistinct) result.totals.distinct = totals?.distinct?.estimate() ?? 0;
   return result;
 }
 
+function toRow(named: NamedRow, m: MeasureValues): RollupRow {
+  const bucketS = Number(named[BUCKET_COLUMN]);
+  const sumExact = m.sum ?? '0';
+  const row: RollupRow = { bucket: new Date(bucketS * 1000).toISOString(), count: m.count ?? 0, sum: Number(sumExact), sumExact, min: m.min!, max: m.max! };
+  if (m.distinct !== undefined) row.distinct = m.distinct.estimate();
+  return row;
+}
+
+function textOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
+}

@@ -1,12 +1,12 @@
 // Picks the rollup and window a query reads, and checks every dimension it names
 // against that rollup's groupBy: the whitelist that guards the SQL.
-import { DEFAULT_CONFIG } from '../consumers/index.ts';
-import type { RollupConfig } from '../consumers/index.ts';
+import { DEFAULT_ROLLUPS } from '../rollup/index.ts';
+import type { RollupConfig } from '../rollup/index.ts';
 import { QueryError } from './errors.ts';
 import type { RollupQuery } from './types.ts';
 
 export function resolveRollup(q: RollupQuery): { rollup: RollupConfig; window: number } {
-  const config = q.config ?? DEFAULT_CONFIG;
+  const config = q.config ?? { rollups: DEFAULT_ROLLUPS };
   const covers = (r: RollupConfig) => r.types === '*' || r.types.includes(q.type);
   let rollup: RollupConfig | undefined;
   if (q.rollup !== undefined) {

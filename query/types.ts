@@ -1,5 +1,5 @@
 // The shapes a rollup query takes and returns.
-import type { SluiceConfig } from '../consumers/index.ts';
+import type { RollupSet } from '../rollup/index.ts';
 
 export interface RollupQuery {
   /** Event type (required). */
@@ -16,8 +16,8 @@ export interface RollupQuery {
   groupBy?: string[];
   /** Only rows whose dimensions have these values; names must be in the rollup's groupBy. */
   dims?: Record<string, string>;
-  /** The configuration that declares the rollups. Default: DEFAULT_CONFIG. */
-  config?: SluiceConfig;
+  /** The configuration that declares the rollups (a SluiceConfig will do). Default: DEFAULT_ROLLUPS. */
+  config?: RollupSet;
 }
 
 export interface RollupRow {

@@ -5,7 +5,7 @@
 // it never accepts what parseEvent rejects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_LIMITS, encodeEvent, normalizeEvent, parseEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent } from '../core/index.ts';
+import { EVENT_LIMITS, encodeEvent, normalizeEvent, parseEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent, type StreamEventFields } from '../core/index.ts';
 
 /** parseEvent(JSON.parse(text)), or 'rejected' when either throws. */
 function fullPath(bytes: Buffer): SluiceEvent | 'rejected' {
@@ -17,8 +17,8 @@ function fullPath(bytes: Buffer): SluiceEvent | 'rejected' {
 }
 
 /** parseEvent's fields without payload, dims cut to `keep` (all when undefined) as scanEvent promises. */
-function expected(ev: SluiceEvent, keep?: ReadonlySet<string>): ScannedEvent {
-  const out: ScannedEvent = { id: ev.id, type: ev.type, ts: ev.ts, value: ev.value, idOrigin: 'client' };
+function expected(ev: SluiceEvent, keep?: ReadonlySet<string>): StreamEventFields {
+  const out: StreamEventFields = { id: ev.id, type: ev.type, ts: ev.ts, value: ev.value, idOrigin: 'client' };
   const dims = Object.entries(ev.dims ?? {}).filter(([k]) => keep === undefined || keep.has(k));
   if (dims.length > 0) out.dims = Object.fromEntries(dims);
   return out;

@@ -5,7 +5,7 @@
 // event ids that fell behind the horizon in stream time, and commit. Replaying the
 // same batch, whole or in part, changes nothing.
 import { compareSequenceNumbers } from '../../core/index.ts';
-import type { ScannedEvent } from '../../core/index.ts';
+import type { StreamEventFields } from '../../core/index.ts';
 import { fieldNumber, fieldText } from '../../schema/index.ts';
 import type { DataApiSession } from '../../schema/index.ts';
 import type { SluiceConfig } from '../config/index.ts';
@@ -14,7 +14,7 @@ import {
   recordEventIdsStatements, upsertRollupStatements,
 } from './batchStatements.ts';
 import type { CheckpointKey, EventIdGroup, Statement } from './batchStatements.ts';
-import { RollupAccumulator } from './RollupAccumulator.ts';
+import { RollupAccumulator } from '../../rollup/index.ts';
 import type { DecodedRecord } from './types.ts';
 
 export interface BatchOutcome {
@@ -87,7 +87,7 @@ export async function applyBatch(
     // Ids grouped by Kinesis record: each id is stored with its record's shard and
     // arrival (stream time); `events` holds the same ids in the same order.
     const seenIds = new Set<string>();
-    const events: ScannedEvent[] = [];
+    const events: StreamEventFields[] = [];
     const groups: EventIdGroup[] = [];
     let eventsDuplicate = 0;
     for (const r of fresh) {

@@ -8,7 +8,7 @@
 // anything else by JSON.parse + parseStreamEvent.
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { readRecordEvents, scannedEventReader } from '../../core/index.ts';
-import type { EntryReader, ScannedEvent } from '../../core/index.ts';
+import type { EntryReader, StreamEventFields } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
 /** The shard id from a Lambda eventID (`shardId-000000000006:4959...`). */
@@ -27,7 +27,7 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
   return decodeWith(record, scannedEventReader(keepDims));
 }
 
-function decodeWith(record: KinesisStreamRecord, read: EntryReader<ScannedEvent>): DecodedRecord {
+function decodeWith(record: KinesisStreamRecord, read: EntryReader<StreamEventFields>): DecodedRecord {
   const k = record.kinesis;
   const out: DecodedRecord = {
     streamArn: record.eventSourceARN ?? '',
