@@ -69,7 +69,7 @@ describe('events from any producer through `sluice dev`', () => {
   it('counts plain, newline-separated, gzip and aws-kinesis-agg records exactly once through a kill -9 and a full redelivery', async () => {
     // Prepare: the stack, and a plain SDK client pointed at its Kinesis endpoint.
     const port = await freePortRange(4);
-    const first = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env });
+    const first = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env, timeoutMs: 180_000 });
     running.push(first.child);
     const kinesis = new KinesisClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
     const StreamName = RESOURCE_NAMES.stream;
@@ -116,7 +116,7 @@ describe('events from any producer through `sluice dev`', () => {
     await kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: 'junk', Data: Buffer.from('not json at all') }));
 
     await kill9(first.child); // consumers are mid-stream: some batches applied, some not
-    const second = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env });
+    const second = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env, timeoutMs: 180_000 });
     running.push(second.child);
 
     // Assess 1: every event counted once.
@@ -144,7 +144,7 @@ describe('events from any producer through `sluice dev`', () => {
     const positions = join(dataDir, 'runner', `${RESOURCE_NAMES.aggregatorFunction}.json`);
     expect(existsSync(positions)).toBe(true);
     rmSync(positions);
-    const third = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env });
+    const third = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env, timeoutMs: 180_000 });
     running.push(third.child);
     // One marker a shard, behind everything else on it: once all are counted, every shard was read again to its end.
     const shards = (await kinesis.send(new ListShardsCommand({ StreamName }))).Shards ?? [];
@@ -154,5 +154,5 @@ describe('events from any producer through `sluice dev`', () => {
     expect(await settledTotals({ marker: { count: shards.length, sum: shards.length } })).toEqual({ marker: { count: shards.length, sum: shards.length } });
     expect(await settledTotals(want)).toEqual(want);
     kinesis.destroy();
-  }, 300_000); // three starts of the stack and a CLI process per query: minutes on a loaded machine
+  }, 600_000); // three starts of the stack and a CLI process per query: minutes on a loaded machine
 });
