@@ -6,17 +6,19 @@ import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.t
 import { loadConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError, parseTime } from '../query/index.ts';
 import type { RollupResult } from '../query/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags, UsageError } from './flags.ts';
 
 const USAGE = `Usage: sluice query --type T [--from ISO] [--to ISO] [--format table|json]
                     [--rollup NAME] [--window SECONDS] [--group-by DIM,...] [--dim NAME=VALUE ...]
-                    [--config FILE]
+                    [--config FILE] [--target local|aws] [--stack NAME]
 
 Prints the rollups of event type T per bucket (default: per minute), then totals.
 --from is inclusive, --to exclusive (ISO-8601, e.g. 2026-11-28T14:00:00Z).
---group-by and --dim accept only dimensions the rollup groups by (sluice.config.json).`;
+--group-by and --dim accept only dimensions the rollup groups by (sluice.config.json).
+${TARGET_USAGE}`;
 
-export async function runQuery(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function runQuery(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
     type: { type: 'string' },
     from: { type: 'string' },
@@ -27,6 +29,7 @@ export async function runQuery(argv: string[], env: StackEnv, out: NodeJS.Writab
     'group-by': { type: 'string' },
     dim: { type: 'string', multiple: true },
     config: { type: 'string' },
+    ...TARGET_FLAGS,
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
@@ -34,6 +37,7 @@ export async function runQuery(argv: string[], env: StackEnv, out: NodeJS.Writab
   }
   const type = values.type as string | undefined;
   if (!type) throw new UsageError('--type is required', USAGE);
+  const env = await resolveTarget(values, localEnv, USAGE);
   const format = (values.format as string | undefined) ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`, USAGE);
   const dims: Record<string, string> = {};
