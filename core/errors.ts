@@ -22,3 +22,6 @@ export class EventNotJsonError extends EventValidationError {
     super('event', `not valid JSON (${message})`);
   }
 }
+
+/** Bytes that are not UTF-8 where an event's JSON was expected; `field` holds them ('event' when outside any string). */
+export class EventNotUtf8Error extends EventValidationError {}

@@ -2,24 +2,17 @@
 // payload. It knows the one layout sluice's producer writes (JSON.stringify of the
 // normalized event) and says "not this one" for anything else, so the caller falls
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
-import { EVENT_LIMITS, type SluiceEvent, type StreamEvent } from './event.ts';
+import { isUtf8 } from 'node:buffer';
+import { EVENT_LIMITS, type IdOrigin, type SluiceEvent } from './event.ts';
 
-/** An event's fields without its payload: what rollups read. */
+/** An event's fields without its payload: what `scanEvent` returns, what the aggregator decodes and rollups read. */
 export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
-
-/**
- * What `scanEvent` returns, and what the aggregator decodes: an event's fields
- * without its payload, and where its id came from. The layout always carries the id
- * its producer wrote, so the scan says 'client'; the full path (parseStreamEvent)
- * also says 'derived'.
- */
-export type StreamEventFields = Omit<StreamEvent, 'payload' | 'derived'>;
 
 /*
  * The layout, byte for byte (JSON.stringify of normalizeEvent's object, keys in its
  * order, no whitespace):
  *
- *   {"id":"…","type":"…","ts":<int>,"value":<number>[,"dims":{"k":"v",…}][,"payload":<JSON>]}
+ *   {"id":"…"[,"idOrigin":"producer"|"client"],"type":"…","ts":<int>,"value":<number>[,"dims":{"k":"v",…}][,"payload":<JSON>]}
  *
  * Strings are read byte-wise: a backslash escape, a control character, a replacement
  * character after decoding, another key order, whitespace, a ts that is not a plain
@@ -30,7 +23,8 @@ export type StreamEventFields = Omit<StreamEvent, 'payload' | 'derived'>;
  * parseEvent's own.
  *
  * The payload is not parsed into values, but it is validated: its bytes must be one
- * well-formed JSON value (the grammar of RFC 8259, without whitespace), so the scan
+ * well-formed JSON value (the grammar of RFC 8259, without whitespace) in UTF-8,
+ * nested at most EVENT_LIMITS.maxPayloadDepth deep, so the scan
  * never accepts a text JSON.parse rejects, and needs no checksum to lean on: plain
  * (unchecksummed) records are safe to read this way (test/event-scan.property.test.ts).
  * What a consumer on this path does not get is the payload's values.
@@ -60,6 +54,8 @@ const STRING_BYTE = new Uint8Array(256).map((_, c) =>
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const ID_KEY = ascii('{"id":"');
+const ORIGIN_PRODUCER = ascii(',"idOrigin":"producer"');
+const ORIGIN_CLIENT = ascii(',"idOrigin":"client"');
 const TYPE_KEY = ascii(',"type":"');
 const TS_KEY = ascii(',"ts":');
 const VALUE_KEY = ascii(',"value":');
@@ -263,6 +259,9 @@ function jsonNumber(buf: Buffer, end: number): number | undefined {
   return Number(buf.toString('latin1', start, p));
 }
 
+/** Whether a string skipped in the payload held a non-ASCII byte (its UTF-8 is then checked once). */
+let payloadNonAscii = false;
+
 /** Skips a JSON string (escapes checked) whose opening quote is at the cursor; false if malformed. */
 function skipString(buf: Buffer, end: number): boolean {
   let i = p + 1;
@@ -273,6 +272,7 @@ function skipString(buf: Buffer, end: number): boolean {
       return true;
     }
     if (c < 0x20) return false;
+    if (c >= 0x80) payloadNonAscii = true;
     if (c === BACKSLASH) {
       const e = buf[i + 1];
       if (e === 0x75) { // \uXXXX
@@ -298,8 +298,8 @@ function isHex(c: number): boolean {
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const NULL = ascii('null');
-/** Deeper payloads go to JSON.parse, which has no such limit. */
-const MAX_DEPTH = 256;
+/** parseEvent rejects deeper payloads (the payload itself is one level). */
+const MAX_DEPTH = EVENT_LIMITS.maxPayloadDepth;
 const containers = new Uint8Array(MAX_DEPTH);
 
 /**
@@ -314,12 +314,13 @@ function skipJsonValue(buf: Buffer, end: number): boolean {
     if (p >= end) return false;
     const c = buf[p]!;
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      // An empty container is a level too, as parseEvent counts it.
+      if (depth === MAX_DEPTH) return false;
       p++;
       const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
       if (buf[p] === close && p < end) {
         p++;
       } else {
-        if (depth === MAX_DEPTH) return false;
         containers[depth++] = c === OPEN_BRACE ? 1 : 2;
         if (c === OPEN_BRACE && !objectKey(buf, end)) return false;
         continue;
@@ -399,11 +400,15 @@ function jsonNumberSyntax(buf: Buffer, end: number): boolean {
  * restricted to them, absent when that is empty. A consumer that groups by one or two
  * dimensions, or none, so skips making a string per value and an object per event.
  */
-export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: ReadonlySet<string>): StreamEventFields | undefined {
+export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: ReadonlySet<string>): ScannedEvent | undefined {
   p = start;
   if (!literal(buf, ID_KEY, end)) return undefined;
   const id = plainString(buf, end, null);
   if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return undefined;
+  // Absent means a client's id (parseEvent's rule); any other value takes the full path.
+  let idOrigin: IdOrigin = 'client';
+  if (literal(buf, ORIGIN_PRODUCER, end)) idOrigin = 'producer';
+  else literal(buf, ORIGIN_CLIENT, end); // the explicit form of the default
   if (!literal(buf, TYPE_KEY, end)) return undefined;
   const type = plainString(buf, end, types);
   if (type === undefined || type.length === 0) return undefined;
@@ -425,11 +430,17 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
       more = p < end && buf[p] === COMMA;
       if (more) p++;
     }
-    if (more && (!literal(buf, PAYLOAD_KEY, end) || !skipJsonValue(buf, end))) return undefined;
+    if (more) {
+      if (!literal(buf, PAYLOAD_KEY, end)) return undefined;
+      const payloadStart = p;
+      payloadNonAscii = false;
+      if (!skipJsonValue(buf, end)) return undefined;
+      if (payloadNonAscii && !isUtf8(buf.subarray(payloadStart, p))) return undefined;
+    }
   }
   if (p !== end - 1 || buf[p] !== CLOSE_BRACE) return undefined;
   // Made once the scan succeeded, whole: an object given a property later grows a second store.
-  return dims === null ? { id, type, ts, value, idOrigin: 'client' } : { id, type, ts, value, dims, idOrigin: 'client' };
+  return dims === null ? { id, idOrigin, type, ts, value } : { id, idOrigin, type, ts, value, dims };
 }
 
 /** Names of the dims read so far in the event being scanned (at most MAX_DIMS). */

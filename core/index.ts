@@ -1,14 +1,16 @@
 // Code shared by producers and consumers: the event shape, service limits, the
 // record formats (and the events a record holds, from any producer), shard hashing and sequence-number order.
-export { SluiceError, EventValidationError, EventNotJsonError } from './errors.ts';
+export { SluiceError, EventValidationError, EventNotJsonError, EventNotUtf8Error } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, parseStreamEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
-export type { EventInput, SluiceEvent, EncodedEvent, StreamEvent, StreamEventDefaults, IdOrigin, DerivedField } from './event.ts';
+export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent, StreamEvent, StreamEventDefaults, DerivedField } from './event.ts';
 export {
   MAX_INFLATED_RECORD_BYTES, derivedEventId, parseEntryJson, readStreamEvent, scannedEventReader, readRecordEvents,
 } from './recordEvents.ts';
 export type { RecordPosition, RecordFault, RecordFaultKind, RecordEvents, EntryReader } from './recordEvents.ts';
 export { scanEvent } from './eventScan.ts';
-export type { ScannedEvent, StreamEventFields } from './eventScan.ts';
+export type { ScannedEvent } from './eventScan.ts';
+export { stripBom, firstInvalidUtf8, parseJsonBytes, invalidUtf8Field, invalidUtf8Error, eventJsonFromBytes } from './utf8.ts';
+export type { JsonFromBytes } from './utf8.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers } from './sequence.ts';
@@ -17,12 +19,14 @@ export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
-  recordFormat, deaggregate,
+  recordFormat, deaggregate, recordDigest,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig, regionOf } from './env.ts';
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
-export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
+export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
+export { answerClientErrors } from './httpClientErrors.ts';
+export type { ErrorBody } from './httpClientErrors.ts';

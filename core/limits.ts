@@ -11,6 +11,11 @@ export const KINESIS = {
   maxRecordsPerPut: 500,
   /** PutRecords: bytes per call (data + partition keys). */
   maxBytesPerPut: 5 * MiB,
+  /**
+   * Largest request body read (5 MiB of data and keys in base64 plus JSON framing);
+   * a larger one is answered 413 without being buffered, as Kinesis does.
+   */
+  maxRequestBytes: 7 * MiB,
   /** Default maximum record size (data + partition key). */
   maxRecordBytes: 1 * MiB,
   /** Partition key length in Unicode characters. */
@@ -33,6 +38,8 @@ export const LAMBDA_ESM = {
   maxPayloadBytes: 6 * 1000 * 1000,
   maxBatchingWindowSeconds: 300,
   maxParallelizationFactor: 10,
+  /** Reserved concurrency of one function: at most the account's concurrency (1,000 unless raised). */
+  maxReservedConcurrency: 1000,
 } as const;
 
 /** RDS Data API (Aurora PostgreSQL). */

@@ -3,14 +3,17 @@
 // (KPL and compressed aggregates) and by others (the AWS CLI, API Gateway, IoT rules,
 // agents, CloudWatch Logs): one JSON event per record, several newline-separated, or
 // either gzip-compressed. An event without an id or ts gets them from where it sits in
-// the stream, so a redelivered record yields the same events.
+// the stream, so a redelivered record yields the same events. Each record also gets
+// its identity (core's recordDigest), by which the aggregator drops a producer's
+// byte-for-byte resend.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { EventNotJsonError, EventValidationError } from './errors.ts';
+import { EventNotJsonError, EventNotUtf8Error, EventValidationError } from './errors.ts';
 import { parseStreamEvent, type StreamEvent, type StreamEventDefaults } from './event.ts';
-import { scanEvent, type StreamEventFields } from './eventScan.ts';
-import { CorruptRecordError, deaggregate, recordFormat } from './kpl.ts';
+import { scanEvent, type ScannedEvent } from './eventScan.ts';
+import { CorruptRecordError, deaggregate, recordDigest, recordFormat } from './kpl.ts';
 import { MiB } from './limits.ts';
+import { eventJsonFromBytes } from './utf8.ts';
 
 /** A gzip record inflating past this is refused whole (a compression bomb would take the consumer down). */
 export const MAX_INFLATED_RECORD_BYTES = 32 * MiB;
@@ -26,7 +29,7 @@ export interface RecordPosition {
 }
 
 /** Why part of a record is not an event. */
-export type RecordFaultKind = 'corrupt-record' | 'unreadable-record' | 'not-json' | 'invalid-event';
+export type RecordFaultKind = 'corrupt-record' | 'unreadable-record' | 'not-json' | 'not-utf8' | 'invalid-event';
 
 /** Part of a record that is not an event: quarantined by the aggregator, an error line in the archive. */
 export interface RecordFault {
@@ -42,16 +45,24 @@ export interface RecordFault {
   raw: Buffer;
 }
 
-/** The events of one record, in order, and what could not be read. */
+/** The events of one record, in order, what could not be read, and the record's identity. */
 export interface RecordEvents<E> {
   events: E[];
   faults: RecordFault[];
+  /**
+   * 32 hex digits: core's recordDigest (the MD5 trailer of a KPL or compressed
+   * aggregate, the MD5 of a plain record's bytes, gzip included), or the MD5 of all
+   * the bytes of an aggregate that cannot be read (its trailer is not to be trusted).
+   * A producer's byte-for-byte resend has the same.
+   */
+  digest: string;
 }
 
 /**
  * Reads one entry (a user record, a line, a log message: `buf[start, end)`) into an
- * event. Throws EventValidationError for an event outside the rules, and its subclass
- * EventNotJsonError when the bytes are not JSON at all; `defaults` fills id and ts.
+ * event. Throws EventValidationError for an event outside the rules, its subclass
+ * EventNotJsonError when the bytes are not JSON at all, and EventNotUtf8Error when
+ * they are not UTF-8; `defaults` fills id and ts.
  */
 export type EntryReader<E> = (buf: Buffer, start: number, end: number, defaults: StreamEventDefaults) => E;
 
@@ -95,13 +106,12 @@ class EntryDefaults implements StreamEventDefaults {
   };
 }
 
-/** An entry's bytes parsed as JSON; throws EventNotJsonError. */
+/**
+ * An entry's bytes parsed as JSON, UTF-8 checked on the bytes (core's
+ * eventJsonFromBytes); throws EventNotJsonError or EventNotUtf8Error.
+ */
 export function parseEntryJson(buf: Buffer, start = 0, end = buf.length): unknown {
-  try {
-    return JSON.parse(buf.toString('utf8', start, end));
-  } catch (err) {
-    throw new EventNotJsonError((err as Error).message);
-  }
+  return eventJsonFromBytes(buf.subarray(start, end));
 }
 
 /** The full reader: the whole event, payload included (archiver, redrive, replay). */
@@ -113,7 +123,7 @@ export const readStreamEvent: EntryReader<StreamEvent> = (buf, start, end, defau
  * dims cut to `keepDims`), else the full reader. The scan accepts only what the full
  * path accepts, so plain records take it too.
  */
-export function scannedEventReader(keepDims?: ReadonlySet<string>): EntryReader<StreamEventFields> {
+export function scannedEventReader(keepDims?: ReadonlySet<string>): EntryReader<ScannedEvent> {
   return (buf, start, end, defaults) => scanEvent(buf, start, end, keepDims) ?? readStreamEvent(buf, start, end, defaults);
 }
 
@@ -141,7 +151,7 @@ const CLOUDWATCH_LOGS_PREFIX = Buffer.from('{"messageType":"');
  * position and reason, and the rest of the record is still read.
  */
 export function readRecordEvents<E>(data: Buffer, position: RecordPosition, read: EntryReader<E>): RecordEvents<E> {
-  const out: RecordEvents<E> = { events: [], faults: [] };
+  const out: RecordEvents<E> = { events: [], faults: [], digest: '' };
   const defaults = new EntryDefaults(position);
   const format = recordFormat(data);
   if (format !== 'plain') {
@@ -152,11 +162,14 @@ export function readRecordEvents<E>(data: Buffer, position: RecordPosition, read
       // Any failure to read the record is the record's fault, never a reason to stop the shard.
       const corrupt = err instanceof CorruptRecordError;
       out.faults.push(fault(-1, data, corrupt ? 'corrupt-record' : 'unreadable-record', `${corrupt ? 'corrupt record' : 'unreadable record'}: ${(err as Error).message}`));
+      out.digest = createHash('md5').update(data).digest('hex');
       return out;
     }
+    out.digest = recordDigest(data).toString('hex');
     for (const u of users) readEntry(out, read, u.data, 0, u.data.length, defaults.at(u.subSequenceNumber, 0), u.subSequenceNumber);
     return out;
   }
+  out.digest = recordDigest(data).toString('hex');
   if (!isGzip(data)) {
     readText(out, read, data, defaults);
     return out;
@@ -172,17 +185,21 @@ export function readRecordEvents<E>(data: Buffer, position: RecordPosition, read
   return out;
 }
 
+/** What the readers below add to: the events and faults of the record, or of its lines. */
+type Found<E> = Omit<RecordEvents<E>, 'digest'>;
+
 function fault(subSequenceNumber: number, raw: Buffer, kind: RecordFaultKind, reason: string): RecordFault {
   return { subSequenceNumber, kind, reason, raw };
 }
 
 function faultOf(err: unknown, subSequenceNumber: number, raw: Buffer): RecordFault {
   if (err instanceof EventNotJsonError) return fault(subSequenceNumber, raw, 'not-json', `invalid event: ${err.message}`);
+  if (err instanceof EventNotUtf8Error) return fault(subSequenceNumber, raw, 'not-utf8', `invalid event: ${err.message}`);
   if (err instanceof EventValidationError) return fault(subSequenceNumber, raw, 'invalid-event', `invalid event: ${err.message}`);
   return fault(subSequenceNumber, raw, 'invalid-event', `unreadable event: ${(err as Error).message}`);
 }
 
-function readEntry<E>(out: RecordEvents<E>, read: EntryReader<E>, buf: Buffer, start: number, end: number, defaults: EntryDefaults, faultPosition: number): void {
+function readEntry<E>(out: Found<E>, read: EntryReader<E>, buf: Buffer, start: number, end: number, defaults: EntryDefaults, faultPosition: number): void {
   try {
     out.events.push(read(buf, start, end, defaults));
   } catch (err) {
@@ -191,7 +208,7 @@ function readEntry<E>(out: RecordEvents<E>, read: EntryReader<E>, buf: Buffer, s
 }
 
 /** One JSON event, or newline-separated ones when the whole is not JSON. */
-function readText<E>(out: RecordEvents<E>, read: EntryReader<E>, text: Buffer, defaults: EntryDefaults): void {
+function readText<E>(out: Found<E>, read: EntryReader<E>, text: Buffer, defaults: EntryDefaults): void {
   let whole: unknown;
   try {
     out.events.push(read(text, 0, text.length, defaults.at(0, 0)));
@@ -199,11 +216,12 @@ function readText<E>(out: RecordEvents<E>, read: EntryReader<E>, text: Buffer, d
   } catch (err) {
     whole = err;
   }
-  if (!(whole instanceof EventNotJsonError) || text.indexOf(NEWLINE) < 0) {
+  // Bytes that are not UTF-8 may sit in one line of several: each line says for itself.
+  if (!(whole instanceof EventNotJsonError || whole instanceof EventNotUtf8Error) || text.indexOf(NEWLINE) < 0) {
     out.faults.push(faultOf(whole, -1, text));
     return;
   }
-  const lines: RecordEvents<E> = { events: [], faults: [] };
+  const lines: Found<E> = { events: [], faults: [] };
   let jsonLines = 0;
   for (let start = 0, index = 0; start < text.length; index++) {
     const nl = text.indexOf(NEWLINE, start);
@@ -243,7 +261,7 @@ interface CloudWatchLogsMessage {
  * A CloudWatch Logs subscription message: each log event's message read as an event,
  * its timestamp the default ts. False when `text` is not one.
  */
-function readCloudWatchLogs<E>(out: RecordEvents<E>, read: EntryReader<E>, text: Buffer, defaults: EntryDefaults): boolean {
+function readCloudWatchLogs<E>(out: Found<E>, read: EntryReader<E>, text: Buffer, defaults: EntryDefaults): boolean {
   if (text.length < CLOUDWATCH_LOGS_PREFIX.length || text.compare(CLOUDWATCH_LOGS_PREFIX, 0, CLOUDWATCH_LOGS_PREFIX.length, 0, CLOUDWATCH_LOGS_PREFIX.length) !== 0) return false;
   let msg: CloudWatchLogsMessage;
   try {

@@ -4,10 +4,11 @@
 // come from the stream position, the same on every delivery; what is not an event is
 // a fault with its position and reason; quarantine redrive completes such an event the
 // same way. Pure: no network.
+import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  EVENT_LIMITS, MAX_INFLATED_RECORD_BYTES, derivedEventId, encodeAggregatedRecord, normalizeEvent, readRecordEvents,
+  DIGEST_BYTES, EVENT_LIMITS, MAX_INFLATED_RECORD_BYTES, derivedEventId, encodeAggregatedRecord, normalizeEvent, readRecordEvents,
   readStreamEvent, scannedEventReader, serializeEvent, type EventInput, type RecordPosition, type SluiceEvent,
 } from '../core/index.ts';
 import { redriveEventId, redriveQuarantine, type QuarantineStore } from '../query/index.ts';
@@ -19,6 +20,51 @@ const at = (sequenceNumber: string, shardId = 'shardId-000000000001'): RecordPos
 });
 const SEQ = '49590338271490256608559692538361571095921575989136588898';
 const read = (data: Buffer | string, position = at(SEQ)) => readRecordEvents(Buffer.from(data), position, readStreamEvent);
+
+const md5 = (b: Buffer | string) => createHash('md5').update(b).digest('hex');
+
+describe('readRecordEvents: where an id came from, and the record identity', () => {
+  it('reads idOrigin from the wire (absent: a client\'s), never accepts "derived" there, and says "derived" of an id it made', () => {
+    const out = read([
+      '{"id":"p1","idOrigin":"producer","type":"t","ts":1764338400000}',
+      '{"id":"c1","type":"t","ts":1764338400000}',
+      '{"id":"x1","idOrigin":"derived","type":"t","ts":1764338400000}',
+      '{"idOrigin":"derived","type":"t"}',
+      '{"type":"t"}',
+    ].join('\n'));
+
+    expect(out.events.map((e) => [e.id, e.idOrigin])).toEqual([['p1', 'producer'], ['c1', 'client'], [derivedEventId(at(SEQ), 0, 4), 'derived']]);
+    expect(out.faults.map((f) => [f.subSequenceNumber, f.kind, f.reason])).toEqual([
+      [2, 'invalid-event', 'invalid event: idOrigin: must be "client" or "producer" when present'],
+      [3, 'invalid-event', 'invalid event: idOrigin: must be "client" or "producer" when present'],
+    ]);
+  });
+
+  it('gives a plain or gzip record the MD5 of its bytes, an aggregate its MD5 trailer, an unreadable aggregate the MD5 of all of it', () => {
+    const plain = Buffer.from('{"type":"t"}');
+    const gz = gzipSync(plain);
+    const agg = encodeAggregatedRecord({ partitionKeyTable: ['k1'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: plain }] });
+    const broken = Buffer.from(agg);
+    broken[broken.length - 1]! ^= 0xff;
+
+    expect(read(plain).digest).toBe(md5(plain));
+    expect(read(gz).digest).toBe(md5(gz));
+    expect(read(agg).digest).toBe(agg.subarray(agg.length - DIGEST_BYTES).toString('hex'));
+    const bad = read(broken);
+    expect(bad.faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'corrupt-record' })]);
+    expect(bad.digest).toBe(md5(broken));
+  });
+
+  it('rejects bytes that are not UTF-8 naming the field, line by line, never storing U+FFFD', () => {
+    const text = Buffer.concat([Buffer.from('{"type":"ok"}\n{"type":"t","dims":{"country":"'), Buffer.from([0xff]), Buffer.from('"}}')]);
+
+    const out = read(text);
+
+    expect(out.events).toMatchObject([{ type: 'ok' }]);
+    expect(out.faults).toEqual([expect.objectContaining({ subSequenceNumber: 1, kind: 'not-utf8', reason: expect.stringMatching(/^invalid event: dims\.country: is not valid UTF-8/) })]);
+    expect(out.faults[0]!.raw.includes(0xff)).toBe(true);
+  });
+});
 
 describe('readRecordEvents: a plain JSON record from any producer', () => {
   it('derives id and ts from the stream position and value 1, the same on every delivery', () => {
@@ -101,7 +147,8 @@ describe('readRecordEvents: newline-separated JSON', () => {
 
     const out = readRecordEvents(text, at(SEQ), scannedEventReader());
 
-    expect(out.events).toEqual(evs.map((e) => ({ ...e, idOrigin: 'client' })));
+    expect(out.events).toEqual(evs);
+    expect(out.events.map((e) => e.idOrigin)).toEqual(['producer', 'producer']);
   });
 });
 
@@ -134,7 +181,7 @@ describe('readRecordEvents: gzip', () => {
   it('reads no event from CloudWatch Logs\' CONTROL_MESSAGE', () => {
     const out = read(gzipSync(JSON.stringify({ messageType: 'CONTROL_MESSAGE', owner: 'CloudWatchLogs', logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.' }] })));
 
-    expect(out).toEqual({ events: [], faults: [] });
+    expect(out).toEqual({ events: [], faults: [], digest: expect.stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('refuses gzip that does not inflate, or inflates past the limit, as a whole-record fault', () => {
@@ -177,6 +224,6 @@ describe('quarantine redrive of an event from another producer', () => {
     const result = await redriveQuarantine(store, async (ev) => { sent.push(ev); }, { fix: ({ json }) => ({ ...(json as EventInput), value: 3 }) });
 
     expect(result.pending).toEqual([]);
-    expect(sent).toEqual([{ id: redriveEventId(entry), type: 'agent_line', ts: Date.parse('2026-11-28T14:03:10.250Z'), value: 3 }]);
+    expect(sent).toEqual([{ id: redriveEventId(entry), idOrigin: 'client', type: 'agent_line', ts: Date.parse('2026-11-28T14:03:10.250Z'), value: 3 }]);
   });
 });

@@ -1,14 +1,15 @@
 // Turns a Lambda Kinesis batch into decoded records. Reading a record's events
 // (KPL / compressed / plain / newline-separated / gzip, checksums, ids and ts derived
 // from the stream position, validation) is core's readRecordEvents, shared by every
-// subscriber; this file adds the aggregator's shape. Nothing here throws for bad
-// data: what cannot be read becomes a poison record.
+// subscriber, as is the record's identity (its digest); this file adds the
+// aggregator's shape. Nothing here throws for bad data: what cannot be read becomes
+// a poison record.
 // Events in the producer's own layout are read by core's scanEvent (fields only, the
 // payload validated but not built, dimensions built only when a rollup reads them);
-// anything else by JSON.parse + parseStreamEvent.
+// anything else by core's eventJsonFromBytes (UTF-8 checked) + parseStreamEvent.
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { readRecordEvents, scannedEventReader } from '../../core/index.ts';
-import type { EntryReader, StreamEventFields } from '../../core/index.ts';
+import type { EntryReader, ScannedEvent } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
 /** The shard id from a Lambda eventID (`shardId-000000000006:4959...`). */
@@ -27,7 +28,7 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
   return decodeWith(record, scannedEventReader(keepDims));
 }
 
-function decodeWith(record: KinesisStreamRecord, read: EntryReader<StreamEventFields>): DecodedRecord {
+function decodeWith(record: KinesisStreamRecord, read: EntryReader<ScannedEvent>): DecodedRecord {
   const k = record.kinesis;
   const out: DecodedRecord = {
     streamArn: record.eventSourceARN ?? '',
@@ -37,9 +38,11 @@ function decodeWith(record: KinesisStreamRecord, read: EntryReader<StreamEventFi
     approximateArrivalTimestamp: k.approximateArrivalTimestamp,
     events: [],
     poison: [],
+    digest: '',
   };
-  const { events, faults } = readRecordEvents(Buffer.from(k.data, 'base64'), out, read);
+  const { events, faults, digest } = readRecordEvents(Buffer.from(k.data, 'base64'), out, read);
   out.events = events;
+  out.digest = digest;
   for (const f of faults) {
     const p: PoisonRecord = {
       streamArn: out.streamArn, shardId: out.shardId, partitionKey: out.partitionKey,

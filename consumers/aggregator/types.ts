@@ -1,6 +1,6 @@
 // Shapes that flow through the aggregator: decoded Kinesis records and poison
 // records (the rollup deltas a batch becomes are rollup/'s RollupDelta).
-import type { StreamEventFields } from '../../core/index.ts';
+import type { ScannedEvent } from '../../core/index.ts';
 
 /** Where a Kinesis record sits: the checkpoint key is (stream, shard, partition key). */
 export interface RecordPosition {
@@ -27,11 +27,17 @@ export interface DecodedRecord extends RecordPosition {
   /**
    * The valid events, in order; without payload (the aggregator never reads it), and
    * with only the dimensions asked for (see decodeRecord). Each says where its id came
-   * from (`idOrigin`: an id derived from the stream position needs no dedup row, the
-   * checkpoint covers a redelivery of its record).
+   * from (`idOrigin`): only a 'client' id costs a dedup row; a 'producer' or 'derived'
+   * one cannot repeat outside its record, whose redelivery the checkpoint and the
+   * record identity cover.
    */
-  events: StreamEventFields[];
+  events: ScannedEvent[];
   poison: PoisonRecord[];
+  /**
+   * The record's identity, 32 hex digits (core readRecordEvents' digest: the MD5 an
+   * aggregate carries, or of the whole data): a producer's byte-for-byte resend has the same.
+   */
+  digest: string;
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
   approximateArrivalTimestamp: number;
 }

@@ -18,7 +18,7 @@ export interface ArchiveLinesOfRecord {
 }
 
 /** Why a user record is not an event line. */
-export type ArchiveErrorReason = 'corrupt-aggregate' | 'unreadable-record' | 'not-json' | 'invalid-event' | 'line-too-large';
+export type ArchiveErrorReason = 'corrupt-aggregate' | 'unreadable-record' | 'not-json' | 'not-utf8' | 'invalid-event' | 'line-too-large';
 
 /** The error line written for data that cannot be archived as an event line. */
 export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReason, message: string, data: Buffer, subSequenceNumber?: number): Buffer {
@@ -86,6 +86,8 @@ const ERROR_REASON: Record<RecordFaultKind, ArchiveErrorReason> = {
   'corrupt-record': 'corrupt-aggregate',
   'unreadable-record': 'unreadable-record',
   'not-json': 'not-json',
+  // Decoding would store U+FFFD in place of the bytes: they are kept, base64, on the error line.
+  'not-utf8': 'not-utf8',
   'invalid-event': 'invalid-event',
 };
 
@@ -98,7 +100,7 @@ export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number)
   };
   const { events, faults } = readRecordEvents(Buffer.from(k.data, 'base64'), position, readEventLine);
   for (const f of faults) {
-    const message = f.kind === 'not-json' ? 'user record is not JSON' : f.reason;
+    const message = f.kind === 'not-json' ? 'user record is not JSON' : f.kind === 'not-utf8' ? 'user record is not valid UTF-8' : f.reason;
     out.errors.push({ line: errorLine(record, ERROR_REASON[f.kind], message, f.raw, f.subSequenceNumber >= 0 ? f.subSequenceNumber : undefined), recordIndex });
   }
   for (const { line, data } of events) {
