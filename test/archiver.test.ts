@@ -6,8 +6,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { gzipSync } from 'node:zlib';
 import {
-  FIREHOSE, archiveLineText, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
+  FIREHOSE, archiveLineText, derivedEventId, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
 } from '../core/index.ts';
 import { createArchiverHandler, type ArchiverDeps } from '../consumers/index.ts';
 import { chunkRecords, packLines } from '../consumers/archiver/index.ts';
@@ -194,6 +195,34 @@ describe('archiver consumer', () => {
     expect(lines[0].sluiceArchiveError).toMatchObject({ reason: 'corrupt-aggregate', shardId: 'shardId-000000000000', sequenceNumber: '1000', data: corrupt.toString('base64') });
     expect(lines[1].sluiceArchiveError).toMatchObject({ reason: 'not-json', sequenceNumber: '1001', data: Buffer.from('not json at all').toString('base64') });
     expect(lines[2]).toMatchObject({ sequenceNumber: '1002', event: b });
+  });
+});
+
+describe('archiver: events from any producer', () => {
+  it('writes an event that left id, ts or value out with the values every subscriber derives, naming them in `derived`', async () => {
+    const { server, client } = await firehose();
+    const [sluiceEvent] = events(1);
+    const records = [
+      kinesisRecord(Buffer.from('{"type":"cli_event","extra":{"kept":true}}'), 0),
+      kinesisRecord(gzipSync('{"type":"gz","id":"g-1","value":2}\n{"type":"gz","id":"g-2","value":3}'), 1),
+      kinesisRecord(serializeEvent(sluiceEvent!), 2),
+    ];
+
+    const res = await handlerFor(client)({ Records: records }, context());
+    const lines = (await archivedLines(server)).map((l) => JSON.parse(l) as { event: unknown });
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    const position = (i: number) => ({
+      streamArn: records[i]!.eventSourceARN!, shardId: 'shardId-000000000000', partitionKey: `pk${i}`,
+      sequenceNumber: records[i]!.kinesis.sequenceNumber, approximateArrivalTimestamp: records[i]!.kinesis.approximateArrivalTimestamp,
+    });
+    const arrivalMs = (i: number) => Math.round(records[i]!.kinesis.approximateArrivalTimestamp * 1000);
+    expect(lines.map((l) => l.event)).toEqual([
+      { id: derivedEventId(position(0), 0, 0), type: 'cli_event', extra: { kept: true }, ts: arrivalMs(0), value: 1, derived: ['id', 'ts', 'value'] },
+      { id: 'g-1', type: 'gz', ts: arrivalMs(1), value: 2, derived: ['ts'] },
+      { id: 'g-2', type: 'gz', ts: arrivalMs(1), value: 3, derived: ['ts'] },
+      sluiceEvent,
+    ]);
   });
 });
 
