@@ -175,7 +175,7 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'DatabaseName', { value: this.database.databaseName, description: ENV.dbName });
     if (props.query) new CfnOutput(this, 'QueryUrl', { value: `${this.ingest.api.apiEndpoint}${QUERY_ROUTE_PATH}`, description: ENV.queryUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
-    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: 'S3 bucket of the raw-event archive' });
+    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: ENV.archiveBucket });
   }
 }
 
