@@ -19,10 +19,13 @@ export interface DataApiFixture {
   close(): Promise<void>;
 }
 
-/** `migrate: false` leaves the database empty (for tests of migrate itself). */
-export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean } = {}): Promise<DataApiFixture> {
+/**
+ * `migrate: false` leaves the database empty (for tests of migrate itself);
+ * `postgres: false` uses PGlite even when DATABASE_URL is set (suites that run on both).
+ */
+export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean; postgres?: boolean } = {}): Promise<DataApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
-  const scratch: ScratchDatabase | undefined = await scratchDatabaseUrl();
+  const scratch: ScratchDatabase | undefined = opts.postgres === false ? undefined : await scratchDatabaseUrl();
   const target = {
     resourceArn: `arn:aws:rds:us-east-1:000000000000:cluster:${name}`,
     secretArn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`,
