@@ -2,16 +2,18 @@
 // Prints each endpoint and the variables that point AWS SDKs and the CLI at it,
 // then `sluice ready`; Ctrl-C stops it cleanly, keeping everything in --data-dir.
 import { ENV, DEFAULT_DATA_DIR, type StackEnv } from '../core/index.ts';
-import { DEFAULT_DEV_PORTS, startStack } from '../local/index.ts';
+import { DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, startStack } from '../local/index.ts';
 import { intFlag, parseFlags } from './flags.ts';
 
 const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--port N] [--shards N]
 
 Starts the embedded local stack: Kinesis, PostgreSQL (PGlite, or --database-url /
-DATABASE_URL), the RDS Data API, Firehose, the HTTP ingest endpoint and the consumers.
+DATABASE_URL), the RDS Data API, Firehose, the HTTP ingest endpoint, the consumers,
+and the query API with its dashboard.
   --data-dir DIR      where streams, database, archive and positions live (default ${DEFAULT_DATA_DIR}, or SLUICE_DATA_DIR)
   --database-url URL  use this PostgreSQL instead of the embedded one (default DATABASE_URL)
-  --port N            first of four consecutive ports (default ${DEFAULT_DEV_PORTS.kinesis})
+  --port N            base port: N..N+3 for Kinesis, Firehose, the Data API and ingest,
+                      N+${QUERY_PORT_OFFSET} for the query API and dashboard (default ${DEFAULT_DEV_PORTS.kinesis}, so ${DEFAULT_DEV_PORTS.query})
   --shards N          shards of a newly created stream (default 4)`;
 
 export async function runDev(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
@@ -25,7 +27,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     out.write(USAGE + '\n');
     return 0;
   }
-  const base = intFlag(values.port, 'port', USAGE, 1024, 65532) ?? DEFAULT_DEV_PORTS.kinesis;
+  const base = intFlag(values.port, 'port', USAGE, 1024, 65535 - QUERY_PORT_OFFSET) ?? DEFAULT_DEV_PORTS.kinesis;
   const shardCount = intFlag(values.shards, 'shards', USAGE, 1, 100) ?? 4;
   const dataDir = (values['data-dir'] as string | undefined) ?? env[ENV.dataDir] ?? DEFAULT_DATA_DIR;
   const databaseUrl = (values['database-url'] as string | undefined) ?? process.env[ENV.databaseUrl];
@@ -38,16 +40,16 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     dataDir,
     ...(databaseUrl ? { databaseUrl } : {}),
     shardCount,
-    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3 },
+    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3, query: base + QUERY_PORT_OFFSET },
     log: (line) => out.write(`  ${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    throw new Error(`${err.message}: ports ${base}-${base + 3} must be free (is another sluice dev running?); choose others with --port N`);
+    throw new Error(`${err.message}: ports ${base}-${base + 3} and ${base + QUERY_PORT_OFFSET} must be free (is another sluice dev running?); choose others with --port N`);
   });
 
   out.write(`\nPoint the AWS SDKs, the AWS CLI and sluice at this stack (also written to ${stack.dataDir}/env):\n\n`);
   for (const [k, v] of Object.entries(stack.env)) out.write(`  export ${k}=${v}\n`);
-  out.write(`\nsluice ready: send events with \`npx sluice send events.ndjson\` or POST ${stack.env[ENV.ingestUrl]}; query with \`npx sluice query --type <type>\`. Ctrl-C stops.\n`);
+  out.write(`\nsluice ready: send events with \`npx sluice send events.ndjson\` or POST ${stack.env[ENV.ingestUrl]}; query with \`npx sluice query --type <type>\` or GET ${stack.env[ENV.queryUrl]}/v1/query; dashboard at ${stack.env[ENV.queryUrl]}/. Ctrl-C stops.\n`);
 
   // A status line whenever the consumers did something since the last one.
   let last = '';

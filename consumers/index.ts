@@ -6,6 +6,6 @@ export {
   createAggregatorHandler, applyBatch, decodeBatch, RollupAccumulator, DecimalSum, HyperLogLog, estimateFromStats,
   classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE,
 } from './aggregator/index.ts';
-export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta } from './aggregator/index.ts';
+export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta } from './aggregator/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, DEFAULT_ROLLUP_NAME, CONFIG_FILE, ConfigError } from './config/index.ts';
 export type { RollupConfig, SluiceConfig, SluiceConfigInput } from './config/index.ts';

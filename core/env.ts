@@ -19,6 +19,7 @@ export const ENV = {
   dbSecretArn: 'SLUICE_DB_SECRET_ARN',
   dbName: 'SLUICE_DB_NAME',
   ingestUrl: 'SLUICE_INGEST_URL',
+  queryUrl: 'SLUICE_QUERY_URL',
   dataDir: 'SLUICE_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
 } as const;

@@ -17,6 +17,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
 import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
+import { QuarantineStore, QueryServer, createQueryApi, type PipelineHealth } from '../query/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/KinesisServer.ts';
 import { openDatabase, type SqlDatabase } from './database/index.ts';
@@ -24,14 +25,21 @@ import { DataApiServer } from './dataapi/index.ts';
 import { FirehoseServer } from './firehose/index.ts';
 import { EventSourceRunner } from './runner/index.ts';
 import { StackLock } from './StackLock.ts';
+import { PipelineHealthMeter } from './PipelineHealthMeter.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_DB_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:sluice-local`;
 export const LOCAL_DB_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:sluice-local-db-AbCdEf`;
 
-/** Fixed ports `sluice dev` uses unless told otherwise, so the printed variables stay valid across restarts. */
-export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573 } as const;
+/**
+ * Fixed ports `sluice dev` uses unless told otherwise, so the printed variables stay
+ * valid across restarts: base, base+1, base+2, base+3, and the query API at base+6
+ * (base+4 and base+5 are left to other parts).
+ */
+export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573, query: 4576 } as const;
+/** The query API's port is this far above the base port. */
+export const QUERY_PORT_OFFSET = DEFAULT_DEV_PORTS.query - DEFAULT_DEV_PORTS.kinesis;
 
 export interface LocalStackOptions {
   /** Where everything durable lives. Default `.sluice`. */
@@ -61,6 +69,8 @@ export interface LocalStack {
   readonly dataApi: DataApiServer;
   readonly firehose: FirehoseServer;
   readonly runners: { aggregator: EventSourceRunner; archiver: EventSourceRunner };
+  /** The pipeline's health figures now (what GET /v1/health on the query API returns). */
+  health(): Promise<PipelineHealth>;
   /** Resolves once every consumer has read every shard to its tip and Firehose has written its buffers. */
   waitIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -159,6 +169,13 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         onFailureDir: join(dataDir, 'runner', `${functionName}-failures`),
       });
     mkdirSync(join(dataDir, 'runner'), { recursive: true });
+    const quarantine = new QuarantineStore(rdsData, target);
+    // Assigned once the runners exist; the meter only reads it when asked.
+    let aggregatorIteratorAgeMs = () => 0;
+    const healthMeter = new PipelineHealthMeter({
+      iteratorAgeMs: () => aggregatorIteratorAgeMs(),
+      quarantinePending: () => quarantine.count('pending'),
+    });
     // As in Lambda (consumers/aggregator/lambda.ts): the handler retries on its own
     // terms, inside its transaction, so the SDK must not resend statements itself.
     const aggregatorRdsData = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
@@ -169,10 +186,12 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
           rdsData: aggregatorRdsData, ...target, config: loadConfig(),
           logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
           metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: RESOURCE_NAMES.aggregatorFunction }),
+          onBatch: healthMeter.record,
         })),
       archiver: runner(RESOURCE_NAMES.archiverFunction, { ...ARCHIVER_MAPPING, ...options.archiverMapping },
         createArchiverHandler({ firehose: firehoseClient, deliveryStreamName: RESOURCE_NAMES.deliveryStream })),
     };
+    aggregatorIteratorAgeMs = () => runners.aggregator.stats.iteratorAgeMs;
     for (const r of Object.values(runners)) {
       r.start();
       stops.push(() => r.stop());
@@ -194,12 +213,21 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     env[ENV.ingestUrl] = `http://127.0.0.1:${(ingest.address() as AddressInfo).port}/v1/events`;
     log(`ingest     POST ${env[ENV.ingestUrl]}`);
 
+    // The query API and dashboard, reading through the same Data API as everyone else.
+    const queryServer = await QueryServer.start(createQueryApi({
+      rdsData, target, config: loadConfig(), health: () => healthMeter.read(), dashboard: true,
+    }), { port: options.ports?.query ?? 0 });
+    stops.push(() => queryServer.close());
+    env[ENV.queryUrl] = queryServer.url;
+    log(`query      ${queryServer.url} (GET /v1/query, /openapi.json; dashboard at /)`);
+
     // Ready means every part answers a real request through the same clients users have.
     await Promise.all([
       kinesisClient.send(new DescribeStreamSummaryCommand({ StreamName: RESOURCE_NAMES.stream })),
       rdsData.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1' })),
       firehoseClient.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: RESOURCE_NAMES.deliveryStream })),
       fetch(env[ENV.ingestUrl]!, { method: 'GET' }).then((r) => r.arrayBuffer()),
+      fetch(`${env[ENV.queryUrl]}/openapi.json`).then((r) => r.arrayBuffer()),
     ]);
 
     writeEnvFile(dataDir, env);
@@ -207,6 +235,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
 
     return {
       env, dataDir, kinesis, dataApi, firehose, runners,
+      health: () => healthMeter.read(),
       async waitIdle() {
         await Promise.all([runners.aggregator.waitIdle(), runners.archiver.waitIdle()]);
         await firehose.flush();

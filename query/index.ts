@@ -16,6 +16,8 @@ export type {
   Measure, RankingMeasure, QueryRequest, QueryOptions, QueryResult, TypeResult, QueryRow, QueryGroup, MeasureValues,
   RollupQuery, RollupResult, RollupRow,
 } from './types.ts';
+export { createQueryApi, QueryServer, createQueryLambdaHandler, buildOpenApiDocument, QUERY_ROUTES } from './api/index.ts';
+export type { QueryApiHandler, ApiErrorBody, ApiRequest, ApiResponse, HealthSource, PipelineHealth, QueryApiDeps } from './api/index.ts';
 export { QuarantineStore } from './QuarantineStore.ts';
 export type { QuarantineEntry, QuarantineStatus } from './QuarantineStore.ts';
 export { redriveQuarantine, redriveEventId } from './redriveQuarantine.ts';
