@@ -21,12 +21,15 @@ export interface QueryParameter {
   example: string;
 }
 
+/** What a time bound looks like (parseTimeBound decides the rest, such as the zone). */
+const TIME_BOUND_PATTERN = '^(now|-[0-9]+[smhdw]|[0-9]+|[0-9]{4}-[0-9]{2}-[0-9]{2}(T.*)?)$';
+
 export const QUERY_PARAMETERS: readonly QueryParameter[] = [
   { name: 'type', flag: 'type', repeatable: true, required: true, schema: { type: 'string' },
     description: `Event type; repeat (or separate with commas) for several, up to ${MAX_TYPES}. Each type gets its own section of the result.`, example: 'page_view' },
-  { name: 'from', flag: 'from', repeatable: false, required: false, schema: { type: 'string' },
+  { name: 'from', flag: 'from', repeatable: false, required: false, schema: { type: 'string', pattern: TIME_BOUND_PATTERN },
     description: `Inclusive start: ${TIME_BOUND_FORMS}. Widened down to the start of its bucket. Default: no lower bound.`, example: '-1h' },
-  { name: 'to', flag: 'to', repeatable: false, required: false, schema: { type: 'string' },
+  { name: 'to', flag: 'to', repeatable: false, required: false, schema: { type: 'string', pattern: TIME_BOUND_PATTERN },
     description: `Exclusive end, same forms as from. Widened up to the end of its bucket. Default: no upper bound.`, example: 'now' },
   { name: 'bucket', flag: 'bucket', repeatable: false, required: false, schema: { type: 'string', pattern: '^[0-9]+[smhdw]?$' },
     description: 'Bucket size: seconds or a duration (1m, 5m, 1h, 1d); a multiple of a stored window, rolled up exactly. Default: the finest stored window.', example: '5m' },

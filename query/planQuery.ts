@@ -79,7 +79,9 @@ export function planQuery(request: QueryRequest, config: SluiceConfig, now: numb
     if (grouping.length === 0) {
       const missing = dims.filter((d) => !covering.some((r) => r.groupBy.includes(d)));
       const known = [...new Set(covering.flatMap((r) => r.groupBy))];
-      throw new QueryError(groupBy.some((d) => missing.includes(d)) || missing.length === 0 ? 'groupBy' : 'where',
+      const option = groupBy.some((d) => missing.includes(d)) || missing.length === 0 ? 'groupBy' : 'where';
+      if (named) throw new QueryError(option, `rollup "${named.name}" does not group by ${dims.filter((d) => !named.groupBy.includes(d)).map((d) => `"${d}"`).join(', ')} (it groups by: ${named.groupBy.join(', ') || 'nothing'})`);
+      throw new QueryError(option,
         `no rollup of type "${type}" groups by ${(missing.length ? missing : dims).map((d) => `"${d}"`).join(', ')}` +
         ` (dimensions of its rollups: ${known.join(', ') || 'none'}; ${covering.map(describeRollup).join('; ')})`);
     }

@@ -131,6 +131,7 @@ describe.each(DATABASE_MODES.filter((m) => m.available))('query engine on $name'
     [{ types: ['page_view'], from: 'yesterday' }, /from: "yesterday" is not a time: use ISO-8601/],
     [{ types: ['page_view'], from: '-1h', to: '-2h' }, /to: must be after from/],
     [{ types: ['page_view'], top: 3 }, /top: ranks groups: give groupBy too/],
+    [{ types: ['page_view'], rollup: 'by_type', groupBy: ['path'] }, /groupBy: rollup "by_type" does not group by "path" \(it groups by: nothing\)/],
   ])('refuses %j, saying what exists', async (q, message) => {
     const err = await run(q).catch((e: unknown) => e);
 
