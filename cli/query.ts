@@ -10,13 +10,28 @@ import { formatQueryResult, QUERY_FORMATS, type QueryFormat } from './queryForma
 
 const flagLine = QUERY_PARAMETERS.map((p) => `[--${p.flag} ${p.name === 'where' ? 'DIM=VALUE' : p.flag.toUpperCase()}${p.repeatable ? ' ...' : ''}]`);
 
-const USAGE = `Usage: sluice query --type T ${flagLine.slice(1).join(' ')}
-                    [--format table|json|csv] [--config FILE]
+/** Words of `text` in lines of at most `width`, each after `indent` spaces but the first. */
+function wrapText(text: string, indent: number, width = 80, firstIndent = indent): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && (lines.length ? indent : firstIndent) + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+const option = (flag: string, text: string) => `  --${flag.padEnd(10)}${wrapText(text, 14)}`;
+
+const USAGE = `Usage: sluice query --type T ${wrapText([...flagLine.slice(1), '[--format table|json|csv] [--config FILE]'].join(' '), 20, 80, 29)}
 
 Prints the rollups of one or more event types per bucket, with totals.
-${QUERY_PARAMETERS.map((p) => `  --${p.flag.padEnd(10)}${p.description}`).join('\n')}
-  --format    table (default; fits 80 columns), json (what GET /v1/query returns) or csv
-  --config    the rollup configuration (default ./sluice.config.json, or every type per minute)
+${QUERY_PARAMETERS.map((p) => option(p.flag, p.description)).join('\n')}
+${option('format', 'table (default; fits 80 columns), json (what GET /v1/query returns) or csv')}
+${option('config', 'the rollup configuration (default ./sluice.config.json, or every type per minute)')}
 
 Examples:
   sluice query --type page_view --from -1h --group-by country

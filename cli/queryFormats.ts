@@ -80,9 +80,12 @@ function toTable(result: QueryResult, r: TypeResult, width: number): string {
     const bar = room >= 4 ? countBar(count, maxCount, Math.min(BAR_WIDTH, room)) : '';
     return bar ? `${text.padEnd(used())}  ${bar}` : text;
   };
-  const range = `${result.from ?? 'start'} .. ${result.to ?? 'end'}`;
-  const title = `${r.type}: ${r.rows.length} row${r.rows.length === 1 ? '' : 's'} of ${formatBucket(result.bucket)} from rollup ${r.rollup} (${formatBucket(r.window)} stored), ${range}` +
-    (result.top !== null ? `, top ${result.top} by ${result.by}` : '') + (dropped.length ? ` (${dropped.join(', ')} left out to fit)` : '');
+  const at = (iso: string | null, open: string) => (iso === null ? open : bucketLabel(iso, 60));
+  const title = [
+    `${r.type}: ${r.rows.length} row${r.rows.length === 1 ? '' : 's'} of ${formatBucket(result.bucket)}, rollup ${r.rollup} (${formatBucket(r.window)} stored)` +
+      (result.top !== null ? `, top ${result.top} by ${result.by}` : ''),
+    `${at(result.from, 'start')} .. ${at(result.to, 'now')} UTC` + (dropped.length ? ` (${dropped.join(', ')} left out to fit)` : ''),
+  ].join('; ');
   const out = [...wrap(title, width), line(header), rule, ...body.map((row, i) => withBar(line(row), r.rows[i]!.count))];
   if (groups.length) out.push(rule, ...groups.map(line));
   out.push(rule, line(totals));

@@ -16,7 +16,7 @@ import {
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
-import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
+import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig, type SluiceConfig } from '../consumers/index.ts';
 import { QuarantineStore, QueryServer, createQueryApi, type PipelineHealth } from '../query/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/KinesisServer.ts';
@@ -57,6 +57,8 @@ export interface LocalStackOptions {
   archiverMapping?: Partial<ConsumerMapping>;
   /** Firehose buffering. Default 1 MiB / 5 s locally, so archives show up while you watch. */
   firehoseBuffer?: { sizeBytes: number; intervalMs: number };
+  /** The rollups the aggregator keeps and the query API reads. Default: loadConfig() (./sluice.config.json or the defaults). */
+  config?: SluiceConfig;
   /** Progress lines while starting. Default: none. */
   log?: (line: string) => void;
 }
@@ -79,6 +81,7 @@ export interface LocalStack {
 /** Starts every part, in dependency order, and stops what started if a later part fails. */
 export async function startStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  const config = options.config ?? loadConfig();
   const dataDir = resolve(options.dataDir ?? '.sluice');
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -183,7 +186,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     const runners = {
       aggregator: runner(RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping },
         createAggregatorHandler({
-          rdsData: aggregatorRdsData, ...target, config: loadConfig(),
+          rdsData: aggregatorRdsData, ...target, config,
           logger: new Logger({ serviceName: RESOURCE_NAMES.aggregatorFunction }),
           metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: RESOURCE_NAMES.aggregatorFunction }),
           onBatch: healthMeter.record,
@@ -215,7 +218,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
 
     // The query API and dashboard, reading through the same Data API as everyone else.
     const queryServer = await QueryServer.start(createQueryApi({
-      rdsData, target, config: loadConfig(), health: () => healthMeter.read(), dashboard: true,
+      rdsData, target, config, health: () => healthMeter.read(), dashboard: true,
     }), { port: options.ports?.query ?? 0 });
     stops.push(() => queryServer.close());
     env[ENV.queryUrl] = queryServer.url;
