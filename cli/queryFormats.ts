@@ -57,18 +57,25 @@ function toTable(result: QueryResult, r: TypeResult, width: number): string {
   const totals = ['total', ...dimNames.map(() => ''), ...measureCells(r.totals, distinct)];
   const numeric = (i: number) => i > dimNames.length;
 
-  // Fit the width: clip dimension values first, then leave out min and max.
+  // Fit the width: clip long dimension values to 12, then leave out max and min, then
+  // clip to 8; room left over goes back to the clipped values before any bar.
   let columns = header.map((_, i) => i);
   const all = [header, ...body, ...groups, totals];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const natural = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
+  const widths = [...natural];
   const used = () => columns.reduce((n, i) => n + widths[i]!, 0) + 2 * (columns.length - 1);
-  for (let i = 1; i <= dimNames.length && used() > width; i++) widths[i] = Math.max(8, widths[i]! - (used() - width));
+  const clipDims = (floor: number) => {
+    for (let i = 1; i <= dimNames.length && used() > width; i++) widths[i] = Math.max(Math.min(floor, natural[i]!), widths[i]! - (used() - width));
+  };
+  clipDims(12);
   const dropped: string[] = [];
   for (const name of ['max', 'min']) {
     if (used() <= width) break;
     columns = columns.filter((i) => header[i] !== name);
     dropped.push(name);
   }
+  clipDims(8);
+  for (let i = 1; i <= dimNames.length && used() < width; i++) widths[i] = Math.min(natural[i]!, widths[i]! + (width - used()));
   const line = (row: string[]) => columns
     .map((i) => { const c = clip(row[i]!, widths[i]!); return numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!); })
     .join('  ').trimEnd();
