@@ -4,9 +4,10 @@
 (() => {
   'use strict';
   const REFRESH_MS = 3000;
+  const BUCKET_SECONDS = { '1m': 60, '5m': 300, '15m': 900, '1h': 3600, '1d': 86400 };
   const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#9333ea', '#ea580c'];
   const $ = (id) => document.getElementById(id);
-  const controls = { type: $('c-type'), range: $('c-range'), bucket: $('c-bucket'), group: $('c-group'), top: $('c-top'), by: $('c-by') };
+  const controls = { type: $('c-type'), rollup: $('c-rollup'), range: $('c-range'), bucket: $('c-bucket'), group: $('c-group'), top: $('c-top'), by: $('c-by') };
   let catalog = null;
   let chart = null;
   let chartKey = '';
@@ -50,18 +51,34 @@
     fillGroups();
   }
 
+  const covers = (r, type) => r.types === '*' || r.types.includes(type);
+
+  // Rollups that cover the type; the group-by choices are the chosen rollup's dimensions (or all of theirs).
   function fillGroups() {
     const type = controls.type.value;
+    const covering = catalog.rollups.filter((r) => covers(r, type));
+    const currentRollup = controls.rollup.value;
+    controls.rollup.replaceChildren(new Option('(auto)', ''), ...covering.map((r) => new Option(r.name, r.name)));
+    controls.rollup.value = covering.some((r) => r.name === currentRollup) ? currentRollup : '';
     const current = controls.group.value;
     const dims = new Set();
-    for (const r of catalog.rollups) if (r.types === '*' || r.types.includes(type)) r.groupBy.forEach((d) => dims.add(d));
+    for (const r of covering) if (!controls.rollup.value || r.name === controls.rollup.value) r.groupBy.forEach((d) => dims.add(d));
     controls.group.replaceChildren(new Option('(none)', ''), ...[...dims].sort().map((d) => new Option(d, d)));
     controls.group.value = dims.has(current) ? current : '';
     controls.top.disabled = !controls.group.value;
+    // Only buckets some chosen rollup's stored window divides (the API refuses the others).
+    const chosen = covering.filter((r) => !controls.rollup.value || r.name === controls.rollup.value);
+    const windows = chosen.flatMap((r) => r.windows);
+    for (const o of controls.bucket.options) o.disabled = !windows.some((w) => BUCKET_SECONDS[o.value] % w === 0);
+    if (controls.bucket.selectedOptions[0]?.disabled) {
+      const first = [...controls.bucket.options].find((o) => !o.disabled);
+      if (first) controls.bucket.value = first.value;
+    }
   }
 
   function queryString() {
     const p = new URLSearchParams({ type: controls.type.value, from: controls.range.value, to: 'now', bucket: controls.bucket.value, by: controls.by.value });
+    if (controls.rollup.value) p.set('rollup', controls.rollup.value);
     if (controls.group.value) {
       p.set('groupBy', controls.group.value);
       p.set('top', String(Math.min(50, Math.max(1, Number(controls.top.value) || 5))));
@@ -181,6 +198,7 @@
   }
 
   controls.type.addEventListener('change', () => { fillGroups(); refresh(); });
+  controls.rollup.addEventListener('change', () => { fillGroups(); refresh(); });
   controls.group.addEventListener('change', () => { controls.top.disabled = !controls.group.value; refresh(); });
   for (const c of [controls.range, controls.bucket, controls.top, controls.by]) c.addEventListener('change', refresh);
   $('controls').addEventListener('submit', (e) => { e.preventDefault(); refresh(); });
