@@ -14,10 +14,11 @@ import { validateConfig } from '../consumers/index.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
   advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardEventIdsStatement, quarantineStatements, recordEventIdsStatements,
-  RollupAccumulator, upsertRollupStatements,
+  upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
 import type { CheckpointKey, EventIdGroup } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
+import { RollupAccumulator } from '../rollup/index.ts';
 
 const require = createRequire(import.meta.url);
 const kinesisAgg = require('aws-kinesis-agg') as {

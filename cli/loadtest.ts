@@ -4,6 +4,7 @@
 // event was accepted and the rollups showed the exact totals in time, else 1.
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { loadConfig } from '../consumers/index.ts';
 import type { StackEnv } from '../core/index.ts';
 import {
   LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, progressPrinter, renderHtmlReport, resolveOptions, runLoadTest,
@@ -103,7 +104,7 @@ export async function runLoadtest(argv: string[], env: StackEnv, out: NodeJS.Wri
     out.write(LOADTEST_USAGE + '\n');
     return 0;
   }
-  const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env);
+  const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env, { rollups: loadConfig() });
   if (args.reportPath) {
     writeFileSync(args.reportPath, renderHtmlReport(report));
     process.stderr.write(`report written to ${args.reportPath}\n`);

@@ -3,9 +3,9 @@
 export { createArchiverHandler } from './archiver/index.ts';
 export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
 export {
-  createAggregatorHandler, applyBatch, decodeBatch, RollupAccumulator, DecimalSum, HyperLogLog, estimateFromStats,
+  createAggregatorHandler, applyBatch, decodeBatch,
   classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE,
 } from './aggregator/index.ts';
-export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, RollupDelta } from './aggregator/index.ts';
-export { loadConfig, validateConfig, DEFAULT_CONFIG, DEFAULT_ROLLUP_NAME, CONFIG_FILE, ConfigError } from './config/index.ts';
-export type { RollupConfig, SluiceConfig, SluiceConfigInput } from './config/index.ts';
+export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord } from './aggregator/index.ts';
+export { loadConfig, validateConfig, DEFAULT_CONFIG, CONFIG_FILE } from './config/index.ts';
+export type { SluiceConfig, SluiceConfigInput } from './config/index.ts';

@@ -1,9 +1,10 @@
 // Reads a run's rollups back the way users do, through `queryRollups` over the Data
-// API of the stack under test, with the same rollup configuration the stack loads.
+// API of the stack under test, with the rollups the stack keeps (the caller passes
+// them: the CLI loads the same configuration the stack loads).
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, type StackEnv } from '../core/index.ts';
-import { loadConfig } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
+import type { RollupSet } from '../rollup/index.ts';
 import { TargetNotConfiguredError } from './errors.ts';
 import { assertLoopback } from './loopback.ts';
 import type { RollupReader } from './RollupWatcher.ts';
@@ -11,9 +12,7 @@ import type { RollupReader } from './RollupWatcher.ts';
 export class DataApiRollupReader {
   private readonly client: RDSDataClient;
   private readonly target: { resourceArn: string; secretArn: string; database: string };
-  private readonly config = loadConfig();
-
-  constructor(env: StackEnv, allowRemote: boolean) {
+  constructor(env: StackEnv, allowRemote: boolean, private readonly config: RollupSet) {
     const need = (name: string) => {
       const v = env[name];
       if (!v) throw new TargetNotConfiguredError(name, 'read the rollups from (or pass --no-verify)');

@@ -5,6 +5,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { StackEnv } from '../core/index.ts';
+import { DEFAULT_ROLLUPS, type RollupSet } from '../rollup/index.ts';
 import { DataApiRollupReader } from './DataApiRollupReader.ts';
 import { EventGenerator } from './EventGenerator.ts';
 import { HttpSink } from './HttpSink.ts';
@@ -26,6 +27,8 @@ export interface LoadTestDeps {
   sink?: LoadSink;
   /** How rollups are read. Default: `queryRollups` through the stack's Data API. */
   readRollups?: RollupReader;
+  /** The rollups the stack keeps, for the default reader. Default: DEFAULT_ROLLUPS. */
+  rollups?: RollupSet;
 }
 
 export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps = {}): Promise<LoadTestReport> {
@@ -34,7 +37,7 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
   const seed = opts.seed ?? randomInt(0, 2 ** 31);
   const runId = randomBytes(4).toString('hex');
   // Both ends are checked (configured, loopback) before the first event is sent.
-  const reader = o.verify && !deps.readRollups ? new DataApiRollupReader(env, o.allowRemote) : undefined;
+  const reader = o.verify && !deps.readRollups ? new DataApiRollupReader(env, o.allowRemote, deps.rollups ?? { rollups: DEFAULT_ROLLUPS }) : undefined;
   const readRollups = deps.readRollups ?? reader?.read;
   let sink: LoadSink;
   try {

@@ -1,7 +1,7 @@
 // What can be asked: the configured rollups (names, dimensions, windows) and the
 // event types that have rows, for error messages, the API and the dashboard's controls.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { SluiceConfig } from '../consumers/index.ts';
+import type { RollupSet } from '../rollup/index.ts';
 import { DataApiSession, fieldText, sqlParameters, TABLES } from '../schema/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
 
@@ -14,7 +14,7 @@ export interface QueryCatalog {
 /** At most this many type names in a listing. */
 const MAX_TYPES_LISTED = 200;
 
-export async function readCatalog(client: RDSDataClient, target: DataApiTarget, config: SluiceConfig): Promise<QueryCatalog> {
+export async function readCatalog(client: RDSDataClient, target: DataApiTarget, config: RollupSet): Promise<QueryCatalog> {
   const session = new DataApiSession(client, target);
   const types = new Set<string>();
   for (const r of config.rollups) {

@@ -2,14 +2,15 @@
 // request against the configuration, runs one statement per event type through the
 // Data API, and reads rows, groups and totals back by kind.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { estimateFromStats } from '../consumers/index.ts';
-import { DataApiSession, fieldNumber, fieldText, sqlParameters } from '../schema/index.ts';
+import { estimateFromStats, MEASURES, namedRows } from '../rollup/index.ts';
+import type { NamedRow } from '../rollup/index.ts';
+import { DataApiSession, sqlParameters } from '../schema/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
 import { listEventTypes, typeHasRows } from './catalog.ts';
 import { QueryTooLargeError, UnknownTypeError } from './errors.ts';
 import { planQuery } from './planQuery.ts';
 import type { QueryPlan } from './planQuery.ts';
-import { buildQueryStatement, ROW_KIND } from './querySql.ts';
+import { buildQueryStatement, COLUMNS, ROW_KIND } from './querySql.ts';
 import type { MeasureValues, QueryGroup, QueryOptions, QueryRequest, QueryResult, QueryRow, TypeResult } from './types.ts';
 
 /** Rows per statement: far under the Data API's 1 MiB response. */
@@ -43,23 +44,14 @@ async function runPlan(session: DataApiSession, plan: QueryPlan): Promise<TypeRe
   const distinctOf = plan.rollup.approxDistinct ?? null;
   for (let offset = 0; ; offset += PAGE_ROWS) {
     const st = buildQueryStatement(plan, { limit: PAGE_ROWS, offset });
-    const page = await session.execute(st.sql, { parameters: sqlParameters(st.params) });
-    for (const f of page) {
-      const kind = fieldNumber(f[0]);
-      const n = 2 + st.groupColumns;
-      const sumExact = fieldText(f[n + 1]) ?? '0';
-      const values: MeasureValues = {
-        count: fieldNumber(f[n]) ?? 0,
-        sum: Number(sumExact),
-        sumExact,
-        min: fieldNumber(f[n + 2]),
-        max: fieldNumber(f[n + 3]),
-      };
-      if (st.distinct) values.distinct = estimateFromStats(fieldNumber(f[n + 4]) ?? 0, fieldNumber(f[n + 5]) ?? 0);
-      const dims = Object.fromEntries(plan.groupBy.map((d, i) => [d, fieldText(f[2 + i])]));
+    const page = namedRows(await session.executeResult(st.sql, { parameters: sqlParameters(st.params), includeResultMetadata: true }));
+    for (const row of page) {
+      const values = readValues(row, st.distinct);
+      const dims = Object.fromEntries(plan.groupBy.map((d, i) => [d, textOrNull(row[COLUMNS.group(i)])]));
+      const kind = Number(row[COLUMNS.kind]);
       if (kind === ROW_KIND.total) totals = values;
       else if (kind === ROW_KIND.group) groups.push({ dims, ...values });
-      else rows.push({ bucket: new Date(fieldNumber(f[1])! * 1000).toISOString(), ...(plan.groupBy.length ? { dims } : {}), ...values });
+      else rows.push({ bucket: new Date(Number(row[COLUMNS.bucket]) * 1000).toISOString(), ...(plan.groupBy.length ? { dims } : {}), ...values });
     }
     if (rows.length + groups.length > MAX_RESULT_ROWS) throw new QueryTooLargeError(MAX_RESULT_ROWS);
     if (page.length < PAGE_ROWS) break;
@@ -70,6 +62,26 @@ async function runPlan(session: DataApiSession, plan: QueryPlan): Promise<TypeRe
   }
   groups.sort(rankGroups(plan));
   return { type: plan.type, rollup: plan.rollup.name, window: plan.window, distinctOf, rows, groups, totals };
+}
+
+/** The measures of a result row, each read by its own measure from the column named after it. */
+function readValues(row: NamedRow, distinct: boolean): MeasureValues {
+  const read = (name: 'count' | 'sum' | 'min' | 'max') => MEASURES.find((m) => m.name === name)!.read(row[name]);
+  const sumExact = String(read('sum'));
+  const values: MeasureValues = {
+    count: Number(read('count')),
+    sum: Number(sumExact),
+    sumExact,
+    // An empty range merges to NULL: no smallest or largest value.
+    min: row.min === null ? null : Number(read('min')),
+    max: row.max === null ? null : Number(read('max')),
+  };
+  if (distinct) values.distinct = estimateFromStats(Number(row[COLUMNS.registers] ?? 0), Number(row[COLUMNS.harmonic] ?? 0));
+  return values;
+}
+
+function textOrNull(v: unknown): string | null {
+  return v === null || v === undefined ? null : String(v);
 }
 
 /** Largest first by the ranking measure, ties by the group values (as the SQL ranks them). */

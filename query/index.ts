@@ -11,9 +11,9 @@ export { parseTimeBound, parseBucket, formatBucket, TIME_BOUND_FORMS } from './t
 export { QUERY_PARAMETERS, parseQueryParameters } from './parameters.ts';
 export type { QueryParameter } from './parameters.ts';
 export { QueryError, UnknownTypeError, QueryTooLargeError } from './errors.ts';
-export { MEASURES, RANKING_MEASURES } from './types.ts';
+export { RANKING_MEASURES } from './types.ts';
 export type {
-  Measure, RankingMeasure, QueryRequest, QueryOptions, QueryResult, TypeResult, QueryRow, QueryGroup, MeasureValues,
+  RankingMeasure, QueryRequest, QueryOptions, QueryResult, TypeResult, QueryRow, QueryGroup, MeasureValues,
   RollupQuery, RollupResult, RollupRow,
 } from './types.ts';
 export { createQueryApi, QueryServer, createQueryLambdaHandler, buildOpenApiDocument, QUERY_ROUTES } from './api/index.ts';

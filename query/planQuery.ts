@@ -2,7 +2,7 @@
 // window answer it exactly, the bucket, and the range widened to whole buckets. Every
 // name it lets through (rollup, dimension) comes from the configuration, and each
 // refusal lists what exists.
-import type { RollupConfig, SluiceConfig } from '../consumers/index.ts';
+import type { RollupConfig, RollupSet } from '../rollup/index.ts';
 import { QueryError } from './errors.ts';
 import { formatBucket, parseBucket, parseTimeBound } from './timeRange.ts';
 import { RANKING_MEASURES } from './types.ts';
@@ -34,7 +34,7 @@ const describeRollup = (r: RollupConfig) =>
   `${r.name} (types ${r.types === '*' ? '*' : r.types.join(', ')}; groups by ${r.groupBy.join(', ') || 'nothing'}; windows ${r.windows.map(formatBucket).join(', ')})`;
 
 /** One plan per type, in the order asked; throws QueryError naming the option at fault. */
-export function planQuery(request: QueryRequest, config: SluiceConfig, now: number): QueryPlan[] {
+export function planQuery(request: QueryRequest, config: RollupSet, now: number): QueryPlan[] {
   const types = [...new Set(request.types)];
   if (types.length === 0) throw new QueryError('type', 'at least one event type is required');
   if (types.length > MAX_TYPES) throw new QueryError('type', `at most ${MAX_TYPES} types at once`);

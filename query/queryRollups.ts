@@ -1,7 +1,7 @@
 // One event type's rollups as a flat list of rows with totals: the engine
 // (executeQuery) seen through the shape the load test, the loader and older callers use.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import { DEFAULT_CONFIG } from '../consumers/index.ts';
+import { DEFAULT_ROLLUPS } from '../rollup/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
 import { UnknownTypeError } from './errors.ts';
 import { executeQuery } from './executeQuery.ts';
@@ -10,7 +10,7 @@ import type { QueryRequest, RollupQuery, RollupResult } from './types.ts';
 
 /** A type without rows reads as empty (not an error) here: callers poll for rows to appear. */
 export async function queryRollups(client: RDSDataClient, target: DataApiTarget, q: RollupQuery): Promise<RollupResult> {
-  const config = q.config ?? DEFAULT_CONFIG;
+  const config = q.config ?? { rollups: DEFAULT_ROLLUPS };
   const request: QueryRequest = {
     types: [q.type],
     ...(q.from !== undefined ? { from: q.from } : {}),

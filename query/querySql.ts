@@ -1,7 +1,10 @@
 // The SQL of one planned query, as text plus bound parameters. Re-bucketing, filters,
 // top-N and totals all happen in one statement, so rows, groups and totals come from
-// one snapshot and always add up. Values and dimension names travel as parameters;
-// the only identifiers in the text are the table's (schema/TABLES) and aliases.
+// one snapshot and always add up. count, sum, min and max merge by their own SQL
+// aggregates (rollup/) and come back under their names. Values and dimension names
+// travel as parameters; the only identifiers in the text are the table's
+// (schema/TABLES), the measures' columns and aliases.
+import { MEASURES, rebucketSelect } from '../rollup/index.ts';
 import { TABLES } from '../schema/index.ts';
 import type { SqlValue } from '../schema/index.ts';
 import type { QueryPlan } from './planQuery.ts';
@@ -9,25 +12,35 @@ import type { QueryPlan } from './planQuery.ts';
 /** Row kinds of the result, in the order they sort. */
 export const ROW_KIND = { group: 0, row: 1, total: 2 } as const;
 
+/** Result columns besides the measures (which are named after themselves). */
+export const COLUMNS = {
+  kind: 'kind',
+  bucket: 'b',
+  group: (i: number) => `g${i}`,
+  /** Non-zero registers of the merged distinct sketch, and the sum of 2^-rank over them. */
+  registers: 'distinct_registers',
+  harmonic: 'distinct_harmonic',
+} as const;
+
 export interface QueryStatement {
   sql: string;
   params: Record<string, SqlValue>;
-  /** Group-by columns in the result (after kind and bucket). */
-  groupColumns: number;
-  /** Whether the result carries distinct statistics (non-zero registers, sum of 2^-rank). */
+  /** Whether rows carry the distinct sketch's statistics (COLUMNS.registers, COLUMNS.harmonic). */
   distinct: boolean;
 }
 
-/** How each measure merges across stored rows (and which column ranks top-N). */
-const MERGE = { count: 'sum(x.count)', sum: 'sum(x.sum)', min: 'min(x.min)', max: 'max(x.max)' } as const;
+const DISTINCT = 'distinct';
+/** The measures merged by their own SQL aggregate (distinct is merged register by register, below). */
+const EXACT_MEASURES = MEASURES.filter((m) => m.name !== DISTINCT);
 
-/**
- * Columns: kind, bucket (epoch s, rows only), one per group-by dimension, count,
- * sum (exact text), min, max, and when the rollup keeps a sketch the number of
- * non-zero merged registers and the sum of 2^-rank over them (estimateFromStats).
- */
+/** How top-N ranks: the measure's own aggregate, compared as a number. */
+function rankExpression(plan: QueryPlan, alias: string): string {
+  const m = EXACT_MEASURES.find((x) => x.name === plan.by)!;
+  return `CAST(${m.sql.aggregate(`${alias}.${m.column}`)} AS numeric)`;
+}
+
 export function buildQueryStatement(plan: QueryPlan, page: { limit: number; offset: number }): QueryStatement {
-  const params: Record<string, SqlValue> = { rollup: plan.rollup.name, window: plan.window, type: plan.type, bucket: plan.bucket };
+  const params: Record<string, SqlValue> = { rollup: plan.rollup.name, window: plan.window, type: plan.type };
   const where = ['r.rollup = :rollup', 'r.window_s = :window', 'r.event_type = :type'];
   if (plan.fromS !== null) {
     params.from = plan.fromS;
@@ -47,45 +60,44 @@ export function buildQueryStatement(plan: QueryPlan, page: { limit: number; offs
       where.push(`r.dims ->> CAST(:w${i} AS text) IN (SELECT jsonb_array_elements_text(CAST(:w${i}v AS jsonb)))`);
     }
   });
-  const g = plan.groupBy.map((_, i) => `g${i}`);
-  plan.groupBy.forEach((dim, i) => { params[`g${i}`] = dim; });
-  const distinct = plan.rollup.approxDistinct !== undefined;
+  const g = plan.groupBy.map((_, i) => COLUMNS.group(i));
+  plan.groupBy.forEach((dim, i) => { params[g[i]!] = dim; });
+  const distinct = MEASURES.some((m) => m.name === DISTINCT && m.kept(plan.rollup));
+  const b = COLUMNS.bucket;
 
-  const fCols = [
-    'CAST(floor(extract(epoch FROM r.bucket) / CAST(:bucket AS bigint)) AS bigint) * CAST(:bucket AS bigint) AS b',
-    ...g.map((c) => `r.dims ->> CAST(:${c} AS text) AS ${c}`),
-    'r.count', 'r.sum', 'r.min', 'r.max', ...(distinct ? ['r.hll'] : []),
-  ];
-  const ctes = [`f AS (SELECT ${fCols.join(', ')} FROM ${TABLES.rollups} r WHERE ${where.join(' AND ')})`];
+  const bucket = rebucketSelect(plan.rollup, { alias: 'r', windowS: plan.window, bucketS: plan.bucket }).bucket;
+  const ctes = [`f AS (SELECT r.*, ${bucket} AS ${b}${g.map((c) => `, r.dims ->> CAST(:${c} AS text) AS ${c}`).join('')}
+  FROM ${TABLES.rollups} r WHERE ${where.join(' AND ')})`];
   // k: the rows of the groups kept (top-N by the measure, ties broken by the values).
   let kept = 'f';
   if (plan.top !== null) {
     params.top = plan.top;
-    ctes.push(`t AS (SELECT ${g.join(', ')} FROM f x GROUP BY ${g.join(', ')} ORDER BY ${MERGE[plan.by]} DESC NULLS LAST, ${g.join(', ')} LIMIT CAST(:top AS integer))`);
+    ctes.push(`t AS (SELECT ${g.join(', ')} FROM f x GROUP BY ${g.join(', ')} ORDER BY ${rankExpression(plan, 'x')} DESC NULLS LAST, ${g.join(', ')} LIMIT CAST(:top AS integer))`);
     ctes.push(`k AS (SELECT f.* FROM f JOIN t ON ${g.map((c) => `f.${c} IS NOT DISTINCT FROM t.${c}`).join(' AND ')})`);
     kept = 'k';
   }
-  const measures = 'CAST(sum(x.count) AS bigint) AS count, CAST(sum(x.sum) AS text) AS sum, min(x.min) AS min, max(x.max) AS max';
-  const nullGroups = g.map((c) => `CAST(NULL AS text) AS ${c}`);
+  const measures = EXACT_MEASURES.filter((m) => m.kept(plan.rollup)).map((m) => `${m.sql.aggregate(`x.${m.column}`)} AS "${m.name}"`).join(', ');
   const levels: { kind: number; source: string; keys: string[]; select: string[] }[] = [
-    { kind: ROW_KIND.row, source: kept, keys: ['b', ...g], select: ['b', ...g] },
-    ...(g.length ? [{ kind: ROW_KIND.group, source: kept, keys: g, select: ['CAST(NULL AS bigint) AS b', ...g] }] : []),
-    { kind: ROW_KIND.total, source: 'f', keys: [], select: ['CAST(NULL AS bigint) AS b', ...nullGroups] },
+    { kind: ROW_KIND.row, source: kept, keys: [b, ...g], select: [`x.${b}`, ...g.map((c) => `x.${c}`)] },
+    ...(g.length ? [{ kind: ROW_KIND.group, source: kept, keys: g, select: [`CAST(NULL AS bigint) AS ${b}`, ...g.map((c) => `x.${c}`)] }] : []),
+    { kind: ROW_KIND.total, source: 'f', keys: [], select: [`CAST(NULL AS bigint) AS ${b}`, ...g.map((c) => `CAST(NULL AS text) AS ${c}`)] },
   ];
   const parts = levels.map((lv) => {
     const groupBy = lv.keys.length ? ` GROUP BY ${lv.keys.map((c) => `x.${c}`).join(', ')}` : '';
-    const cols = lv.select.map((c) => (/ AS /.test(c) ? c : `x.${c}`));
-    const base = `SELECT ${lv.kind} AS kind, ${cols.join(', ')}, ${measures} FROM ${lv.source} x${groupBy}`;
+    const base = `SELECT ${lv.kind} AS ${COLUMNS.kind}, ${lv.select.join(', ')}, ${measures} FROM ${lv.source} x${groupBy}`;
     if (!distinct) return base;
-    // The sketches merge register by register (the larger rank wins), as the
-    // aggregator's upsert merges them; the estimate is made from two statistics.
-    const regKeys = [...lv.keys.map((c) => `x.${c}`), 'e.key'];
-    const regs = `SELECT ${[...lv.keys.map((c) => `x.${c}`), 'max(CAST(e.value AS integer)) AS rank'].join(', ')} FROM ${lv.source} x, jsonb_each_text(x.hll) e GROUP BY ${regKeys.join(', ')}`;
-    const stats = `SELECT ${[...lv.keys, 'count(*) AS nz', 'sum(power(CAST(2 AS double precision), -rank)) AS h'].join(', ')} FROM (${regs}) q${lv.keys.length ? ` GROUP BY ${lv.keys.join(', ')}` : ''}`;
+    // The sketches merge as the aggregator merges them, register by register with the
+    // larger rank winning, but set-based (one hash aggregate over every register)
+    // rather than folding sluice_hll_agg row by row: measured about 100 times faster
+    // (query/README.md). The estimate needs only two statistics of the merged sketch.
+    const regs = `SELECT ${[...lv.keys.map((c) => `x.${c}`), 'max(CAST(e.value AS integer)) AS rank'].join(', ')}
+  FROM ${lv.source} x, jsonb_each_text(x.hll) e GROUP BY ${[...lv.keys.map((c) => `x.${c}`), 'e.key'].join(', ')}`;
+    const stats = `SELECT ${[...lv.keys, `count(*) AS ${COLUMNS.registers}`, `sum(power(CAST(2 AS double precision), -rank)) AS ${COLUMNS.harmonic}`].join(', ')}
+  FROM (${regs}) q${lv.keys.length ? ` GROUP BY ${lv.keys.join(', ')}` : ''}`;
     const on = lv.keys.length ? lv.keys.map((c) => `m.${c} IS NOT DISTINCT FROM s.${c}`).join(' AND ') : 'true';
-    return `SELECT m.*, s.nz, s.h FROM (${base}) m LEFT JOIN (${stats}) s ON ${on}`;
+    return `SELECT m.*, s.${COLUMNS.registers}, s.${COLUMNS.harmonic} FROM (${base}) m LEFT JOIN (${stats}) s ON ${on}`;
   });
-  const order = ['kind', 'b', ...g].map((_, i) => String(i + 1)).join(', ');
+  const order = [COLUMNS.kind, b, ...g].map((_, i) => String(i + 1)).join(', ');
   const sql = `WITH ${ctes.join(',\n')}\n${parts.join('\nUNION ALL\n')}\nORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`;
-  return { sql, params, groupColumns: g.length, distinct };
+  return { sql, params, distinct };
 }

@@ -1,11 +1,8 @@
 // The shapes a rollup query takes and returns: QueryRequest (what every front builds
 // from its flags or parameters) and QueryResult (one section per event type), plus
 // the single-type RollupQuery/RollupResult that queryRollups keeps for its callers.
-import type { SluiceConfig } from '../consumers/index.ts';
+import type { RollupSet } from '../rollup/index.ts';
 
-/** What a query can rank and report, per row, group and type. */
-export const MEASURES = ['count', 'sum', 'min', 'max', 'distinct'] as const;
-export type Measure = (typeof MEASURES)[number];
 /** The measures top-N can rank by (distinct is an estimate, not a total order over merged sketches). */
 export const RANKING_MEASURES = ['count', 'sum', 'min', 'max'] as const;
 export type RankingMeasure = (typeof RANKING_MEASURES)[number];
@@ -32,8 +29,8 @@ export interface QueryRequest {
 }
 
 export interface QueryOptions {
-  /** The configuration that declares the rollups. */
-  config: SluiceConfig;
+  /** The rollups the configuration declares (a SluiceConfig will do). */
+  config: RollupSet;
   /** The clock relative bounds count from (epoch ms). Default Date.now(). */
   now?: number;
 }
@@ -106,8 +103,8 @@ export interface RollupQuery {
   groupBy?: string[];
   /** Only rows whose dimensions have these values. */
   dims?: Record<string, string>;
-  /** The configuration that declares the rollups. Default: DEFAULT_CONFIG. */
-  config?: SluiceConfig;
+  /** The rollups the configuration declares (a SluiceConfig will do). Default: DEFAULT_ROLLUPS. */
+  config?: RollupSet;
 }
 
 export interface RollupRow {

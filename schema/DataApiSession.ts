@@ -15,6 +15,12 @@ export interface ExecuteOptions {
   transactionId?: string;
 }
 
+/** What `executeResult` may also ask for: column names, or the rows as JSON. */
+export interface ResultOptions extends ExecuteOptions {
+  includeResultMetadata?: boolean;
+  formatRecordsAs?: 'JSON';
+}
+
 export class DataApiSession {
   constructor(
     readonly client: RDSDataClient,
@@ -24,6 +30,11 @@ export class DataApiSession {
 
   /** Runs one statement; returns its rows as arrays of fields. */
   async execute(sql: string, options: ExecuteOptions = {}): Promise<Field[][]> {
+    return (await this.executeResult(sql, options)).records ?? [];
+  }
+
+  /** Runs one statement; returns the whole response (records, columnMetadata, formattedRecords as asked). */
+  async executeResult(sql: string, options: ResultOptions = {}): Promise<ExecuteStatementCommandOutput> {
     const out = await this.call<ExecuteStatementCommandOutput>('ExecuteStatement', () =>
       this.client.send(new ExecuteStatementCommand({
         resourceArn: this.target.resourceArn,
@@ -32,13 +43,15 @@ export class DataApiSession {
         sql,
         ...(options.parameters && options.parameters.length > 0 ? { parameters: options.parameters } : {}),
         ...(options.transactionId ? { transactionId: options.transactionId } : {}),
+        ...(options.includeResultMetadata ? { includeResultMetadata: true } : {}),
+        ...(options.formatRecordsAs ? { formatRecordsAs: options.formatRecordsAs } : {}),
       })),
     );
     // Inside a transaction a statement is not idempotent: if the SDK's own retry sent
     // it twice, both may have run, and only abandoning the transaction is safe.
     const attempts = out.$metadata?.attempts ?? 1;
     if (options.transactionId && attempts > 1) throw new StatementRetriedError(attempts);
-    return out.records ?? [];
+    return out;
   }
 
   async begin(): Promise<string> {

@@ -8,7 +8,7 @@ export type { Migration } from './migrations.ts';
 export { splitSqlStatements } from './statements.ts';
 export { TABLES } from './tables.ts';
 export { DataApiSession } from './DataApiSession.ts';
-export type { DataApiCallObserver, ExecuteOptions } from './DataApiSession.ts';
+export type { DataApiCallObserver, ExecuteOptions, ResultOptions } from './DataApiSession.ts';
 export { sqlParameter, sqlParameters, fieldValue, fieldText, fieldNumber, fieldBytes } from './parameters.ts';
 export { MigrationError, StatementRetriedError } from './errors.ts';
 export type { DataApiTarget, SqlValue } from './types.ts';

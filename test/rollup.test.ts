@@ -6,7 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SluiceEvent } from '../core/index.ts';
-import { ConfigError, DEFAULT_CONFIG, DecimalSum, HyperLogLog, RollupAccumulator, loadConfig, validateConfig } from '../consumers/index.ts';
+import { DEFAULT_CONFIG, loadConfig, validateConfig } from '../consumers/index.ts';
+import {
+  BucketSizeError, ConfigError, DecimalSum, HyperLogLog, MEASURES, ResultShapeError, ROW_KEY_FIELDS, RollupAccumulator, namedRows, readMeasures, rebucketSelect,
+} from '../rollup/index.ts';
+import type { RollupDelta } from '../rollup/index.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 let n = 0;
@@ -55,8 +59,9 @@ describe('RollupAccumulator', () => {
     expect(deltas).toHaveLength(6);
     const a0 = deltas.find((d) => d.eventType === 'a' && d.bucketS === T0 / 1000)!;
     const expectedCount = Array.from({ length: 1000 }, (_, i) => i).filter((i) => i % 2 && i % 3 === 0).length;
-    expect(a0).toMatchObject({ rollup: 'by_type', windowS: 60, count: expectedCount, min: 0.1, max: 0.1, dimKey: '[]', hll: null });
-    expect(a0.sum).toBe(String(expectedCount / 10));
+    expect(a0).toMatchObject({ rollup: 'by_type', windowS: 60, dimKey: '[]' });
+    expect(a0.measures).toMatchObject({ count: expectedCount, min: 0.1, max: 0.1, distinct: null });
+    expect(a0.measures.sum!.toString()).toBe(String(expectedCount / 10));
   });
 
   it('puts an event into every window and covering rollup, grouped by whitelisted dimensions', () => {
@@ -74,17 +79,17 @@ describe('RollupAccumulator', () => {
     acc.add(ev('view', 63_000, 1));
 
     const deltas = acc.deltas();
-    expect(deltas.filter((d) => d.rollup === 'all').map((d) => [d.windowS, d.eventType, d.count])).toEqual([
+    expect(deltas.filter((d) => d.rollup === 'all').map((d) => [d.windowS, d.eventType, d.measures.count])).toEqual([
       [60, 'buy', 3], [60, 'view', 1], [3600, 'buy', 3], [3600, 'view', 1],
     ]);
     const geo = deltas.filter((d) => d.rollup === 'geo');
-    expect(geo.map((d) => [d.dimKey, d.count, d.sum, d.min, d.max])).toEqual([
+    expect(geo.map((d: RollupDelta) => [d.dimKey, d.measures.count, d.measures.sum!.toString(), d.measures.min, d.measures.max])).toEqual([
       ['["DE","ios"]', 2, '6', -4, 10],
       ['["FR",null]', 1, '1', 1, 1],
     ]);
     expect(geo[0]!.dims).toEqual({ country: 'DE', device: 'ios' });
-    expect(geo[0]!.hll!.estimate()).toBe(2);
-    expect(JSON.stringify(deltas)).not.toContain('secret');
+    expect(geo[0]!.measures.distinct!.estimate()).toBe(2);
+    expect(JSON.stringify(deltas.map((d) => [d.dims, d.dimKey, d.measures.distinct?.toSparse()]))).not.toContain('secret');
   });
 
   it('keeps the number of deltas independent of the number of events', () => {
@@ -95,6 +100,38 @@ describe('RollupAccumulator', () => {
     for (let i = 0; i < 100_000; i++) large.add(ev(`t${i % 5}`, 1000, 1));
 
     expect(large.deltas()).toHaveLength(small.deltas().length);
+  });
+});
+
+describe('measures', () => {
+  it('each have their own payload key and column, apart from the row key', () => {
+    const keys = [...ROW_KEY_FIELDS.map((f) => f.key), ...MEASURES.map((m) => m.key)];
+    const columns = [...ROW_KEY_FIELDS.map((f) => f.column), ...MEASURES.map((m) => m.column)];
+
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(new Set(columns).size).toBe(columns.length);
+  });
+
+  it('re-bucket only into whole multiples of the stored window', () => {
+    const rollup = { name: 'r', types: '*' as const, groupBy: [], windows: [60] };
+
+    expect(() => rebucketSelect(rollup, { windowS: 60, bucketS: 90 })).toThrow(BucketSizeError);
+    expect(() => rebucketSelect(rollup, { windowS: 60, bucketS: 0 })).toThrow(BucketSizeError);
+    expect(rebucketSelect(rollup, { windowS: 60 }).measures.map((m) => /AS "(\w+)"$/.exec(m)![1])).toEqual(['count', 'sum', 'min', 'max']);
+    expect(rebucketSelect({ ...rollup, approxDistinct: 'user' }, { windowS: 60 }).measures).toHaveLength(5);
+  });
+
+  it('read rows by column name, refusing records without names and rows missing a measure', () => {
+    const rollup = { name: 'r', types: '*' as const, groupBy: [], windows: [60] };
+    const records = [[{ longValue: 3 }, { stringValue: '1.5' }, { doubleValue: 0.5 }, { doubleValue: 1 }]];
+    const columnMetadata = ['count', 'sum', 'min', 'max'].reverse().map((label) => ({ label }));
+
+    // Columns in another order than the measures: read by name, not by position.
+    const [row] = namedRows({ records: [[...records[0]!].reverse()], columnMetadata });
+
+    expect(readMeasures(row!, rollup)).toEqual({ count: 3, sum: '1.5', min: 0.5, max: 1 });
+    expect(() => namedRows({ records })).toThrow(ResultShapeError);
+    expect(() => readMeasures({ count: 1 }, rollup)).toThrow(ResultShapeError);
   });
 });
 

@@ -14,7 +14,7 @@ import {
   recordEventIdsStatements, upsertRollupStatements,
 } from './batchStatements.ts';
 import type { CheckpointKey, EventIdGroup, Statement } from './batchStatements.ts';
-import { RollupAccumulator } from './RollupAccumulator.ts';
+import { RollupAccumulator } from '../../rollup/index.ts';
 import type { DecodedRecord } from './types.ts';
 
 export interface BatchOutcome {

@@ -4,9 +4,11 @@
 // many events it holds. Rows are sorted in SQL so concurrent batches lock rows in
 // the same order.
 import type { SqlParameter } from '@aws-sdk/client-rds-data';
+import { rollupRowsJson, UPSERT_ROLLUPS_PARAMETER, UPSERT_ROLLUPS_SQL } from '../../rollup/index.ts';
+import type { RollupDelta } from '../../rollup/index.ts';
 import { sqlParameters, TABLES } from '../../schema/index.ts';
 import { chunkJsonArray, escapedJsonBytes, fitsEscaped, MAX_PARAMETER_BYTES } from './chunking.ts';
-import type { PoisonRecord, RecordPosition, RollupDelta } from './types.ts';
+import type { PoisonRecord, RecordPosition } from './types.ts';
 
 export interface Statement {
   sql: string;
@@ -248,31 +250,11 @@ ON CONFLICT (stream_arn, shard_id, sequence_number, sub_sequence_number) DO NOTH
   return [...inserts, ...appends];
 }
 
-/** Adds the deltas to the rollup rows (insert or merge). */
+/** Adds the deltas to the rollup rows (insert or merge); the statement is rollup/'s, chunked to the request limit. */
 export function upsertRollupStatements(deltas: RollupDelta[]): Statement[] {
-  // Built by hand: this runs once per row of every batch, and JSON.stringify of the
-  // sketches' integer-keyed objects was the slowest step of the whole path.
-  const dimsJson = new Map<object, string>();
-  const rows = deltas.map((d) => {
-    let dj = dimsJson.get(d.dims);
-    if (dj === undefined) dimsJson.set(d.dims, (dj = JSON.stringify(d.dims)));
-    return `{"r":${JSON.stringify(d.rollup)},"w":${d.windowS},"t":${JSON.stringify(d.eventType)},"b":${d.bucketS},`
-      + `"k":${JSON.stringify(d.dimKey)},"d":${dj},"c":${d.count},"s":"${d.sum}","lo":${d.min},"hi":${d.max},`
-      + `"h":${d.hll ? d.hll.toSparseJson() : 'null'}}`;
-  });
-  return chunkJsonArray(rows).map((chunk) => ({
-    sql: `INSERT INTO ${TABLES.rollups} AS t (rollup, window_s, event_type, bucket, dim_key, dims, count, sum, min, max, hll)
-SELECT d.r, d.w, d.t, to_timestamp(d.b), d.k, d.d, d.c, d.s, d.lo, d.hi, d.h
-FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS d(r text, w int, t text, b bigint, k text, d jsonb, c bigint, s numeric, lo float8, hi float8, h jsonb)
-ORDER BY d.r, d.w, d.t, d.b, d.k
-ON CONFLICT (rollup, window_s, event_type, bucket, dim_key) DO UPDATE SET
-  count = t.count + EXCLUDED.count,
-  sum = t.sum + EXCLUDED.sum,
-  min = LEAST(t.min, EXCLUDED.min),
-  max = GREATEST(t.max, EXCLUDED.max),
-  hll = sluice_hll_merge(t.hll, EXCLUDED.hll),
-  updated_at = now()`,
-    parameters: sqlParameters({ rows: chunk }),
+  return chunkJsonArray(rollupRowsJson(deltas)).map((chunk) => ({
+    sql: UPSERT_ROLLUPS_SQL,
+    parameters: sqlParameters({ [UPSERT_ROLLUPS_PARAMETER]: chunk }),
   }));
 }
 

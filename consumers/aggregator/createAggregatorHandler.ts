@@ -15,7 +15,7 @@ import { applyBatch } from './applyBatch.ts';
 import type { BatchOutcome } from './applyBatch.ts';
 import { classifyDataApiError } from './dataApiErrors.ts';
 import { decodeBatch } from './decodeBatch.ts';
-import { RollupAccumulator } from './RollupAccumulator.ts';
+import { RollupAccumulator } from '../../rollup/index.ts';
 import { BatchNotAppliedError } from './errors.ts';
 import { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 import type { RetryPolicy } from './retryPolicy.ts';

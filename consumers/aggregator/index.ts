@@ -4,9 +4,6 @@ export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport } from '.
 export { applyBatch } from './applyBatch.ts';
 export type { BatchOutcome } from './applyBatch.ts';
 export { decodeBatch, decodeRecord, shardIdOf } from './decodeBatch.ts';
-export { RollupAccumulator } from './RollupAccumulator.ts';
-export { DecimalSum } from './DecimalSum.ts';
-export { HyperLogLog, estimateFromStats, murmur3, HLL_PRECISION, HLL_REGISTERS } from './HyperLogLog.ts';
 export {
   lockCheckpointsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
   advanceCheckpointsStatements, pruneStatements, pruneShardEventIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
@@ -18,5 +15,5 @@ export type { DataApiFailureKind } from './dataApiErrors.ts';
 export { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 export type { RetryPolicy } from './retryPolicy.ts';
 export { BatchNotAppliedError } from './errors.ts';
-export type { DecodedRecord, PoisonRecord, RecordPosition, RollupDelta } from './types.ts';
+export type { DecodedRecord, PoisonRecord, RecordPosition } from './types.ts';
 export { AGGREGATOR_METRICS, METRICS_NAMESPACE } from './metricNames.ts';

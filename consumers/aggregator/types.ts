@@ -1,7 +1,6 @@
-// Shapes that flow through the aggregator: decoded Kinesis records, poison records
-// and the rollup deltas a batch becomes.
+// Shapes that flow through the aggregator: decoded Kinesis records and poison
+// records (the rollup deltas a batch becomes are rollup/'s RollupDelta).
 import type { ScannedEvent } from '../../core/index.ts';
-import type { HyperLogLog } from './HyperLogLog.ts';
 
 /** Where a Kinesis record sits: the checkpoint key is (stream, shard, partition key). */
 export interface RecordPosition {
@@ -29,23 +28,4 @@ export interface DecodedRecord extends RecordPosition {
   poison: PoisonRecord[];
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
   approximateArrivalTimestamp: number;
-}
-
-/** The change one batch makes to one rollup row. */
-export interface RollupDelta {
-  rollup: string;
-  windowS: number;
-  eventType: string;
-  /** Bucket start, seconds since the epoch. */
-  bucketS: number;
-  /** JSON array of the group-by values, in the rollup's groupBy order. */
-  dimKey: string;
-  dims: Record<string, string | null>;
-  count: number;
-  /** Exact decimal text. */
-  sum: string;
-  min: number;
-  max: number;
-  /** The distinct-value sketch, when the rollup counts distinct values. */
-  hll: HyperLogLog | null;
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { CONFIG_FILE, DEFAULT_CONFIG } from './defaults.ts';
-import { ConfigError } from './errors.ts';
+import { ConfigError } from '../../rollup/index.ts';
 import type { SluiceConfig } from './types.ts';
 import { validateConfig } from './validateConfig.ts';
 

@@ -1,30 +1,9 @@
-// The typed shape of sluice.config.json: which rollups the aggregator keeps and how
-// long it remembers event ids.
+// The typed shape of sluice.config.json: which rollups the aggregator keeps (their
+// definition is rollup/'s RollupSet) and how long it remembers event ids.
+import type { RollupConfigInput, RollupSet } from '../../rollup/index.ts';
 
-/** One rollup: a family of aggregate rows kept for some event types. */
-export interface RollupConfig {
-  /** Unique name, `^[a-z][a-z0-9_]{0,62}$`; stored with every row. */
-  name: string;
-  /** Event types it covers; `"*"` covers every type. */
-  types: string[] | '*';
-  /**
-   * Dimension names it groups by (besides the event type). This list is the
-   * whitelist: only these names are read from events or accepted by queries.
-   * Default: none.
-   */
-  groupBy: string[];
-  /** Window sizes in seconds (each divides a day), e.g. [60, 3600]. Default [60]. */
-  windows: number[];
-  /**
-   * A dimension whose distinct values are counted approximately per row
-   * (HyperLogLog, about 3% standard error). Default: none.
-   */
-  approxDistinct?: string;
-}
-
-/** The whole configuration. Every row always carries count, sum, min and max of `value`. */
-export interface SluiceConfig {
-  rollups: RollupConfig[];
+/** The whole configuration: the rollups plus the aggregator's horizons. */
+export interface SluiceConfig extends RollupSet {
   /**
    * Stream-time seconds within which two copies of an event id count once: copies
    * whose Kinesis arrival times are at most this far apart (a producer retry arrives
@@ -44,7 +23,7 @@ export interface SluiceConfig {
 
 /** What a configuration file may hold: every field optional. */
 export interface SluiceConfigInput {
-  rollups?: Array<Partial<RollupConfig> & { name: string }>;
+  rollups?: RollupConfigInput[];
   dedupHorizonSeconds?: number;
   checkpointRetentionSeconds?: number;
 }

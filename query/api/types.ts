@@ -1,7 +1,7 @@
 // Shapes of the query API: its requests and responses independent of the transport
 // (node:http locally, API Gateway in Lambda), and the pipeline health it reports.
 import type { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { SluiceConfig } from '../../consumers/index.ts';
+import type { RollupSet } from '../../rollup/index.ts';
 import type { DataApiTarget } from '../../schema/index.ts';
 
 /** The pipeline's health figures, as GET /v1/health returns them and the dashboard shows them. */
@@ -25,7 +25,7 @@ export interface QueryApiDeps {
   rdsData: RDSDataClient;
   target: DataApiTarget;
   /** The rollups (names, dimensions, windows) queries are checked against. */
-  config: SluiceConfig;
+  config: RollupSet;
   /** Serves GET /v1/health. Default: none (404). */
   health?: HealthSource;
   /** Serves the dashboard (GET /) and its scripts and styles. Default false. */

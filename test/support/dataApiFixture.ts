@@ -20,12 +20,14 @@ export interface DataApiFixture {
 }
 
 /**
- * `migrate: false` leaves the database empty (for tests of migrate itself);
- * `postgres: false` uses PGlite even when DATABASE_URL is set (suites that run on both).
+ * `migrate: false` leaves the database empty (for tests of migrate itself). `postgres`
+ * picks the engine: true for a scratch database on DATABASE_URL (required), false for
+ * PGlite; by default DATABASE_URL's server when it is set, else PGlite.
  */
 export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean; postgres?: boolean } = {}): Promise<DataApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
   const scratch: ScratchDatabase | undefined = opts.postgres === false ? undefined : await scratchDatabaseUrl();
+  if (opts.postgres === true && !scratch) throw new Error('postgres: true needs DATABASE_URL');
   const target = {
     resourceArn: `arn:aws:rds:us-east-1:000000000000:cluster:${name}`,
     secretArn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`,
