@@ -6,12 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { Context, KinesisStreamRecord } from 'aws-lambda';
-import { ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
+import type { Context } from 'aws-lambda';
+import { ENV, normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
 import { scratchDatabaseUrl } from './support/database.ts';
+import { eventRecords } from './support/kinesisRecords.ts';
 import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate } from '../schema/index.ts';
@@ -65,11 +66,7 @@ beforeAll(async () => {
     dims: { country: i % 2 ? 'DE' : 'FR', user: `user-${i % 40}` },
   }));
   events.push(normalizeEvent({ type: 'view', ts: T0, value: 7 }));
-  const records: KinesisStreamRecord[] = events.map((e, i) => ({
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i % 7}`, sequenceNumber: String(1000 + i), data: serializeEvent(e).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${1000 + i}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/q', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/q',
-  }));
+  const records = eventRecords(events, T0);
   const handler = createAggregatorHandler({ rdsData: client, ...target, config });
   const res = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
   expect(res.batchItemFailures).toEqual([]);
