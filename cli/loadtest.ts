@@ -10,12 +10,14 @@ import {
   LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, progressPrinter, renderHtmlReport, resolveOptions, runLoadTest,
   type LoadTestOptions,
 } from '../loadtest/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, isAwsTarget, resolveTarget } from './awsTarget.ts';
 import { UsageError, intFlag, parseFlags } from './flags.ts';
 
 const D = LOADTEST_DEFAULTS;
 export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N] [--duration S] [--types K] [--keys K] [--payload-bytes B]
                       [--http] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
                       [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
+                      [--target local|aws] [--stack NAME]
 
 Sends generated events to the running stack (see .sluice/env, written by \`npm start\`)
 and checks that the rollups reach the exact totals of what was accepted.
@@ -33,13 +35,17 @@ and checks that the rollups reach the exact totals of what was accepted.
   --settle-timeout S  how long the rollups may take after the last ack (default ${D.settleTimeoutSec})
   --seed N            replay the same event mix
   --max-in-flight N   unacknowledged events at most (default ${D.maxInFlight})
-  --allow-remote      allow endpoints that are not on this machine (loopback only by default)`;
+  --allow-remote      allow endpoints that are not on this machine (loopback only by default)
+${TARGET_USAGE}
+                      (--target aws allows the stack's endpoints; --http requests are signed with SigV4)`;
 
 export interface LoadtestArgs {
   options: LoadTestOptions;
   reportPath?: string;
   json: boolean;
   help: boolean;
+  /** --target / --stack as given, resolved by runLoadtest. */
+  target: { target?: string; stack?: string };
 }
 
 /** Flags to options; every bad value is a UsageError naming the flag (exit 2). */
@@ -59,6 +65,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     seed: { type: 'string' },
     'max-in-flight': { type: 'string' },
     'allow-remote': { type: 'boolean' },
+    ...TARGET_FLAGS,
   }, LOADTEST_USAGE);
   const U = LOADTEST_USAGE;
   const options: LoadTestOptions = {
@@ -72,7 +79,8 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     maxInFlight: intFlag(values['max-in-flight'], 'max-in-flight', U, 1, 10_000_000),
     target: values.http ? 'http' : 'kinesis',
     verify: !values['no-verify'],
-    allowRemote: !!values['allow-remote'],
+    // Naming a deployed stack is the explicit choice --allow-remote otherwise stands for.
+    allowRemote: !!values['allow-remote'] || isAwsTarget(values, LOADTEST_USAGE),
   };
   if (values.zipf !== undefined) {
     const z = Number(values.zipf);
@@ -95,15 +103,17 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
       throw new UsageError(`--report ${String(values.report)}: directory ${dirname(reportPath)} does not exist or is not writable`, U);
     }
   }
-  return { options, reportPath, json: !!values.json, help: !!values.help };
+  const target = { ...(values.target !== undefined ? { target: String(values.target) } : {}), ...(values.stack !== undefined ? { stack: String(values.stack) } : {}) };
+  return { options, reportPath, json: !!values.json, help: !!values.help, target };
 }
 
-export async function runLoadtest(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function runLoadtest(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const args = parseLoadtestArgs(argv);
   if (args.help) {
     out.write(LOADTEST_USAGE + '\n');
     return 0;
   }
+  const env = await resolveTarget(args.target, localEnv, LOADTEST_USAGE);
   const report = await runLoadTest({ ...args.options, progress: progressPrinter(process.stderr) }, env, { rollups: loadConfig() });
   if (args.reportPath) {
     writeFileSync(args.reportPath, renderHtmlReport(report));

@@ -9,17 +9,21 @@ import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.t
 import { KinesisProducer } from '../producers/index.ts';
 import { QuarantineStore, redriveQuarantine } from '../query/index.ts';
 import type { QuarantineEntry, QuarantineFix, QuarantineStatus } from '../query/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags, UsageError } from './flags.ts';
 
 const USAGE = `Usage: sluice quarantine list [--status pending|redriven|all] [--limit N] [--format table|json]
+                             [--target local|aws] [--stack NAME]
        sluice quarantine redrive [--fix SCRIPT] [--id N ...] [--limit N] [--dry-run] [--stream NAME]
+                                [--target local|aws] [--stack NAME]
 
 list     shows quarantined records: id, when, shard, sequence number, reason, raw bytes.
 redrive  sends each pending record back through the producer and marks it redriven.
          Without --fix a record is resent as its JSON, with id and ts filled in when
          missing. --fix SCRIPT names a module whose default export receives
          { entry, raw, text, json } and returns the event to send, or null to leave
-         it pending. Exits 1 when some records stay pending.`;
+         it pending. Exits 1 when some records stay pending.
+${TARGET_USAGE}`;
 
 export async function runQuarantine(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const [sub, ...rest] = argv;
@@ -40,12 +44,13 @@ function target(env: StackEnv) {
   };
 }
 
-async function list(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
-  const { values } = parseFlags(argv, { status: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' } }, USAGE);
+async function list(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseFlags(argv, { status: { type: 'string' }, limit: { type: 'string' }, format: { type: 'string' }, ...TARGET_FLAGS }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
     return 0;
   }
+  const env = await resolveTarget(values, localEnv, USAGE);
   const status = (values.status as string | undefined) ?? 'pending';
   if (!['pending', 'redriven', 'all'].includes(status)) throw new UsageError(`--status must be pending, redriven or all, got "${status}"`, USAGE);
   const format = (values.format as string | undefined) ?? 'table';
@@ -95,15 +100,16 @@ async function loadFix(script: string): Promise<QuarantineFix> {
   return mod.default as QuarantineFix;
 }
 
-async function redrive(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+async function redrive(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
     fix: { type: 'string' }, id: { type: 'string', multiple: true }, limit: { type: 'string' },
-    'dry-run': { type: 'boolean' }, stream: { type: 'string' },
+    'dry-run': { type: 'boolean' }, stream: { type: 'string' }, ...TARGET_FLAGS,
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
     return 0;
   }
+  const env = await resolveTarget(values, localEnv, USAGE);
   const ids = (values.id as string[] | undefined)?.map((v) => intFlag(v, 'id', USAGE, 1, Number.MAX_SAFE_INTEGER)!);
   const limit = intFlag(values.limit, 'limit', USAGE, 1, 1_000_000);
   const fix = values.fix ? await loadFix(values.fix as string) : undefined;

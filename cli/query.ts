@@ -5,6 +5,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { loadConfig } from '../consumers/index.ts';
 import { executeQuery, parseQueryParameters, QUERY_PARAMETERS, QueryError, planQuery } from '../query/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { parseFlags, UsageError } from './flags.ts';
 import { formatQueryResult, QUERY_FORMATS, type QueryFormat } from './queryFormats.ts';
 
@@ -26,28 +27,31 @@ function wrapText(text: string, indent: number, width = 80, firstIndent = indent
 
 const option = (flag: string, text: string) => `  --${flag.padEnd(10)}${wrapText(text, 14)}`;
 
-const USAGE = `Usage: sluice query --type T ${wrapText([...flagLine.slice(1), '[--format table|json|csv] [--config FILE]'].join(' '), 20, 80, 29)}
+const USAGE = `Usage: sluice query --type T ${wrapText([...flagLine.slice(1), '[--format table|json|csv] [--config FILE] [--target local|aws] [--stack NAME]'].join(' '), 20, 80, 29)}
 
 Prints the rollups of one or more event types per bucket, with totals.
 ${QUERY_PARAMETERS.map((p) => option(p.flag, p.description)).join('\n')}
 ${option('format', 'table (default; fits 80 columns), json (what GET /v1/query returns) or csv')}
 ${option('config', 'the rollup configuration (default ./sluice.config.json, or every type per minute)')}
+${TARGET_USAGE}
 
 Examples:
   sluice query --type page_view --from -1h --group-by country
   sluice query --type order --from -1d --bucket 5m --format csv
   sluice query --type page_view --from -7d --bucket 1d --group-by path --top 10`;
 
-export async function runQuery(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function runQuery(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
     ...Object.fromEntries(QUERY_PARAMETERS.map((p) => [p.flag, { type: 'string' as const, multiple: p.repeatable }])),
     format: { type: 'string' },
     config: { type: 'string' },
+    ...TARGET_FLAGS,
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
     return 0;
   }
+  const env = await resolveTarget(values, localEnv, USAGE);
   const format = (values.format as string | undefined) ?? 'table';
   if (!(QUERY_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${QUERY_FORMATS.join(', ')}, got "${format}"`, USAGE);
   const pairs: [string, string][] = [];

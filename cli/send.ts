@@ -7,26 +7,31 @@ import { createInterface } from 'node:readline';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ENV, EventValidationError, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
+import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags } from './flags.ts';
 import { Progress } from './Progress.ts';
 
 const USAGE = `Usage: sluice send [file|-] [--stream NAME] [--rejects FILE] [--max-in-flight N] [--json]
+                  [--target local|aws] [--stack NAME]
 
 Reads one JSON event per line from FILE (or stdin when FILE is - or absent) and sends
 each through the producer SDK. Prints how many were accepted and rejected; exits 1 if
-any line was rejected. --rejects writes each rejected line with its reason as NDJSON.`;
+any line was rejected. --rejects writes each rejected line with its reason as NDJSON.
+${TARGET_USAGE}`;
 
-export async function runSend(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
+export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseFlags(argv, {
     stream: { type: 'string' },
     rejects: { type: 'string' },
     'max-in-flight': { type: 'string' },
     json: { type: 'boolean' },
+    ...TARGET_FLAGS,
   }, USAGE, 1);
   if (values.help) {
     out.write(USAGE + '\n');
     return 0;
   }
+  const env = await resolveTarget(values, localEnv, USAGE);
   const maxInFlight = intFlag(values['max-in-flight'], 'max-in-flight', USAGE, 1, 1_000_000) ?? 20_000;
   const streamName = (values.stream as string | undefined) ?? requireEnv(env, ENV.streamName);
   const source = positionals[0] === undefined || positionals[0] === '-' ? process.stdin : createReadStream(positionals[0]);

@@ -4,12 +4,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { localEndpointCredentials } from './credentials.ts';
 import { DATA_API } from './limits.ts';
+import { isLoopbackUrl } from './loopback.ts';
 
 export const ENV = {
   region: 'AWS_REGION',
+  /** The region the AWS CLI v1 reads (it ignores AWS_REGION). */
+  defaultRegion: 'AWS_DEFAULT_REGION',
   accessKeyId: 'AWS_ACCESS_KEY_ID',
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
+  cloudFormationEndpoint: 'AWS_ENDPOINT_URL_CLOUDFORMATION',
   kinesisEndpoint: 'AWS_ENDPOINT_URL_KINESIS',
   firehoseEndpoint: 'AWS_ENDPOINT_URL_FIREHOSE',
   rdsDataEndpoint: 'AWS_ENDPOINT_URL_RDS_DATA',
@@ -23,6 +29,12 @@ export const ENV = {
   dataDir: 'SLUICE_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
 } as const;
+
+/** The region the local stack reports and a local client signs for when none is set. */
+export const LOCAL_REGION = 'us-east-1';
+
+/** The CloudFormation stack `cdk deploy` creates and `--target aws` reads unless told another. */
+export const DEFAULT_STACK_NAME = 'Sluice';
 
 /** The data directory `npm start` uses when SLUICE_DATA_DIR is not set. */
 export const DEFAULT_DATA_DIR = '.sluice';
@@ -59,31 +71,41 @@ export function requireEnv(env: StackEnv, name: string): string {
   return v;
 }
 
-type Service = 'kinesis' | 'firehose' | 'rdsData';
+type Service = 'kinesis' | 'firehose' | 'rdsData' | 'cloudFormation';
 const endpointVar: Record<Service, string> = {
   kinesis: ENV.kinesisEndpoint,
   firehose: ENV.firehoseEndpoint,
   rdsData: ENV.rdsDataEndpoint,
+  cloudFormation: ENV.cloudFormationEndpoint,
 };
 
+/** The region of these variables: AWS_REGION, else AWS_DEFAULT_REGION (what the AWS CLI v1 reads). */
+export function regionOf(env: StackEnv): string | undefined {
+  return env[ENV.region] || env[ENV.defaultRegion] || undefined;
+}
+
 /**
- * SDK client configuration from the given variables: region, the service endpoint
- * and static credentials when set (the local stack), otherwise the SDK's defaults.
- * The Data API client waits longer than the 45 s statement timeout, as AWS advises.
+ * SDK client configuration from the given variables: region and the service
+ * endpoint when set. Credentials always come from the SDK's default provider chain
+ * (session tokens included); a client aimed at a loopback endpoint (the local
+ * stack) falls back to placeholders when the chain finds none. The Data API client
+ * waits longer than the 45 s statement timeout, as AWS advises.
  */
 export function awsClientConfig(env: StackEnv, service: Service) {
   const config: {
-    region: string;
+    region?: string;
     endpoint?: string;
-    credentials?: { accessKeyId: string; secretAccessKey: string };
+    credentials?: ReturnType<typeof localEndpointCredentials>;
     requestHandler?: NodeHttpHandler;
     maxAttempts?: number;
-  } = { region: env[ENV.region] ?? env.AWS_DEFAULT_REGION ?? 'us-east-1' };
+  } = {};
   const endpoint = env[endpointVar[service]];
+  const local = endpoint !== undefined && isLoopbackUrl(endpoint);
+  // Against AWS an unset region is left to the SDK (the profile's), which names it when missing.
+  const region = regionOf(env) ?? (local ? LOCAL_REGION : undefined);
+  if (region) config.region = region;
   if (endpoint) config.endpoint = endpoint;
-  const id = env[ENV.accessKeyId];
-  const secret = env[ENV.secretAccessKey];
-  if (id && secret) config.credentials = { accessKeyId: id, secretAccessKey: secret };
+  if (local) config.credentials = localEndpointCredentials();
   if (service === 'rdsData') {
     config.requestHandler = new NodeHttpHandler({ requestTimeout: DATA_API.statementTimeoutMs + 15_000 });
   }

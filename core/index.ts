@@ -16,7 +16,9 @@ export {
   recordFormat, deaggregate,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
-export { ENV, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig } from './env.ts';
+export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig, regionOf } from './env.ts';
+export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
+export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';

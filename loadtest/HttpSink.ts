@@ -1,8 +1,9 @@
 // Sends load-test events as POST /v1/events bodies (JSON arrays) to the HTTP ingest,
 // split under the endpoint's event count and body size limits, and reads the
-// per-event results it answers with.
-import { ENV, type StackEnv } from '../core/index.ts';
-import { INGEST_DEFAULTS } from '../producers/index.ts';
+// per-event results it answers with. Requests to a deployed API are signed with
+// SigV4 (its routes require IAM); the local stack's endpoint takes them unsigned.
+import { ENV, isLoopbackUrl, regionOf, type StackEnv } from '../core/index.ts';
+import { INGEST_DEFAULTS, apiGatewayRegion, signIngestRequest } from '../producers/index.ts';
 import { TargetNotConfiguredError } from './errors.ts';
 import { assertLoopback } from './loopback.ts';
 import type { LoadSink, SendOutcome } from './types.ts';
@@ -18,13 +19,16 @@ interface IngestAnswer {
 export class HttpSink implements LoadSink {
   readonly description: string;
   readonly endpoint: string;
+  /** The region requests are signed for; undefined for the local stack (unsigned). */
+  private readonly signingRegion: string | undefined;
 
   constructor(env: StackEnv, allowRemote: boolean) {
     const url = env[ENV.ingestUrl];
     if (!url) throw new TargetNotConfiguredError(ENV.ingestUrl, 'POST events to');
     assertLoopback(url, ENV.ingestUrl, allowRemote);
     this.endpoint = url;
-    this.description = `HTTP ingest ${url}`;
+    this.signingRegion = isLoopbackUrl(url) ? undefined : (apiGatewayRegion(url) ?? regionOf(env));
+    this.description = `HTTP ingest ${url}${this.signingRegion ? ' (SigV4)' : ''}`;
   }
 
   send(batch: ReadonlyArray<{ event: object; partitionKey: string }>): Promise<SendOutcome>[] {
@@ -54,7 +58,9 @@ export class HttpSink implements LoadSink {
     const all = (error: string): SendOutcome[] => Array.from({ length: count }, () => ({ ok: false, error }));
     let res: Response;
     try {
-      res = await fetch(this.endpoint, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      const plain = { 'content-type': 'application/json' };
+      const headers = this.signingRegion ? await signIngestRequest('POST', this.endpoint, body, plain, { region: this.signingRegion }) : plain;
+      res = await fetch(this.endpoint, { method: 'POST', headers, body });
     } catch (err) {
       return all(`fetch: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`);
     }

@@ -21,7 +21,7 @@ export { buildChartSvg, panelSvg, niceCeiling, escapeXml } from './svgChart.ts';
 export type { ChartOptions, Series } from './svgChart.ts';
 export { renderHtmlReport } from './htmlReport.ts';
 export { formatSummary, progressPrinter } from './summary.ts';
-export { isLoopbackUrl, assertLoopback } from './loopback.ts';
+export { assertLoopback } from './loopback.ts';
 export { watchRollups, totalsEqual } from './RollupWatcher.ts';
 export type { RollupReader, WatchOptions } from './RollupWatcher.ts';
 export { KinesisSink } from './KinesisSink.ts';

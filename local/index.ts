@@ -3,7 +3,7 @@
 export { KinesisServer } from './kinesis/KinesisServer.ts';
 export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
 export { KinesisFaults } from './kinesis/KinesisFaults.ts';
-export { startStack, DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN, LOCAL_REGION } from './stack.ts';
+export { startStack, DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
 export type { LocalStack, LocalStackOptions } from './stack.ts';
 export { StackLockedError } from './StackLock.ts';
 export { openDatabase, SqlStatementError } from './database/index.ts';

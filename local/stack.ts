@@ -10,8 +10,8 @@ import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kin
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import {
-  AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES, STACK_ENV_FILE, awsClientConfig,
-  type ConsumerMapping, type StackEnv,
+  AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
+  awsClientConfig, chainFindsCredentials, type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -28,7 +28,6 @@ import { StackLock } from './StackLock.ts';
 import { PipelineHealthMeter } from './PipelineHealthMeter.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_DB_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:sluice-local`;
 export const LOCAL_DB_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:sluice-local-db-AbCdEf`;
 
@@ -130,8 +129,13 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
 
     const env: Record<string, string> = {
       [ENV.region]: LOCAL_REGION,
-      [ENV.accessKeyId]: 'local',
-      [ENV.secretAccessKey]: 'local',
+      [ENV.defaultRegion]: LOCAL_REGION,
+      // Credentials come from the default chain; the emulators accept whatever it
+      // finds. Placeholders only for a machine that has none, so the AWS CLI works.
+      ...(await chainFindsCredentials() ? {} : {
+        [ENV.accessKeyId]: PLACEHOLDER_CREDENTIALS.accessKeyId,
+        [ENV.secretAccessKey]: PLACEHOLDER_CREDENTIALS.secretAccessKey,
+      }),
       [ENV.kinesisEndpoint]: kinesis.endpoint,
       [ENV.firehoseEndpoint]: firehose.endpoint,
       [ENV.rdsDataEndpoint]: dataApi.endpoint,

@@ -28,4 +28,6 @@ export { createIngestHandler } from './ingest/IngestHandler.ts';
 export { handleIngest, INGEST_PATH, INGEST_DEFAULTS } from './ingest/IngestService.ts';
 export type { EventSink, IngestOptions, IngestRequest, IngestResponse, IngestResult, EventResult } from './ingest/IngestService.ts';
 export { parseIngestBody } from './ingest/IngestBody.ts';
+export { signIngestRequest, apiGatewayRegion } from './ingest/signIngestRequest.ts';
+export type { SignOptions } from './ingest/signIngestRequest.ts';
 export { IngestRequestError } from './ingest/errors.ts';

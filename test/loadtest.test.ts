@@ -7,13 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENV } from '../core/index.ts';
+import { ENV, isLoopbackUrl } from '../core/index.ts';
 import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
 import { UsageError } from '../cli/flags.ts';
 import { main } from '../cli/index.ts';
 import {
   EventGenerator, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
-  buildChartSvg, formatSummary, isLoopbackUrl, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
+  buildChartSvg, formatSummary, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
   summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';

@@ -22,8 +22,13 @@ export interface EventArchiveProps {
   readonly bufferingSize?: Size;
   /** Flush an object at least this often (0..900 s). @default Duration.seconds(60) */
   readonly bufferingInterval?: Duration;
-  /** Delete archived objects after this long. @default undefined (kept forever) */
-  readonly expiration?: Duration;
+  /**
+   * Move archived objects to S3 Standard-IA after this long (at least 30 days), or
+   * `null` to keep them in S3 Standard. @default Duration.days(30)
+   */
+  readonly infrequentAccessAfter?: Duration | null;
+  /** Delete archived objects after this long, or `null` to keep them forever. @default Duration.days(365) */
+  readonly expiration?: Duration | null;
   /** What happens to the bucket when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -31,6 +36,8 @@ export interface EventArchiveProps {
 export class EventArchive extends Construct {
   readonly bucket: s3.Bucket;
   readonly deliveryStream: firehose.DeliveryStream;
+  /** How often Firehose flushes at the latest: the delivery alarm allows for it. */
+  readonly bufferingInterval: Duration;
 
   constructor(scope: Construct, id: string, props: EventArchiveProps = {}) {
     super(scope, id);
@@ -40,6 +47,7 @@ export class EventArchive extends Construct {
     if (mib < BUFFER.minMiB || mib > BUFFER.maxMiB) {
       throw new InfraConfigError('bufferingSize', `must be ${BUFFER.minMiB}..${BUFFER.maxMiB} MiB, got ${mib}`);
     }
+    this.bufferingInterval = interval;
     const seconds = interval.toSeconds();
     if (seconds < BUFFER.minSeconds || seconds > BUFFER.maxSeconds) {
       throw new InfraConfigError('bufferingInterval', `must be ${BUFFER.minSeconds}..${BUFFER.maxSeconds} s, got ${seconds}`);
@@ -50,7 +58,7 @@ export class EventArchive extends Construct {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-      lifecycleRules: props.expiration ? [{ expiration: props.expiration }] : undefined,
+      lifecycleRules: [archiveLifecycle(props)],
     });
 
     this.deliveryStream = new firehose.DeliveryStream(this, 'DeliveryStream', {
@@ -65,4 +73,25 @@ export class EventArchive extends Construct {
       }),
     });
   }
+}
+
+/** Minimum age S3 allows for a transition to Standard-IA. */
+const IA_MIN_DAYS = 30;
+
+/** The archive's one lifecycle rule: to Standard-IA, then deleted, and no abandoned uploads. */
+function archiveLifecycle(props: EventArchiveProps): s3.LifecycleRule {
+  const ia = props.infrequentAccessAfter === undefined ? Duration.days(IA_MIN_DAYS) : props.infrequentAccessAfter;
+  const expiration = props.expiration === undefined ? Duration.days(365) : props.expiration;
+  if (ia && ia.toDays() < IA_MIN_DAYS) {
+    throw new InfraConfigError('infrequentAccessAfter', `S3 moves objects to Standard-IA after ${IA_MIN_DAYS} days at the earliest, got ${ia.toDays()}`);
+  }
+  if (ia && expiration && expiration.toDays() <= ia.toDays()) {
+    throw new InfraConfigError('expiration', `must come after the move to Standard-IA (${ia.toDays()} days), got ${expiration.toDays()}`);
+  }
+  return {
+    id: 'archive-retention',
+    abortIncompleteMultipartUploadAfter: Duration.days(7),
+    ...(ia ? { transitions: [{ storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: ia }] } : {}),
+    ...(expiration ? { expiration } : {}),
+  };
 }

@@ -27,6 +27,8 @@ export interface EventStreamProps {
 
 export class EventStream extends Construct {
   readonly stream: kinesis.Stream;
+  /** How long records stay readable. */
+  readonly retentionPeriod: Duration;
 
   constructor(scope: Construct, id: string, props: EventStreamProps = {}) {
     super(scope, id);
@@ -34,6 +36,7 @@ export class EventStream extends Construct {
       throw new InfraConfigError('shardCount', `must be a positive integer, got ${props.shardCount}`);
     }
     const retention = props.retentionPeriod ?? Duration.hours(24);
+    this.retentionPeriod = retention;
     if (retention.toHours({ integral: false }) < 24 || retention.toHours({ integral: false }) > 8760) {
       throw new InfraConfigError('retentionPeriod', `must be between 24 and 8,760 hours, got ${retention.toHours({ integral: false })}`);
     }

@@ -1,8 +1,11 @@
 // The whole of sluice on AWS: the event stream, the HTTP ingest in front of it,
 // the aggregator writing rollups to Aurora through the Data API, the archiver
-// writing raw events to S3 through Firehose, the schema migration, and monitoring.
+// writing raw events to S3 through Firehose, the schema migration, and monitoring
+// that notifies an SNS topic. Every physical name is generated, so one account can
+// hold several sluice stacks, and a stack can be deployed again after a delete.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../../core/index.ts';
@@ -14,26 +17,40 @@ import { PipelineMonitoring } from './PipelineMonitoring.ts';
 import { RollupDatabase, type RollupDatabaseProps } from './RollupDatabase.ts';
 import { SchemaMigration } from './SchemaMigration.ts';
 import { StreamConsumer } from './StreamConsumer.ts';
-import type { StreamConsumerSettings } from './types.ts';
+import { SluiceFunction } from './SluiceFunction.ts';
+import type { QueryRouteProps, StreamConsumerSettings } from './types.ts';
+
+/** The query API's route when `query` is given. */
+export const QUERY_ROUTE_PATH = '/v1/query';
 
 export interface SluiceStackProps extends StackProps {
-  /** The Kinesis stream. @default on-demand, 24 h retention, AWS-managed key, named `RESOURCE_NAMES.stream` */
+  /** The Kinesis stream. @default on-demand, 24 h retention, AWS-managed key, generated name */
   readonly stream?: EventStreamProps;
   /** The Aurora cluster. @default Serverless v2 0..4 ACU with auto-pause, database `RESOURCE_NAMES.database` */
   readonly database?: RollupDatabaseProps;
-  /** The Firehose archive. @default named `RESOURCE_NAMES.deliveryStream`, 5 MiB / 60 s buffering, GZIP, objects kept forever */
+  /** The Firehose archive. @default generated name, 5 MiB / 60 s buffering, GZIP, Standard-IA at 30 days, deleted at 365 */
   readonly archive?: EventArchiveProps;
   /** The aggregator's event source mapping and function. @default core `AGGREGATOR_MAPPING` */
   readonly aggregator?: StreamConsumerSettings;
   /** The archiver's event source mapping and function. @default core `ARCHIVER_MAPPING` */
   readonly archiver?: StreamConsumerSettings;
-  /** The HTTP ingest function and API. @default 512 MB, 29 s, no API throttle below the account's */
+  /** The HTTP ingest function and API. @default 512 MB, 29 s, IAM auth, INGEST_THROTTLE_DEFAULTS */
   readonly ingest?: Omit<IngestApiProps, 'stream' | 'metricsNamespace'>;
+  /**
+   * The query API's handler, served as `GET /v1/query` behind the same IAM
+   * authorization and throttle, with Data API access to the rollups.
+   * @default undefined (no query route)
+   */
+  readonly query?: QueryRouteProps;
   /** CloudWatch namespace of the functions' Powertools metrics. @default 'sluice' */
   readonly metricsNamespace?: string;
-  /** Where alarms notify. @default undefined (console only) */
-  readonly alarmTopic?: sns.ITopic;
-  /** Consumer lag that raises an alarm. @default Duration.minutes(5) */
+  /**
+   * Who hears of alarms: subscriptions added to the stack's alarm topic
+   * (e.g. `new subscriptions.EmailSubscription('ops@example.com')`).
+   * @default none (subscribe to the AlarmTopicArn output later)
+   */
+  readonly alarmSubscriptions?: readonly sns.ITopicSubscription[];
+  /** Consumer lag that raises an alarm. @default lagPolicy(stream retention).iteratorAgeAlarm (6 h at 24 h) */
   readonly maxIteratorAge?: Duration;
 }
 
@@ -46,21 +63,25 @@ export class SluiceStack extends Stack {
   readonly archiver: StreamConsumer;
   readonly ingest: IngestApi;
   readonly monitoring: PipelineMonitoring;
+  /** Every alarm of the stack notifies this topic. */
+  readonly alarmTopic: sns.Topic;
+  /** The query function, when `query` was given. */
+  readonly queryFunction?: SluiceFunction;
 
   constructor(scope: Construct, id: string, props: SluiceStackProps = {}) {
     super(scope, id, props);
     const metricsNamespace = props.metricsNamespace ?? METRICS_NAMESPACE;
 
-    this.eventStream = new EventStream(this, 'Events', { streamName: RESOURCE_NAMES.stream, ...props.stream });
+    this.eventStream = new EventStream(this, 'Events', props.stream);
     const stream = this.eventStream.stream;
     this.database = new RollupDatabase(this, 'Rollups', { databaseName: RESOURCE_NAMES.database, ...props.database });
-    this.archive = new EventArchive(this, 'Archive', { deliveryStreamName: RESOURCE_NAMES.deliveryStream, ...props.archive });
+    this.archive = new EventArchive(this, 'Archive', props.archive);
     this.migration = new SchemaMigration(this, 'Schema', { database: this.database });
 
     this.aggregator = new StreamConsumer(this, 'Aggregator', {
       stream,
+      retentionPeriod: this.eventStream.retentionPeriod,
       mapping: AGGREGATOR_MAPPING,
-      functionName: RESOURCE_NAMES.aggregatorFunction,
       entry: 'consumers/aggregator/lambda.ts',
       description: 'sluice aggregator: Kinesis batches to exact rollups through the RDS Data API',
       serviceName: RESOURCE_NAMES.aggregatorFunction,
@@ -78,8 +99,8 @@ export class SluiceStack extends Stack {
 
     this.archiver = new StreamConsumer(this, 'Archiver', {
       stream,
+      retentionPeriod: this.eventStream.retentionPeriod,
       mapping: ARCHIVER_MAPPING,
-      functionName: RESOURCE_NAMES.archiverFunction,
       entry: 'consumers/archiver/lambda.ts',
       description: 'sluice archiver: raw events from Kinesis to S3 through Firehose',
       serviceName: RESOURCE_NAMES.archiverFunction,
@@ -90,13 +111,34 @@ export class SluiceStack extends Stack {
     this.archive.deliveryStream.grantPutRecords(this.archiver.function);
 
     this.ingest = new IngestApi(this, 'Ingest', { stream, metricsNamespace, ...props.ingest });
+    if (props.query) {
+      this.queryFunction = new SluiceFunction(this, 'QueryFunction', {
+        entry: props.query.entry,
+        handler: props.query.handler,
+        description: `sluice query API: GET ${QUERY_ROUTE_PATH} reads rollups through the RDS Data API`,
+        serviceName: 'sluice-query',
+        metricsNamespace,
+        memorySize: props.query.memorySize ?? 512,
+        timeout: props.query.timeout,
+        environment: this.database.dataApiEnvironment(),
+        bundleFiles: [{ from: CONFIG_FILE, to: CONFIG_FILE }],
+      });
+      this.database.grantDataApiAccess(this.queryFunction);
+      this.ingest.addRoute(QUERY_ROUTE_PATH, apigw.HttpMethod.GET, this.queryFunction);
+    }
+
+    // SSL only; not KMS-encrypted: CloudWatch can publish to an encrypted topic only
+    // through a customer key, and alarm messages carry no event data.
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: 'sluice alarms', enforceSSL: true });
+    for (const s of props.alarmSubscriptions ?? []) this.alarmTopic.addSubscription(s);
 
     this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
       stream,
+      retentionPeriod: this.eventStream.retentionPeriod,
       consumers: { aggregator: this.aggregator, archiver: this.archiver },
       ingest: this.ingest,
       archive: this.archive,
-      alarmTopic: props.alarmTopic,
+      alarmTopic: this.alarmTopic,
       maxIteratorAge: props.maxIteratorAge,
       aggregatorMetrics: { namespace: metricsNamespace, serviceName: RESOURCE_NAMES.aggregatorFunction },
     });
@@ -108,6 +150,8 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'ClusterArn', { value: this.database.cluster.clusterArn, description: ENV.dbClusterArn });
     new CfnOutput(this, 'SecretArn', { value: this.database.secret.secretArn, description: ENV.dbSecretArn });
     new CfnOutput(this, 'DatabaseName', { value: this.database.databaseName, description: ENV.dbName });
+    if (props.query) new CfnOutput(this, 'QueryUrl', { value: `${this.ingest.api.apiEndpoint}${QUERY_ROUTE_PATH}`, description: ENV.queryUrl });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: 'S3 bucket of the raw-event archive' });
   }
 }

@@ -23,15 +23,16 @@ export interface StreamConsumerSettings {
   readonly bisectBatchOnError?: boolean;
   /**
    * Retries of a failing batch before its failure record goes to the on-failure
-   * queue: -1 retries until the record expires from the stream, else 0..10,000.
+   * queue: -1 retries until the batch is older than `maxRecordAge`, else 0..10,000.
    * @default the mapping's maximumRetryAttempts
    */
   readonly retryAttempts?: number;
   /**
-   * Oldest record Lambda still delivers (60 s .. 7 days); older ones go to the
-   * on-failure queue. Unset with a mapping value of -1: records are delivered
-   * until the stream's retention drops them.
-   * @default the mapping's maximumRecordAgeInSeconds
+   * Oldest record Lambda still delivers (60 s .. 7 days, below the stream's
+   * retention); older batches go to the on-failure queue while the stream still
+   * holds their records. A mapping value of -1 becomes 3/4 of the retention
+   * (`lagPolicy`), never "until the stream drops them", which would lose them unseen.
+   * @default the mapping's maximumRecordAgeInSeconds, or lagPolicy(retention) for -1
    */
   readonly maxRecordAge?: Duration;
   /** Function memory in MB. @default 512 */
@@ -41,5 +42,17 @@ export interface StreamConsumerSettings {
    * throttling and DatabaseResumingException inside one invocation.
    * @default the mapping's functionTimeoutSeconds
    */
+  readonly timeout?: Duration;
+}
+
+/** The query API's Lambda handler, served behind the ingest API's authorization. */
+export interface QueryRouteProps {
+  /** Entry file relative to the repository root, e.g. `query/lambda.ts`. */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  /** @default 512 */
+  readonly memorySize?: number;
+  /** @default Duration.seconds(30) */
   readonly timeout?: Duration;
 }
