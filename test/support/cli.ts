@@ -49,7 +49,9 @@ export function startCli(args: string[], marker: string, opts: { env?: NodeJS.Pr
 /** A base port with `count` consecutive free ports above it. */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 40_000);
+    // Below Linux's ephemeral range (32768+): a client socket of a suite running in
+    // parallel cannot take one of these ports between the check and a restart.
+    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
     const ok = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
     if (ok.every(Boolean)) return base;
   }
