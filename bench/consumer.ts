@@ -4,19 +4,26 @@
 // building the batch's statements; no I/O) and (b) the baseline: aws-kinesis-agg
 // `deaggregateSync` with checksums plus JSON.parse of each event. `ratio` is a / b.
 // Events follow a realistic distribution: Zipf over a few thousand pages, grouped by a
-// rollup per page. Prints a table, or one JSON object with --json.
-//   npm run bench:consumer [-- --json] [-- --events N]
+// rollup per page. Then the database's side: the default configuration's 50-record
+// batches applied by the aggregator (applyBatch) to a real database through the local
+// Data API (PGlite, or a scratch database on DATABASE_URL's server), and the tuple
+// writes that took (pg_stat_user_tables) per 10,000 events, beside the statements.
+// Prints a table, or one JSON object with --json.
+//   npm run bench:consumer [-- --json] [-- --events N] [-- --no-database]
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { encodeAggregatedRecord, newEventId, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { validateConfig } from '../consumers/index.ts';
+import { applyBatch, validateConfig } from '../consumers/index.ts';
+import { DataApiSession } from '../schema/index.ts';
+import { startDataApiFixture } from '../test/support/dataApiFixture.ts';
+import { settledTupleWrites, tupleWritesBetween } from './tupleWrites.ts';
 import type { SluiceConfig } from '../consumers/index.ts';
 import {
-  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardEventIdsStatement, quarantineStatements, recordEventIdsStatements,
-  upsertRollupStatements,
+  advanceCheckpointsStatements, decodeBatch, lockCheckpointsStatements, pruneShardIdsStatement, quarantineStatements, recordEventIdsStatements,
+  recordRecordIdsStatements, upsertRollupStatements,
 } from '../consumers/aggregator/index.ts';
-import type { CheckpointKey, EventIdGroup } from '../consumers/aggregator/index.ts';
+import type { CheckpointKey, EventIdGroup, RecordIdentity } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
 import { RollupAccumulator } from '../rollup/index.ts';
 
@@ -52,7 +59,7 @@ function makeEvents(n: number): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => {
     const ts = t0 + i * 3;
     return {
-      id: newEventId(ts), type: types[Math.floor(rnd() * types.length)]!, ts,
+      id: newEventId(ts), idOrigin: 'producer' as const, type: types[Math.floor(rnd() * types.length)]!, ts,
       value: Math.round(rnd() * 50_000) / 100,
       dims: { page: `/p/${page()}`, user: `u${Math.floor(rnd() * USERS)}`, device: rnd() < 0.6 ? 'mobile' : 'desktop' },
     };
@@ -99,26 +106,34 @@ function toBatches(records: KinesisStreamRecord[], size: number): KinesisStreamE
 function sluiceBatch(batch: KinesisStreamEvent, config: SluiceConfig, dimensionsRead: ReadonlySet<string>): { events: number; statements: number } {
   const decoded = decodeBatch(batch, dimensionsRead);
   const acc = new RollupAccumulator(config);
-  // As applyBatch: ids grouped per Kinesis record with its shard and arrival (stream time).
+  // As applyBatch: one identity per Kinesis record, and ids only of events whose id a
+  // client supplied, grouped per record with its shard and arrival (stream time).
+  const identities: RecordIdentity[] = [];
   const groups: EventIdGroup[] = [];
   const earliest = new Map<string, number>();
   const keys = new Map<string, CheckpointKey & { sequenceNumber: string }>();
+  let clientIds = 0;
   for (const r of decoded) {
     const arrivalMs = r.approximateArrivalTimestamp * 1000;
-    const group: EventIdGroup = { shardId: r.shardId, arrivalMs, ids: [] };
+    identities.push({ digest: r.digest, shardId: r.shardId, arrivalMs });
+    let group: EventIdGroup | undefined;
     for (const ev of r.events) {
       acc.add(ev);
-      group.ids.push(ev.id);
+      if (ev.idOrigin === 'client') {
+        if (group === undefined) groups.push(group = { shardId: r.shardId, arrivalMs, ids: [] });
+        group.ids.push(ev.id);
+        clientIds++;
+      }
     }
-    groups.push(group);
     earliest.set(r.shardId, Math.min(earliest.get(r.shardId) ?? arrivalMs, arrivalMs));
     keys.set(`${r.shardId}\u0000${r.partitionKey}`, r);
   }
   const shards = [...earliest].map(([shardId, earliestArrivalMs]) => ({ shardId, earliestArrivalMs }));
   const statements = 2 // BeginTransaction + CommitTransaction
     + lockCheckpointsStatements([...keys.values()]).length
-    + recordEventIdsStatements(groups, config.dedupHorizonSeconds).length
-    + (pruneShardEventIdsStatement(shards, config.dedupHorizonSeconds, 2 * acc.eventCount) ? 1 : 0)
+    + recordRecordIdsStatements(identities, config.dedupHorizonSeconds).length
+    + (clientIds > 0 ? recordEventIdsStatements(groups, config.dedupHorizonSeconds).length : 0)
+    + (pruneShardIdsStatement(shards, config.dedupHorizonSeconds, { records: 2 * identities.length, events: 2 * clientIds }) ? 1 : 0)
     + quarantineStatements(decoded.flatMap((r) => r.poison)).length
     + upsertRollupStatements(acc.deltas()).length
     + advanceCheckpointsStatements([...keys.values()]).length;
@@ -206,13 +221,47 @@ const summary = (name: string) => {
     statementsPer10kEvents: Number(((mid.statementsPerBatch * 10_000) / mid.eventsPerBatch).toFixed(2)),
   };
 };
+/**
+ * The default configuration's 50-record batches applied to a real database: Data API
+ * calls and tuple writes (every sluice table, pg_stat_user_tables) per 10,000 events.
+ */
+async function databaseRun(): Promise<{ database: string; events: number; statementsPer10kEvents: number; tupleWritesPer10kEvents: number; tupleWritesByTable: Record<string, { inserts: number; updates: number; deletes: number }> }> {
+  const fx = await startDataApiFixture('bench-consumer');
+  try {
+    const session = new DataApiSession(fx.client, fx.target);
+    // PostgreSQL's other sessions publish their counters within ~10 s of going idle; PGlite has one session.
+    const quietMs = process.env.DATABASE_URL ? 11_000 : 1_000;
+    const dimensionsRead = RollupAccumulator.dimensionsRead(DEFAULT);
+    const before = await settledTupleWrites(session, quietMs);
+    let applied = 0;
+    let calls = 0;
+    for (const b of toBatches(records, 50)) {
+      const outcome = await applyBatch(session, decodeBatch(b, dimensionsRead), DEFAULT);
+      applied += outcome.eventsApplied;
+      calls += outcome.calls;
+    }
+    const writes = tupleWritesBetween(before, await settledTupleWrites(session, quietMs));
+    return {
+      database: process.env.DATABASE_URL ? 'PostgreSQL (DATABASE_URL)' : 'PGlite',
+      events: applied,
+      statementsPer10kEvents: Number(((calls * 10_000) / applied).toFixed(2)),
+      tupleWritesPer10kEvents: Number(((writes.total * 10_000) / applied).toFixed(2)),
+      tupleWritesByTable: writes.byTable,
+    };
+  } finally {
+    await fx.close();
+  }
+}
+
 const headline = summary('default');
 const rich = summary('rich');
+const database = args.includes('--no-database') ? undefined : await databaseRun();
 const result = {
   events: eventCount,
   kinesisRecords: records.length,
   distinctPages: PAGES,
   ...headline,
+  ...(database ? { tupleWritesPer10kEvents: database.tupleWritesPer10kEvents, database } : {}),
   rich,
   perBatch: rows.map((r) => ({ ...r, sluiceEventsPerSec: Math.round(r.sluiceEventsPerSec), baselineEventsPerSec: Math.round(r.baselineEventsPerSec) })),
 };
@@ -231,4 +280,9 @@ if (json) {
   process.stdout.write(`default: sluice ${fmt(headline.sluiceEventsPerSec)} ev/s vs baseline (aws-kinesis-agg deaggregateSync + JSON.parse) ${fmt(headline.baselineEventsPerSec)} ev/s, ratio ${headline.ratio}; statements per 10k events ${headline.statementsPer10kEvents}\n`);
   process.stdout.write(`rich:    sluice ${fmt(rich.sluiceEventsPerSec)} ev/s vs baseline ${fmt(rich.baselineEventsPerSec)} ev/s, ratio ${rich.ratio}; statements per 10k events ${rich.statementsPer10kEvents}\n`);
   process.stdout.write('statements per batch do not grow with the batch: one statement per step, chunked only at the Data API size limits\n');
+  if (database) {
+    process.stdout.write(`database (${database.database}, default config, 50-record batches applied): statements per 10k events ${database.statementsPer10kEvents}; `
+      + `tuple writes per 10k events ${database.tupleWritesPer10kEvents} (${Object.entries(database.tupleWritesByTable).filter(([, w]) => w.inserts + w.updates + w.deletes > 0)
+        .map(([t, w]) => `${t} +${w.inserts}/~${w.updates}/-${w.deletes}`).join(', ')})\n`);
+  }
 }

@@ -15,9 +15,28 @@ export interface EventInput {
   payload?: unknown;
 }
 
+/**
+ * Where an event's id came from, which decides what the aggregator's dedup pays for it:
+ * - `client`: the client supplied it (HTTP ingest, `sluice send` of a line with an id,
+ *   `send({ id })`), and may send it again in another request: the aggregator keeps
+ *   one row per such id within the horizon, so a copy is counted once.
+ * - `producer`: sluice's producer generated it (a UUIDv7) for an event sent without
+ *   one. No other request can carry it, and a retried Kinesis record is caught by its
+ *   record identity: no per-event row.
+ * - `derived`: the consumer made it from the event's stream position (an event written
+ *   without an id by a foreign producer); never on the wire, no per-event row.
+ * On the wire: `"idOrigin":"producer"` or `"idOrigin":"client"` right after `"id"`;
+ * an event without the field (a foreign or older producer's) is a client's.
+ */
+export type IdOrigin = 'client' | 'producer' | 'derived';
+
+/** What `idOrigin` may say on the wire ('derived' is the consumer's alone). */
+const WIRE_ID_ORIGINS: ReadonlySet<unknown> = new Set(['client', 'producer']);
+
 /** An event as it travels through the stream: every field settled. */
 export interface SluiceEvent {
   id: string;
+  idOrigin: IdOrigin;
   type: string;
   /** Epoch milliseconds. */
   ts: number;
@@ -121,8 +140,15 @@ function checkId(id: unknown): string {
   return id;
 }
 
-function build(o: Record<string, unknown>, id: string, type: string, ts: number, value: number): SluiceEvent {
-  const ev: SluiceEvent = { id, type, ts, value };
+function checkIdOrigin(origin: unknown): IdOrigin {
+  if (origin === undefined) return 'client';
+  if (!WIRE_ID_ORIGINS.has(origin)) fail('idOrigin', 'must be "client" or "producer" when present');
+  return origin as IdOrigin;
+}
+
+function build(o: Record<string, unknown>, id: string, idOrigin: IdOrigin, type: string, ts: number, value: number): SluiceEvent {
+  // Key order is the wire layout scanEvent reads: id, idOrigin, type, ts, value, dims, payload.
+  const ev: SluiceEvent = { id, idOrigin, type, ts, value };
   const dims = checkDims(o.dims);
   if (dims) ev.dims = dims;
   if (o.payload !== undefined) ev.payload = o.payload;
@@ -130,26 +156,30 @@ function build(o: Record<string, unknown>, id: string, type: string, ts: number,
 }
 
 /**
- * Validates a client event and fills what the producer owns: `id` (UUIDv7) and `ts`
- * (now) when absent, `value` 1 when absent. Throws EventValidationError naming the
- * field. Size is checked by `serializeEvent`.
+ * Validates a client event and fills what the producer owns: `id` (UUIDv7, origin
+ * `producer`) and `ts` (now) when absent, `value` 1 when absent. An id the client
+ * gave has origin `client` (an `idOrigin` in the input is not the client's to set).
+ * Throws EventValidationError naming the field. Size is checked by `serializeEvent`.
  */
 export function normalizeEvent(input: unknown, now = Date.now()): SluiceEvent {
   const { o, type } = checkCommon(input);
-  const id = o.id === undefined ? newEventId(now) : checkId(o.id);
+  const generated = o.id === undefined;
+  const id = generated ? newEventId(now) : checkId(o.id);
   const ts = o.ts === undefined ? now : checkTs(o.ts);
-  return build(o, id, type, ts, checkValue(o.value));
+  return build(o, id, generated ? 'producer' : 'client', type, ts, checkValue(o.value));
 }
 
 /**
  * Validates an event read from the stream: the same rules, but `id` and `ts` must be
- * present, since a producer always sets them.
+ * present, since a producer always sets them. `idOrigin` is read from the wire
+ * (absent: `client`).
  */
 export function parseEvent(input: unknown): SluiceEvent {
   const { o, type } = checkCommon(input);
   const id = checkId(o.id);
+  const idOrigin = checkIdOrigin(o.idOrigin);
   if (o.ts === undefined) fail('ts', 'is required on a stream record');
-  return build(o, id, type, checkTs(o.ts), checkValue(o.value));
+  return build(o, id, idOrigin, type, checkTs(o.ts), checkValue(o.value));
 }
 
 /** JSON bytes of a normalized event; rejects one over the size limit. */

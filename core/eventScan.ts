@@ -2,7 +2,7 @@
 // payload. It knows the one layout sluice's producer writes (JSON.stringify of the
 // normalized event) and says "not this one" for anything else, so the caller falls
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
-import { EVENT_LIMITS, type SluiceEvent } from './event.ts';
+import { EVENT_LIMITS, type IdOrigin, type SluiceEvent } from './event.ts';
 
 /** An event's fields without its payload: what `scanEvent` returns. */
 export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
@@ -11,7 +11,7 @@ export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
  * The layout, byte for byte (JSON.stringify of normalizeEvent's object, keys in its
  * order, no whitespace):
  *
- *   {"id":"…","type":"…","ts":<int>,"value":<number>[,"dims":{"k":"v",…}][,"payload":<JSON>]}
+ *   {"id":"…"[,"idOrigin":"producer"|"client"],"type":"…","ts":<int>,"value":<number>[,"dims":{"k":"v",…}][,"payload":<JSON>]}
  *
  * Strings are read byte-wise: a backslash escape, a control character, a replacement
  * character after decoding, another key order, whitespace, a ts that is not a plain
@@ -52,6 +52,8 @@ const STRING_BYTE = new Uint8Array(256).map((_, c) =>
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const ID_KEY = ascii('{"id":"');
+const ORIGIN_PRODUCER = ascii(',"idOrigin":"producer"');
+const ORIGIN_CLIENT = ascii(',"idOrigin":"client"');
 const TYPE_KEY = ascii(',"type":"');
 const TS_KEY = ascii(',"ts":');
 const VALUE_KEY = ascii(',"value":');
@@ -396,6 +398,10 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
   if (!literal(buf, ID_KEY, end)) return undefined;
   const id = plainString(buf, end, null);
   if (id === undefined || id.length === 0 || id.length > MAX_ID_CHARS) return undefined;
+  // Absent means a client's id (parseEvent's rule); any other value takes the full path.
+  let idOrigin: IdOrigin = 'client';
+  if (literal(buf, ORIGIN_PRODUCER, end)) idOrigin = 'producer';
+  else literal(buf, ORIGIN_CLIENT, end); // the explicit form of the default
   if (!literal(buf, TYPE_KEY, end)) return undefined;
   const type = plainString(buf, end, types);
   if (type === undefined || type.length === 0) return undefined;
@@ -421,7 +427,7 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
   }
   if (p !== end - 1 || buf[p] !== CLOSE_BRACE) return undefined;
   // Made once the scan succeeded, whole: an object given a property later grows a second store.
-  return dims === null ? { id, type, ts, value } : { id, type, ts, value, dims };
+  return dims === null ? { id, idOrigin, type, ts, value } : { id, idOrigin, type, ts, value, dims };
 }
 
 /** Names of the dims read so far in the event being scanned (at most MAX_DIMS). */

@@ -2,7 +2,7 @@
 // record formats, shard hashing and sequence-number order.
 export { SluiceError, EventValidationError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
-export type { EventInput, SluiceEvent, EncodedEvent } from './event.ts';
+export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
@@ -13,12 +13,12 @@ export type { HashKeyRange } from './hash.ts';
 export {
   KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
-  recordFormat, deaggregate,
+  recordFormat, deaggregate, recordDigest,
 } from './kpl.ts';
 export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts';
 export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig, regionOf } from './env.ts';
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
-export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, RESOURCE_NAMES } from './mappings.ts';
+export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';

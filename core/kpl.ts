@@ -336,3 +336,16 @@ export function deaggregate(data: Buffer, partitionKey: string, explicitHashKey?
   if (!digest.equals(data.subarray(digestStart))) throw new CorruptRecordError(`${format} record MD5 checksum mismatch`);
   return toUserRecords(decodeAggregatedRecordBody(body));
 }
+
+/**
+ * The identity of a Kinesis record's data, 16 bytes: the MD5 a KPL or compressed
+ * aggregate already carries (of its protobuf body), or the MD5 of a plain record's
+ * bytes. A producer that resends a record byte for byte (a retried PutRecords whose
+ * answer was lost) resends the same identity, so a consumer catches the copy with one
+ * row per record instead of one per event. Read the trailer only of a record
+ * `deaggregate` accepted: it checks that the trailer matches the body.
+ */
+export function recordDigest(data: Buffer): Buffer {
+  if (recordFormat(data) !== 'plain' && data.length >= 4 + DIGEST_BYTES) return data.subarray(data.length - DIGEST_BYTES);
+  return createHash('md5').update(data).digest();
+}

@@ -33,6 +33,8 @@ export const LAMBDA_ESM = {
   maxPayloadBytes: 6 * 1000 * 1000,
   maxBatchingWindowSeconds: 300,
   maxParallelizationFactor: 10,
+  /** Reserved concurrency of one function: at most the account's concurrency (1,000 unless raised). */
+  maxReservedConcurrency: 1000,
 } as const;
 
 /** RDS Data API (Aurora PostgreSQL). */

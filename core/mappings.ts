@@ -17,7 +17,26 @@ export interface ConsumerMapping {
   maximumRecordAgeInSeconds: number;
   /** Lambda function timeout. */
   functionTimeoutSeconds: number;
+  /**
+   * Most invocations of the function at once, whatever the shard count and
+   * parallelization factor: deployed as the function's reserved concurrency, played
+   * by the local runner. undefined: no cap (shards x parallelization factor).
+   */
+  maxConcurrentInvocations: number | undefined;
 }
+
+/**
+ * maxDatabaseWriters: the most transactions the aggregator ever holds open on the
+ * database at once. Each invocation holds at most one, so this caps the aggregator's
+ * concurrent invocations (AGGREGATOR_MAPPING.maxConcurrentInvocations). Without it,
+ * writers grow with shards x ParallelizationFactor (100 shards x 10 = 1,000). Batches
+ * over the cap wait: on AWS Lambda throttles the invocation and the event source
+ * mapping retries it with backoff (records stay in the stream, IteratorAge grows,
+ * nothing is dropped with the aggregator's unlimited retries and record age); the
+ * local runner queues it. Larger batches then carry the same events in fewer
+ * transactions.
+ */
+export const MAX_DATABASE_WRITERS = 4;
 
 /**
  * The aggregator levels the flow: large batches make few statements, and it never
@@ -32,6 +51,7 @@ export const AGGREGATOR_MAPPING: ConsumerMapping = {
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
   functionTimeoutSeconds: 60,
+  maxConcurrentInvocations: MAX_DATABASE_WRITERS,
 };
 
 /** The archiver writes raw events to Firehose, which buffers again on its side. */
@@ -43,6 +63,7 @@ export const ARCHIVER_MAPPING: ConsumerMapping = {
   maximumRetryAttempts: -1,
   maximumRecordAgeInSeconds: -1,
   functionTimeoutSeconds: 60,
+  maxConcurrentInvocations: undefined,
 };
 
 /**

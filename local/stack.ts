@@ -168,6 +168,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         batchSize: mapping.batchSize,
         maximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
         parallelizationFactor: mapping.parallelizationFactor,
+        ...(mapping.maxConcurrentInvocations !== undefined ? { maxConcurrentInvocations: mapping.maxConcurrentInvocations } : {}),
         bisectBatchOnFunctionError: mapping.bisectBatchOnFunctionError,
         maximumRetryAttempts: mapping.maximumRetryAttempts,
         maximumRecordAgeInSeconds: mapping.maximumRecordAgeInSeconds,

@@ -49,6 +49,13 @@ class ShardQueue {
   packed = 0;
   /** A built record waiting for rate-limit tokens. */
   held: PutEntry<PendingEvent> | undefined;
+  /**
+   * Records sent whose outcome is unknown (no answer, a dropped connection, a failed
+   * call): sent again as they are, byte for byte, before anything else of the shard,
+   * so a copy that did land carries the same record identity and the consumer counts
+   * it once. Only records Kinesis refused (an ErrorCode in its answer) are repacked.
+   */
+  resend: PutEntry<PendingEvent>[] = [];
   inFlight = 0;
   failures = 0;
   backoffUntil = 0;
@@ -258,6 +265,9 @@ export class KinesisProducer {
       ]);
     clearTimeout(deadlineTimer);
     if (timedOut) {
+      for (const q of this.queues.values()) {
+        for (const entry of q.resend.splice(0)) for (const item of entry.items) this.fail(item, new CloseDeadlineError(true, { eventId: item.id }));
+      }
       for (const item of [...this.outstanding]) if (item.state === 'queued') this.fail(item, new CloseDeadlineError(false, { eventId: item.id }));
       this.unrouted = [];
       this.ready = [];
@@ -398,7 +408,9 @@ export class KinesisProducer {
   private applyMap(map: ShardMap): void {
     this.map = map;
     const moving: PendingEvent[] = [];
+    const resending: PutEntry<PendingEvent>[] = [];
     for (const q of this.queues.values()) {
+      resending.push(...q.resend.splice(0));
       if (q.held) moving.push(...q.held.items);
       moving.push(...q.pending);
       q.held = undefined;
@@ -408,6 +420,8 @@ export class KinesisProducer {
     const old = this.queues;
     this.queues = new Map();
     for (const id of map.shardIds) this.queues.set(id, old.get(id) ?? this.newQueue(id));
+    // Kinesis routes a resent record by its explicit hash key (its first event's), wherever that shard is now.
+    for (const entry of resending) this.queueFor(entry.items[0]!).resend.push(entry);
     for (const item of moving) this.requeue(item, false);
     for (const item of this.unrouted.splice(0)) this.requeue(item, false);
   }
@@ -444,7 +458,7 @@ export class KinesisProducer {
       }
       const dueAge = anyDue ? this.maxBufferTimeMs / 2 : this.maxBufferTimeMs;
       for (const q of this.queues.values()) {
-        if (q.pending.length || q.held) this.cutShard(q, force || (q.pending.length > 0 && t - q.pending[0]!.acceptedAt >= dueAge), t);
+        if (q.pending.length || q.held || q.resend.length) this.cutShard(q, force || (q.pending.length > 0 && t - q.pending[0]!.acceptedAt >= dueAge), t);
       }
     }
     this.emit(force, t);
@@ -456,6 +470,18 @@ export class KinesisProducer {
     for (;;) {
       if (this.ordered && q.inFlight > 0) return;
       if (t < q.backoffUntil) return;
+      if (q.resend.length > 0) {
+        const entry = q.resend[0]!;
+        if (lastExpiry(entry) <= t || this.closed) {
+          q.resend.shift();
+          for (const item of entry.items) this.fail(item, this.expiredError(item));
+          continue;
+        }
+        if (q.limiter && !q.limiter.tryTake(entry.size, t)) return;
+        q.resend.shift();
+        this.dispatch(q, entry);
+        continue;
+      }
       if (q.held) {
         if (q.limiter && !q.limiter.tryTake(q.held.size, t)) return;
         const held = q.held;
@@ -523,8 +549,9 @@ export class KinesisProducer {
     if (!this.cuttingPaused) {
       for (const q of this.queues.values()) {
         if (this.ordered && q.inFlight > 0) continue;
-        if (q.held) {
-          next = Math.min(next, Math.max(q.backoffUntil, t + (q.limiter ? q.limiter.waitMs(q.held.size, t) : 0)));
+        const waiting = q.resend[0] ?? q.held;
+        if (waiting) {
+          next = Math.min(next, Math.max(q.backoffUntil, t + (q.limiter ? q.limiter.waitMs(waiting.size, t) : 0)));
         } else if (q.pending.length) {
           next = Math.min(next, Math.max(q.backoffUntil, force ? t : q.pending[0]!.acceptedAt + this.maxBufferTimeMs));
         }
@@ -576,23 +603,23 @@ export class KinesisProducer {
         const r = results[i];
         const ready = batch[i]!;
         if (r?.SequenceNumber && r.ShardId) this.acknowledged(ready, r.ShardId, r.SequenceNumber);
-        else {
-          const code = r?.ErrorCode ?? 'InternalFailure';
-          this.failed(ready, code, r?.ErrorMessage ?? 'no result for this record', classifyFailure(code, 200));
-        }
+        else if (r?.ErrorCode) this.failed(ready, r.ErrorCode, r.ErrorMessage ?? '', classifyFailure(r.ErrorCode, 200), undefined, 'refused');
+        else this.failed(ready, 'InternalFailure', 'no result for this record', 'retryable', undefined, 'unknown');
       }
     } catch (err) {
       if (timedOut) {
-        for (const r of batch) this.failed(r, 'TimeoutError', `PutRecords gave no answer within ${this.putTimeoutMs} ms`, 'retryable', err);
+        for (const r of batch) this.failed(r, 'TimeoutError', `PutRecords gave no answer within ${this.putTimeoutMs} ms`, 'retryable', err, 'unknown');
       } else if (abort.signal.aborted) {
         for (const r of batch) {
           r.queue.inFlight--;
           for (const item of r.entry.items) this.fail(item, new CloseDeadlineError(true, { eventId: item.id }));
         }
       } else {
+        // A whole call that failed may still have written its records (a 5xx, a dropped
+        // connection): what it carried goes again unchanged.
         const { code, status } = errorCode(err);
         const kind = classifyFailure(code, status);
-        for (const r of batch) this.failed(r, code, (err as Error).message, kind, err);
+        for (const r of batch) this.failed(r, code, (err as Error).message, kind, err, 'unknown');
       }
     } finally {
       clearTimeout(timeout);
@@ -623,7 +650,13 @@ export class KinesisProducer {
     }
   }
 
-  private failed(ready: ReadyEntry, code: string, message: string, kind: FailureKind, cause?: unknown): void {
+  /**
+   * A record that did not land for sure. `outcome` 'refused': Kinesis answered with an
+   * ErrorCode for it, so it was not written and its events may be repacked. 'unknown':
+   * it may have been written, so it is sent again byte for byte (queue `resend`) until
+   * its last event's time-to-live.
+   */
+  private failed(ready: ReadyEntry, code: string, message: string, kind: FailureKind, cause: unknown, outcome: 'refused' | 'unknown'): void {
     const q = ready.queue;
     q.inFlight--;
     const items = ready.entry.items;
@@ -635,6 +668,21 @@ export class KinesisProducer {
     q.failures++;
     q.backoffUntil = Math.max(q.backoffUntil, t + backoffDelayMs(q.failures, this.backoff));
     if (kind === 'throttled') this.stats.eventsThrottled += items.length;
+    if (outcome === 'unknown') {
+      for (const item of items) {
+        item.state = 'queued';
+        item.lastCode = code;
+        item.lastMessage = message;
+      }
+      if (lastExpiry(ready.entry) <= t || this.closed) {
+        for (const item of items) this.fail(item, this.expiredError(item));
+        return;
+      }
+      this.stats.eventsRetried += items.length;
+      this.stats.recordsResent++;
+      q.resend.push(ready.entry);
+      return;
+    }
     const retry: PendingEvent[] = [];
     for (const item of items) {
       if (item.state === 'settled') continue;
@@ -686,6 +734,13 @@ export class KinesisProducer {
     if (this.closing) this.closeReport.unsent.push({ eventId: item.id, partitionKey: item.partitionKey, error });
     item.done.rejected(item.slot, error);
   }
+}
+
+/** When the last event of a record runs out of time-to-live: a record resent unchanged lives as long as its longest-lived event. */
+function lastExpiry(entry: PutEntry<PendingEvent>): number {
+  let last = 0;
+  for (const item of entry.items) if (item.expiresAt > last) last = item.expiresAt;
+  return last;
 }
 
 function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {

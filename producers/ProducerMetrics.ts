@@ -44,6 +44,8 @@ export interface ProducerMetricsSnapshot {
   eventsRetried: number;
   /** Events in records Kinesis throttled. */
   eventsThrottled: number;
+  /** Kinesis records sent again byte for byte because a call's outcome was unknown (no answer, a failed call). */
+  recordsResent: number;
   /** send() calls rejected for invalid input. */
   eventsRejected: number;
   /** PutRecords calls made, and Kinesis records and bytes they carried. */
@@ -61,6 +63,7 @@ export class ProducerMetrics {
   eventsFailed = 0;
   eventsRetried = 0;
   eventsThrottled = 0;
+  recordsResent = 0;
   eventsRejected = 0;
   putCalls = 0;
   kinesisRecords = 0;
@@ -71,7 +74,7 @@ export class ProducerMetrics {
     const h = this.latency;
     return {
       eventsSent: this.eventsSent, eventsFailed: this.eventsFailed, eventsRetried: this.eventsRetried,
-      eventsThrottled: this.eventsThrottled, eventsRejected: this.eventsRejected,
+      eventsThrottled: this.eventsThrottled, recordsResent: this.recordsResent, eventsRejected: this.eventsRejected,
       putCalls: this.putCalls, kinesisRecords: this.kinesisRecords, kinesisBytes: this.kinesisBytes,
       bufferedEvents, bufferedBytes,
       latencyMs: { count: h.count, mean: h.count ? h.sumMs / h.count : 0, p50: h.percentile(0.5), p90: h.percentile(0.9), p99: h.percentile(0.99), max: h.maxMs },

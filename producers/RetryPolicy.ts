@@ -12,7 +12,8 @@ const LOCAL_FATAL = new Set(['CredentialsProviderError', 'TypeError', 'RangeErro
  * Classifies a failure as aws-semantics.md lists. `httpStatus` is the status of the
  * answer (200 for a per-record error inside a PutRecords response), or undefined
  * when no answer came (a network fault or timeout: the records may or may not have
- * landed, and retrying is right because every event carries its id).
+ * landed, and retrying is right because the producer resends them byte for byte, so
+ * the consumer knows a copy by its record identity).
  *  - throttling and KMS throttling: 'throttled';
  *  - internal failures, 5xx and network faults: 'retryable';
  *  - any other service answer (validation, access, not found, KMS key state): 'fatal'.

@@ -6,5 +6,6 @@ export const TABLES = {
   rollups: 'sluice_rollups',
   checkpoints: 'sluice_checkpoints',
   eventIds: 'sluice_event_ids',
+  recordIds: 'sluice_record_ids',
   quarantine: 'sluice_quarantine',
 } as const;

@@ -4,13 +4,13 @@
 // API fault is injected mid-stream; afterwards the rollups must equal the totals of
 // the events sent, exactly.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
-import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
 import type { DataApiServer } from '../local/index.ts';
-import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
+import type { DataApiFixture } from './support/dataApiFixture.ts';
+import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, fieldNumber, fieldText, TABLES } from '../schema/index.ts';
@@ -20,10 +20,10 @@ import { queryRollups } from '../query/index.ts';
 const TYPES = ['click', 'view', 'buy'];
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
+let pipeline: PipelineFixture;
 let fx: DataApiFixture;
 let target: DataApiFixture['target'];
 let dataApi: DataApiServer;
-let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
 let rds: RDSDataClient;
 let streamNo = 0;
@@ -31,16 +31,13 @@ let streamNo = 0;
 beforeAll(async () => {
   // A short statement timeout keeps the "delayed past its timeout" fault quick; the
   // fixture's client makes no SDK retries: the handler's own policy is under test.
-  fx = await startDataApiFixture('faults', { statementTimeoutMs: 1500 });
+  pipeline = await startPipelineFixture('faults', { statementTimeoutMs: 1500 });
+  ({ data: fx, kinesis } = pipeline);
   ({ target, server: dataApi, client: rds } = fx);
-  kinesisServer = await KinesisServer.start({ streams: [] });
-  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint });
 });
 
 afterAll(async () => {
-  kinesis?.destroy();
-  await kinesisServer?.close();
-  await fx?.close();
+  await pipeline?.close();
 });
 
 beforeEach(async () => {
@@ -87,9 +84,8 @@ interface Pipeline {
 }
 
 async function startPipeline(opts: { parallelizationFactor?: number; shards?: number; batchSize?: number; aggregation?: boolean } = {}): Promise<Pipeline> {
-  const streamName = `faults-${++streamNo}`;
-  await kinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: opts.shards ?? 2 }));
-  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: streamName });
+  const streamName = await pipeline.createStream(opts.shards ?? 2);
+  streamNo++;
   const producer = new KinesisProducer({ client: kinesis, streamName, maxBufferTimeMs: 20, aggregation: opts.aggregation ?? true });
   const runner = new EventSourceRunner({
     kinesis, streamName, functionName: `agg-${streamNo}`,

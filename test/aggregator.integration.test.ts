@@ -262,9 +262,10 @@ describe('aggregator handler', () => {
 });
 
 describe('housekeeping', () => {
-  it('forgets ids of shards that stopped advancing after the retention, v1 ids after a day, stale checkpoints, and nothing newer', async () => {
+  it('forgets record identities and ids of shards that stopped advancing after the retention, v1 ids after a day, stale checkpoints, and nothing newer', async () => {
     const session = new DataApiSession(client, target);
-    const events = makeEvents(10);
+    // Ids a client supplied: those keep a row each.
+    const events = makeEvents(10).map((e) => ({ ...e, idOrigin: 'client' as const }));
     const closedParent = events.slice(0, 4).map((e, i) => record(serializeEvent(e), `hk-${i}`, 'shardId-000000000001', Date.now() - 3 * 86_400_000));
     const live = events.slice(4).map((e, i) => record(serializeEvent(e), `hk-${i + 4}`, 'shardId-000000000002'));
     await applyBatch(session, decodeBatch(batch(closedParent)), DEFAULT_CONFIG);
@@ -278,6 +279,8 @@ describe('housekeeping', () => {
 
     const left = await session.execute(`SELECT id FROM ${TABLES.eventIds} ORDER BY id`);
     expect(left.map((r) => fieldText(r[0]))).toEqual([...events.slice(4).map((e) => e.id), 'v1-recent'].sort());
+    const identities = await session.execute(`SELECT shard_id FROM ${TABLES.recordIds}`);
+    expect(identities.map((r) => fieldText(r[0]))).toEqual(Array(6).fill('shardId-000000000002'));
     expect(await tableCount(TABLES.checkpoints)).toBe(8);
   });
 });
@@ -291,7 +294,7 @@ describe('migrate', () => {
       const results = await Promise.all([migrate(c, target), migrate(c, target), migrate(c, target)]);
       const again = await migrate(c, target);
 
-      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial', '002_event_ids_stream_time', '003_hll_aggregate']);
+      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial', '002_event_ids_stream_time', '003_hll_aggregate', '004_record_ids']);
       expect(again.applied).toEqual([]);
       const rows = await new DataApiSession(c, target).execute(`SELECT count(*) FROM ${TABLES.rollups}`);
       expect(fieldNumber(rows[0]![0])).toBe(0);

@@ -75,9 +75,9 @@ describe('decodeRecord', () => {
 
     expect(out.poison).toEqual([]);
     expect(out.events).toEqual([
-      { id: 'a', type: 't', ts: 1764338400000, value: 1 },
-      { id: 'b', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
-      { id: 'c', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
+      { id: 'a', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1 },
+      { id: 'b', idOrigin: 'client', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
+      { id: 'c', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
     ]);
   });
 
@@ -89,7 +89,7 @@ describe('decodeRecord', () => {
 
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)), keep);
 
-    expect(out.events).toEqual([{ id: ok.id, type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
+    expect(out.events).toEqual([{ id: ok.id, idOrigin: 'producer', type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
     expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
   });
 
@@ -103,7 +103,7 @@ describe('decodeRecord', () => {
 describe('statements', () => {
   it('make one upsert statement for a batch of any size that fits the request limit', () => {
     const acc = new RollupAccumulator(DEFAULT_CONFIG);
-    for (let i = 0; i < 50_000; i++) acc.add({ id: String(i), type: `type-${i % 50}`, ts: Date.UTC(2026, 0, 1) + (i % 10) * 60_000, value: i });
+    for (let i = 0; i < 50_000; i++) acc.add({ id: String(i), idOrigin: 'producer', type: `type-${i % 50}`, ts: Date.UTC(2026, 0, 1) + (i % 10) * 60_000, value: i });
 
     const statements = upsertRollupStatements(acc.deltas());
 

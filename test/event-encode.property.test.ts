@@ -17,7 +17,10 @@ function reference(input: unknown, id?: string): Outcome {
   try {
     const withId = id !== undefined && typeof input === 'object' && input !== null && (input as { id?: unknown }).id === undefined
       ? { ...(input as object), id } : input;
-    return { ok: true, bytes: serializeEvent(normalizeEvent(withId, NOW)).toString('base64') };
+    const ev = normalizeEvent(withId, NOW);
+    // The id the encoder generated stays the producer's.
+    if (withId !== input) ev.idOrigin = 'producer';
+    return { ok: true, bytes: serializeEvent(ev).toString('base64') };
   } catch (err) {
     return { ok: false, error: describeError(err) };
   }
@@ -84,7 +87,10 @@ describe('the producer\'s event encoding', () => {
       const got = encoded(input);
       expect(got.ok).toBe(true);
       expectSame(input);
-      if (got.ok) expect(deserializeEvent(Buffer.from(got.bytes, 'base64'))).toEqual(JSON.parse(JSON.stringify(normalizeEvent({ ...input, id: got.id }, NOW))));
+      if (got.ok) {
+        const settled = { ...normalizeEvent({ ...input, id: got.id }, NOW), idOrigin: input.id === undefined ? 'producer' : 'client' };
+        expect(deserializeEvent(Buffer.from(got.bytes, 'base64'))).toEqual(JSON.parse(JSON.stringify(settled)));
+      }
     }), { numRuns: 1000 });
   });
 

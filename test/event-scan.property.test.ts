@@ -18,7 +18,7 @@ function fullPath(bytes: Buffer): SluiceEvent | 'rejected' {
 
 /** parseEvent's fields without payload, dims cut to `keep` (all when undefined) as scanEvent promises. */
 function expected(ev: SluiceEvent, keep?: ReadonlySet<string>): ScannedEvent {
-  const out: ScannedEvent = { id: ev.id, type: ev.type, ts: ev.ts, value: ev.value };
+  const out: ScannedEvent = { id: ev.id, idOrigin: ev.idOrigin, type: ev.type, ts: ev.ts, value: ev.value };
   const dims = Object.entries(ev.dims ?? {}).filter(([k]) => keep === undefined || keep.has(k));
   if (dims.length > 0) out.dims = Object.fromEntries(dims);
   return out;

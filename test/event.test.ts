@@ -29,7 +29,7 @@ describe('normalizeEvent', () => {
 
   it('keeps what the client set and reads ISO-8601 timestamps', () => {
     const ev = normalizeEvent({ id: 'evt-1', type: 'order', ts: '2026-11-28T14:00:01.500Z', dims: { country: 'JP' }, value: 12.5, payload: { sku: 'A' } });
-    expect(ev).toEqual({ id: 'evt-1', type: 'order', ts: Date.UTC(2026, 10, 28, 14, 0, 1, 500), dims: { country: 'JP' }, value: 12.5, payload: { sku: 'A' } });
+    expect(ev).toEqual({ id: 'evt-1', idOrigin: 'client', type: 'order', ts: Date.UTC(2026, 10, 28, 14, 0, 1, 500), dims: { country: 'JP' }, value: 12.5, payload: { sku: 'A' } });
   });
 
   it.each([
@@ -70,6 +70,17 @@ describe('parseEvent (stream side)', () => {
   it('requires the id and ts a producer always sets', () => {
     expect(fieldOf(() => parseEvent({ type: 't', ts: 1_800_000_000_000 }))).toBe('id');
     expect(fieldOf(() => parseEvent({ type: 't', id: 'a' }))).toBe('ts');
+  });
+
+  it('says on the wire whose id an event carries: the producer\'s own, or a client\'s (also when unsaid)', () => {
+    const generated = serializeEvent(normalizeEvent({ type: 't' }, 1_800_000_000_000)).toString();
+    const supplied = serializeEvent(normalizeEvent({ id: 'order-7', type: 't', idOrigin: 'producer' }, 1_800_000_000_000)).toString();
+
+    expect(generated).toMatch(/^\{"id":"[0-9a-f-]{36}","idOrigin":"producer","type":"t",/);
+    expect(supplied).toMatch(/^\{"id":"order-7","idOrigin":"client","type":"t",/);
+    expect(parseEvent({ id: 'a', type: 't', ts: 1_800_000_000_000 }).idOrigin).toBe('client');
+    expect(parseEvent(JSON.parse(generated)).idOrigin).toBe('producer');
+    expect(fieldOf(() => parseEvent({ id: 'a', idOrigin: 'derived', type: 't', ts: 1_800_000_000_000 }))).toBe('idOrigin');
   });
 
   it('reports bytes that are not JSON as a validation error', () => {

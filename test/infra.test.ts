@@ -99,6 +99,8 @@ describe('SluiceStack (bundled)', () => {
     const queueId = esm.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
     expect(resources[queueId]!.Type).toBe('AWS::SQS::Queue');
     expect(resources[fn]!.Properties.Timeout).toBe(mapping.functionTimeoutSeconds);
+    // The cap on concurrent invocations (the aggregator's maxDatabaseWriters) is the function's reserved concurrency.
+    expect(resources[fn]!.Properties.ReservedConcurrentExecutions).toBe(mapping.maxConcurrentInvocations);
   });
 
   it('runs every sluice function on Node.js 22 (arm64) outside any VPC', () => {

@@ -114,7 +114,9 @@ describe('packing events written into shared slabs', () => {
         const pk = partitionKey ?? ev.id;
         const routing = { partitionKey: pk, partitionKeyBytes: Buffer.byteLength(pk), explicitHashKey, hashKeyHex: effectiveHashHex(pk, explicitHashKey) };
         expect(shared.tryAdd({ ...routing, data: slab.write(ev.json), dataOffset: slab.lastOffset, dataBytes: slab.lastBytes })).toBe(true);
-        expect(own.tryAdd({ ...routing, data: serializeEvent(normalizeEvent({ ...event, id: ev.id }, NOW)) })).toBe(true);
+        // The id the producer generated, with its origin.
+        const settled = { ...normalizeEvent({ ...event, id: ev.id }, NOW), idOrigin: 'producer' as const };
+        expect(own.tryAdd({ ...routing, data: serializeEvent(settled) })).toBe(true);
       }
 
       const fromSlab = shared.build(level);

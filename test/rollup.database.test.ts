@@ -29,6 +29,7 @@ function makeEvents(n: number): ScannedEvent[] {
   const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
   return Array.from({ length: n }, (_, i) => ({
     id: `e${i}`,
+    idOrigin: 'client' as const,
     type: rnd() < 0.5 ? 'view' : 'buy',
     ts: T0 + Math.floor(rnd() * 180_000),
     value: Math.round((rnd() - 0.3) * 100_000) / 1000,
@@ -176,7 +177,7 @@ describe.each(DATABASE_MODES.filter((m) => m.available))('rollup measures on $na
     const type = "x'; DROP TABLE sluice_rollups; --";
     const config: RollupSet = { rollups: validateRollups([{ name: 'r', groupBy: ['country'] }]) };
     const acc = new RollupAccumulator(config);
-    acc.add({ id: '1', type, ts: T0, value: 1, dims: { country: "'); DELETE FROM sluice_rollups; --" } });
+    acc.add({ id: '1', idOrigin: 'client', type, ts: T0, value: 1, dims: { country: "'); DELETE FROM sluice_rollups; --" } });
 
     for (const st of upsertRollupStatements(acc.deltas())) await session.execute(st.sql, { parameters: st.parameters });
 

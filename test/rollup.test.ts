@@ -15,7 +15,7 @@ import type { RollupDelta } from '../rollup/index.ts';
 const T0 = Date.UTC(2026, 10, 28, 10, 0, 0);
 let n = 0;
 function ev(type: string, tsOffsetMs: number, value: number, dims?: Record<string, string>): SluiceEvent {
-  return { id: `id-${n++}`, type, ts: T0 + tsOffsetMs, value, ...(dims ? { dims } : {}) };
+  return { id: `id-${n++}`, idOrigin: 'client', type, ts: T0 + tsOffsetMs, value, ...(dims ? { dims } : {}) };
 }
 
 describe('DecimalSum', () => {

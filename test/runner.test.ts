@@ -393,6 +393,8 @@ describe('local event source runner', () => {
       [{ maximumRecordAgeInSeconds: 30 }, 'maximumRecordAgeInSeconds'],
       [{ maximumRetryAttempts: -2 }, 'maximumRetryAttempts'],
       [{ maximumBatchingWindowInSeconds: 301 }, 'maximumBatchingWindowInSeconds'],
+      [{ maxConcurrentInvocations: 0 }, 'maxConcurrentInvocations'],
+      [{ maxConcurrentInvocations: 1.5 }, 'maxConcurrentInvocations'],
     ];
     for (const [opts, setting] of bad) {
       expect(() => new EventSourceRunner({ ...base, ...opts })).toThrow(RunnerConfigError);

@@ -27,6 +27,12 @@ export type CheckpointKey = Pick<RecordPosition, 'streamArn' | 'shardId' | 'part
  * Locks the checkpoint row of each key (creating it at -1 when new) and returns, for
  * keys already applied up to some point, `ord` (1-based index into the chunk's keys)
  * and the applied sequence number as text. Rows at -1 are not returned.
+ *
+ * Existing rows are locked with SELECT ... FOR UPDATE, which writes no tuple (an
+ * upsert that sets a column to itself would write one per key per batch, half the
+ * checkpoint writes); only keys not seen yet are inserted. A key another transaction
+ * inserted after this statement's snapshot meets the insert's conflict and is locked
+ * and read there, at its latest value.
  */
 export function lockCheckpointsStatements(keys: CheckpointKey[]): { statement: Statement; keys: CheckpointKey[] }[] {
   const out: { statement: Statement; keys: CheckpointKey[] }[] = [];
@@ -37,15 +43,72 @@ export function lockCheckpointsStatements(keys: CheckpointKey[]): { statement: S
       keys: part,
       statement: {
         sql: `WITH k AS (SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(o int, s text, h text, p text)),
-c AS (
+locked AS (
+  SELECT c.stream_arn, c.shard_id, c.partition_key, c.sequence_number FROM ${TABLES.checkpoints} c
+  JOIN k ON k.s = c.stream_arn AND k.h = c.shard_id AND k.p = c.partition_key
+  ORDER BY c.stream_arn, c.shard_id, c.partition_key FOR UPDATE OF c
+),
+created AS (
   INSERT INTO ${TABLES.checkpoints} AS c (stream_arn, shard_id, partition_key, sequence_number)
-  SELECT k.s, k.h, k.p, -1 FROM k ORDER BY k.s, k.h, k.p
+  SELECT k.s, k.h, k.p, -1 FROM k
+  WHERE NOT EXISTS (SELECT 1 FROM locked l WHERE l.stream_arn = k.s AND l.shard_id = k.h AND l.partition_key = k.p)
+  ORDER BY k.s, k.h, k.p
   ON CONFLICT (stream_arn, shard_id, partition_key) DO UPDATE SET sequence_number = c.sequence_number
   RETURNING c.stream_arn, c.shard_id, c.partition_key, c.sequence_number
 )
-SELECT k.o, c.sequence_number::text FROM c JOIN k ON k.s = c.stream_arn AND k.h = c.shard_id AND k.p = c.partition_key
-WHERE c.sequence_number >= 0`,
+SELECT k.o, x.sequence_number::text FROM (SELECT * FROM locked UNION ALL SELECT * FROM created) x
+JOIN k ON k.s = x.stream_arn AND k.h = x.shard_id AND k.p = x.partition_key
+WHERE x.sequence_number >= 0`,
         parameters: sqlParameters({ keys: json }),
+      },
+    });
+  }
+  return out;
+}
+
+/** One Kinesis record's identity (`recordDigest`, hex) and where it arrived: its shard and stream time. */
+export interface RecordIdentity {
+  digest: string;
+  shardId: string;
+  /** The record's approximateArrivalTimestamp, epoch milliseconds (stream time). */
+  arrivalMs: number;
+}
+
+/** Record identities per statement: a Lambda batch holds at most 10,000 records, so one statement. */
+export const MAX_RECORD_IDS_PER_STATEMENT = 10_000;
+
+/**
+ * Records Kinesis records as applied, by identity, each with its shard and arrival,
+ * and returns, as rows of comma-separated text, `ord` (1-based index into the chunk)
+ * of each record that is a copy: its identity is already stored with an arrival within
+ * `horizonSeconds` of this one's (stream time, on any shard, so a copy that landed on
+ * another shard after a reshard is caught). An identity stored further apart counts
+ * as new again and takes this copy's shard and arrival. Identities must be unique
+ * across `records` (the caller drops in-batch repeats). A copy being applied by a
+ * concurrent transaction waits for it on the primary key, so it is counted once.
+ */
+export function recordRecordIdsStatements(records: RecordIdentity[], horizonSeconds: number): { statement: Statement; offset: number }[] {
+  const out: { statement: Statement; offset: number }[] = [];
+  for (let offset = 0; offset < records.length; offset += MAX_RECORD_IDS_PER_STATEMENT) {
+    const part = records.slice(offset, offset + MAX_RECORD_IDS_PER_STATEMENT);
+    const json = `[${part.map((r, j) => `{"o":${j + 1},"d":"${r.digest}","h":${JSON.stringify(r.shardId)},"a":${Math.round(r.arrivalMs)}}`).join(',')}]`;
+    out.push({
+      offset,
+      statement: {
+        sql: `WITH input AS (
+  SELECT r.o AS ord, decode(r.d, 'hex') AS digest, r.h AS shard, to_timestamp(r.a / 1000.0) AS arrival
+  FROM jsonb_to_recordset(CAST(:records AS jsonb)) AS r(o int, d text, h text, a bigint)
+),
+ins AS (
+  INSERT INTO ${TABLES.recordIds} AS x (digest, shard_id, arrival) SELECT digest, shard, arrival FROM input ORDER BY digest
+  ON CONFLICT (digest) DO UPDATE SET shard_id = EXCLUDED.shard_id, arrival = EXCLUDED.arrival
+    WHERE abs(extract(epoch FROM EXCLUDED.arrival - x.arrival)) > CAST(:horizon AS integer)
+  RETURNING x.digest
+)
+SELECT string_agg(CAST(d.ord AS text), ',' ORDER BY d.ord) FROM (
+  SELECT input.ord FROM input LEFT JOIN ins ON ins.digest = input.digest WHERE ins.digest IS NULL
+) d GROUP BY (d.ord - 1) / ${DUPLICATES_PER_ROW}`,
+        parameters: sqlParameters({ records: json, horizon: horizonSeconds }),
       },
     });
   }
@@ -186,27 +249,27 @@ export interface ShardStreamTime {
 }
 
 /**
- * One statement, in the batch's transaction: forgets, for each shard of the batch, at
- * most `limit` of that shard's ids whose arrival is older than the shard's earliest
- * arrival in the batch minus the horizon. Rows another batch is deleting are skipped
- * (SKIP LOCKED), so concurrent batches of one shard never wait on or deadlock over
- * them. Returns one row: how many ids it forgot. Rows are deleted by primary key from
- * an array (`= ANY(ARRAY(...))`), so the plan is index probes whatever the planner
- * guesses of the JSON input's size.
+ * One statement, in the batch's transaction: forgets, for each shard of the batch,
+ * record identities and event ids whose arrival is older than the shard's earliest
+ * arrival in the batch minus the horizon, at most `limits.records` and
+ * `limits.events` rows a shard. Rows another batch is deleting are skipped (SKIP
+ * LOCKED), so concurrent batches of one shard never wait on or deadlock over them.
+ * Returns one row: how many record identities and event ids it forgot. Rows are
+ * deleted by primary key from an array (`= ANY(ARRAY(...))`), so the plan is index
+ * probes whatever the planner guesses of the JSON input's size.
  */
-export function pruneShardEventIdsStatement(shards: ShardStreamTime[], horizonSeconds: number, limit: number): Statement {
+export function pruneShardIdsStatement(shards: ShardStreamTime[], horizonSeconds: number, limits: { records: number; events: number }): Statement {
   const json = JSON.stringify(shards.map((s) => ({ h: s.shardId, c: Math.round(s.earliestArrivalMs) })));
-  return {
-    sql: `WITH d AS (
-  DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
-    SELECT e.id FROM jsonb_to_recordset(CAST(:shards AS jsonb)) AS s(h text, c bigint),
-      LATERAL (SELECT id FROM ${TABLES.eventIds}
+  const older = (table: string, key: string, limit: string) => `SELECT e.${key} FROM s,
+      LATERAL (SELECT ${key} FROM ${table}
                WHERE shard_id = s.h AND arrival < to_timestamp(s.c / 1000.0) - make_interval(secs => CAST(:horizon AS integer))
-               ORDER BY arrival LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) e))
-  RETURNING 1
-)
-SELECT count(*) FROM d`,
-    parameters: sqlParameters({ shards: json, horizon: horizonSeconds, limit }),
+               ORDER BY arrival LIMIT CAST(:${limit} AS integer) FOR UPDATE SKIP LOCKED) e`;
+  return {
+    sql: `WITH s AS (SELECT * FROM jsonb_to_recordset(CAST(:shards AS jsonb)) AS s(h text, c bigint)),
+r AS (DELETE FROM ${TABLES.recordIds} WHERE digest = ANY(ARRAY(${older(TABLES.recordIds, 'digest', 'records')})) RETURNING 1),
+e AS (DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(${older(TABLES.eventIds, 'id', 'events')})) RETURNING 1)
+SELECT (SELECT count(*) FROM r), (SELECT count(*) FROM e)`,
+    parameters: sqlParameters({ shards: json, horizon: horizonSeconds, records: limits.records, events: limits.events }),
   };
 }
 
@@ -236,7 +299,8 @@ WHERE stream_arn = :s AND shard_id = :h AND sequence_number = CAST(:n AS numeric
     }
     return JSON.stringify({
       s: p.streamArn, h: p.shardId, n: p.sequenceNumber, u: p.subSequenceNumber,
-      p: p.partitionKey, b: first.toString('base64'), r: p.reason,
+      // PostgreSQL text (and jsonb) cannot hold NUL, which a reason quoting binary data may.
+      p: p.partitionKey, b: first.toString('base64'), r: p.reason.replaceAll('\u0000', '\\0'),
     });
   });
   const inserts = chunkJsonArray(rows).map((chunk) => ({
@@ -271,31 +335,18 @@ WHERE c.stream_arn = v.s AND c.shard_id = v.h AND c.partition_key = v.p AND c.se
 
 /**
  * Periodic housekeeping, outside any batch transaction, a bounded slice at a time:
- * 1. ids of shards that stopped advancing (a closed parent after a reshard, a shard
- *    whose batches stopped): arrival older than `checkpointRetentionSeconds` before
- *    now. No copy of such a record can still be in the stream, so this is safe
- *    however long the consumer was down. Shards are found by a skip scan of the
- *    (shard_id, arrival) index, one probe per shard.
+ * 1. record identities and event ids of shards that stopped advancing (a closed
+ *    parent after a reshard, a shard whose batches stopped): arrival older than
+ *    `checkpointRetentionSeconds` before now. No copy of such a record can still be in
+ *    the stream, so this is safe however long the consumer was down. Shards are found
+ *    by a skip scan of the (shard_id, arrival) index, one probe per shard.
  * 2. rows written by schema v1 (no arrival), by processing time, as v1 did.
  * 3. checkpoints untouched for `checkpointRetentionSeconds`.
  */
 export function pruneStatements(checkpointRetentionSeconds: number, limit = 10_000): Statement[] {
   return [
-    {
-      sql: `WITH RECURSIVE shards(h) AS (
-  (SELECT shard_id FROM ${TABLES.eventIds} WHERE shard_id > '' ORDER BY shard_id LIMIT 1)
-  UNION ALL
-  SELECT (SELECT shard_id FROM ${TABLES.eventIds} WHERE shard_id > shards.h ORDER BY shard_id LIMIT 1) FROM shards WHERE shards.h IS NOT NULL
-)
-DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
-  SELECT e.id FROM shards,
-    LATERAL (SELECT id FROM ${TABLES.eventIds}
-             WHERE shard_id = shards.h AND arrival < now() - make_interval(secs => CAST(:retention AS integer))
-             ORDER BY arrival LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) e
-  WHERE shards.h IS NOT NULL
-  LIMIT CAST(:limit AS integer)))`,
-      parameters: sqlParameters({ retention: checkpointRetentionSeconds, limit }),
-    },
+    staleShardsPrune(TABLES.recordIds, 'digest', checkpointRetentionSeconds, limit),
+    staleShardsPrune(TABLES.eventIds, 'id', checkpointRetentionSeconds, limit),
     {
       sql: `DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
   SELECT id FROM ${TABLES.eventIds} WHERE shard_id = '' AND seen_at < now() - make_interval(secs => CAST(:legacy AS integer))
@@ -309,4 +360,23 @@ DELETE FROM ${TABLES.eventIds} WHERE id = ANY(ARRAY(
       parameters: sqlParameters({ retention: checkpointRetentionSeconds, limit }),
     },
   ];
+}
+
+/** Rows of `table` older than the retention, for every shard (skip scan of its (shard_id, arrival) index). */
+function staleShardsPrune(table: string, key: string, retentionSeconds: number, limit: number): Statement {
+  return {
+    sql: `WITH RECURSIVE shards(h) AS (
+  (SELECT shard_id FROM ${table} WHERE shard_id > '' ORDER BY shard_id LIMIT 1)
+  UNION ALL
+  SELECT (SELECT shard_id FROM ${table} WHERE shard_id > shards.h ORDER BY shard_id LIMIT 1) FROM shards WHERE shards.h IS NOT NULL
+)
+DELETE FROM ${table} WHERE ${key} = ANY(ARRAY(
+  SELECT e.${key} FROM shards,
+    LATERAL (SELECT ${key} FROM ${table}
+             WHERE shard_id = shards.h AND arrival < now() - make_interval(secs => CAST(:retention AS integer))
+             ORDER BY arrival LIMIT CAST(:limit AS integer) FOR UPDATE SKIP LOCKED) e
+  WHERE shards.h IS NOT NULL
+  LIMIT CAST(:limit AS integer)))`,
+    parameters: sqlParameters({ retention: retentionSeconds, limit }),
+  };
 }

@@ -169,6 +169,7 @@ function publishMetrics(
     metrics.addMetric(M.eventsDuplicate, MetricUnit.Count, m.outcome.eventsDuplicate);
     metrics.addMetric(M.eventsQuarantined, MetricUnit.Count, m.outcome.eventsQuarantined);
     metrics.addMetric(M.recordsAlreadyApplied, MetricUnit.Count, m.outcome.recordsSkipped);
+    metrics.addMetric(M.recordsDuplicate, MetricUnit.Count, m.outcome.recordsDuplicate);
     metrics.addMetric(M.rollupRowsWritten, MetricUnit.Count, m.outcome.rollupRows);
     metrics.addMetric(M.eventsPerStatement, MetricUnit.Count, m.outcome.calls > 0 ? m.eventsIn / m.outcome.calls : 0);
   }

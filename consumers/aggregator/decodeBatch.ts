@@ -4,8 +4,9 @@
 // Events in the producer's own layout are read by core's scanEvent (fields only, the
 // payload validated but not built, dimensions built only when a rollup reads them);
 // anything else by JSON.parse + parseEvent.
+import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, deaggregate, EventValidationError, parseEvent, scanEvent } from '../../core/index.ts';
+import { CorruptRecordError, deaggregate, EventValidationError, parseEvent, recordDigest, scanEvent } from '../../core/index.ts';
 import type { ScannedEvent } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
@@ -51,6 +52,7 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
     approximateArrivalTimestamp: k.approximateArrivalTimestamp,
     events: [],
     poison: [],
+    digest: '',
   };
   const data = Buffer.from(k.data, 'base64');
   const poison = (subSequenceNumber: number, raw: Buffer, reason: string): PoisonRecord => ({
@@ -64,8 +66,11 @@ export function decodeRecord(record: KinesisStreamRecord, keepDims?: ReadonlySet
     // Any failure to read the record is the record's fault, never a reason to stop the shard.
     const kind = err instanceof CorruptRecordError ? 'corrupt record' : 'unreadable record';
     out.poison.push(poison(-1, data, `${kind}: ${(err as Error).message}`));
+    // Its trailer is not to be trusted: the identity of an unreadable record is all of it.
+    out.digest = createHash('md5').update(data).digest('hex');
     return out;
   }
+  out.digest = recordDigest(data).toString('hex');
   for (const user of users) {
     try {
       out.events.push(eventOf(user.data, keepDims));

@@ -5,10 +5,11 @@ export { applyBatch } from './applyBatch.ts';
 export type { BatchOutcome } from './applyBatch.ts';
 export { decodeBatch, decodeRecord, shardIdOf } from './decodeBatch.ts';
 export {
-  lockCheckpointsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
-  advanceCheckpointsStatements, pruneStatements, pruneShardEventIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+  lockCheckpointsStatements, recordRecordIdsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
+  advanceCheckpointsStatements, pruneStatements, pruneShardIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
+  MAX_RECORD_IDS_PER_STATEMENT,
 } from './batchStatements.ts';
-export type { Statement, CheckpointKey, EventIdGroup, ShardStreamTime } from './batchStatements.ts';
+export type { Statement, CheckpointKey, EventIdGroup, RecordIdentity, ShardStreamTime } from './batchStatements.ts';
 export { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from './chunking.ts';
 export { classifyDataApiError } from './dataApiErrors.ts';
 export type { DataApiFailureKind } from './dataApiErrors.ts';

@@ -7,6 +7,7 @@ export const AGGREGATOR_METRICS = {
   eventsDuplicate: 'EventsDuplicate',
   eventsQuarantined: 'EventsQuarantined',
   recordsAlreadyApplied: 'RecordsAlreadyApplied',
+  recordsDuplicate: 'RecordsDuplicate',
   rollupRowsWritten: 'RollupRowsWritten',
   dataApiCalls: 'DataApiCalls',
   dataApiLatency: 'DataApiLatency',

@@ -26,6 +26,11 @@ export interface DecodedRecord extends RecordPosition {
    */
   events: ScannedEvent[];
   poison: PoisonRecord[];
+  /**
+   * The record's identity, 32 hex digits (core `recordDigest`: the MD5 an aggregate
+   * carries, or of the whole data): a producer's byte-for-byte resend has the same.
+   */
+  digest: string;
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
   approximateArrivalTimestamp: number;
 }

@@ -47,6 +47,8 @@ export interface SluiceFunctionProps {
    * @default none
    */
   readonly bundleFiles?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
+  /** Reserved concurrency: the most invocations at once, and never fewer available. @default none (unreserved) */
+  readonly reservedConcurrentExecutions?: number;
   /** Powertools log level. @default 'INFO' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
@@ -67,6 +69,7 @@ export class SluiceFunction extends NodejsFunction {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
+      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       logGroup,

@@ -47,6 +47,7 @@ export function validateConsumerSettings(s: StreamConsumerSettings): void {
   int('batchSize', s.batchSize, 1, LAMBDA_ESM.maxBatchSize);
   int('parallelizationFactor', s.parallelizationFactor, 1, LAMBDA_ESM.maxParallelizationFactor);
   int('retryAttempts', s.retryAttempts, -1, MAX_RETRY_ATTEMPTS);
+  int('maxConcurrentInvocations', s.maxConcurrentInvocations, 1, LAMBDA_ESM.maxReservedConcurrency);
   if (s.maxBatchingWindow && s.maxBatchingWindow.toSeconds() > LAMBDA_ESM.maxBatchingWindowSeconds) {
     throw new InfraConfigError('maxBatchingWindow', `must be at most ${LAMBDA_ESM.maxBatchingWindowSeconds} s`);
   }
@@ -86,6 +87,8 @@ export class StreamConsumer extends Construct {
       timeout: props.timeout ?? Duration.seconds(m.functionTimeoutSeconds),
       environment: props.environment,
       bundleFiles: props.bundleFiles,
+      // The cap on concurrent invocations (for the aggregator, its database writers).
+      reservedConcurrentExecutions: props.maxConcurrentInvocations ?? m.maxConcurrentInvocations,
     });
 
     // The failure record holds only the shard and sequence range; 14 days gives time

@@ -35,6 +35,16 @@ export interface StreamConsumerSettings {
    * @default the mapping's maximumRecordAgeInSeconds, or lagPolicy(retention) for -1
    */
   readonly maxRecordAge?: Duration;
+  /**
+   * Most invocations of the function at once, deployed as its reserved concurrency
+   * (1..1,000). For the aggregator this is maxDatabaseWriters: the most transactions
+   * it holds open on Aurora, whatever the shard count and parallelization factor.
+   * Batches over it are throttled; the event source mapping retries them with backoff
+   * and the records wait in the stream (IteratorAge grows; the aggregator's unlimited
+   * retries and record age drop nothing).
+   * @default the mapping's maxConcurrentInvocations (none for the archiver)
+   */
+  readonly maxConcurrentInvocations?: number;
   /** Function memory in MB. @default 512 */
   readonly memorySize?: number;
   /**

@@ -87,6 +87,19 @@ export class DataApiServer {
     return this.service.openTransactions;
   }
 
+  /**
+   * Transactions open now, the most open at once since start or the last
+   * `resetTransactionPeak()` (what a cap on database writers must bound), and how
+   * many were begun.
+   */
+  get transactionCounts(): { open: number; peakOpen: number; begun: number } {
+    return this.service.transactionCounts;
+  }
+
+  resetTransactionPeak(): void {
+    this.service.resetTransactionPeak();
+  }
+
   /** Stops serving and rolls back open transactions; the database stays open (its owner closes it). */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {

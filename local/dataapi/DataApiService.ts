@@ -72,6 +72,14 @@ export class DataApiService {
     return this.transactions.size;
   }
 
+  get transactionCounts(): { open: number; peakOpen: number; begun: number } {
+    return { open: this.transactions.size, peakOpen: this.transactions.peak, begun: this.transactions.begun };
+  }
+
+  resetTransactionPeak(): void {
+    this.transactions.resetPeak();
+  }
+
   // ---- operations ----
 
   private async execute(req: ExecuteStatementRequest, ctx: CallContext): Promise<ServiceOutcome> {

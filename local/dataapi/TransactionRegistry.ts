@@ -33,6 +33,10 @@ export class Transaction {
 
 export class TransactionRegistry {
   private readonly open = new Map<string, Transaction>();
+  /** The most transactions open at once since start (or `resetPeak`): what a cap on writers must bound. */
+  peak = 0;
+  /** Transactions begun since start. */
+  begun = 0;
 
   constructor(private readonly idleMs: number, private readonly lifetimeMs: number) {}
 
@@ -41,6 +45,8 @@ export class TransactionRegistry {
     // Aurora's ids are opaque base64 strings of about 180 characters.
     const tx = new Transaction(randomBytes(138).toString('base64'), session, database);
     this.open.set(tx.id, tx);
+    this.begun++;
+    if (this.open.size > this.peak) this.peak = this.open.size;
     tx.touch(this.idleMs, () => rollback(tx));
     tx.startLifetime(this.lifetimeMs, () => rollback(tx));
     return tx;
@@ -74,6 +80,10 @@ export class TransactionRegistry {
 
   all(): Transaction[] {
     return [...this.open.values()];
+  }
+
+  resetPeak(): void {
+    this.peak = this.open.size;
   }
 
   get size(): number {

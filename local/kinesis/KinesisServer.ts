@@ -176,6 +176,12 @@ export class KinesisServer {
       out = await this.invoke(headers, body);
       if (operation === 'SplitShard' || operation === 'MergeShards' || operation === 'CreateStream' || operation === 'DeleteStream') this.shardMaps.clear();
     }
+    if (out.status === 200 && this.faults.takeLostResponse(operation)) {
+      // Done, but the answer never arrives: reset the HTTP/2 stream or the HTTP/1.1 connection.
+      if ('stream' in res) res.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+      else res.socket?.destroy();
+      return;
+    }
     res.statusCode = out.status;
     for (const [k, v] of Object.entries(out.headers)) {
       if (k === 'content-length' || k === 'transfer-encoding' || k === 'connection') continue;

@@ -7,6 +7,7 @@ import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aw
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { interpretBatchResponse, type BatchResponseOutcome } from './BatchResponse.ts';
 import { CheckpointFile } from './CheckpointFile.ts';
+import { ConcurrencyLimit } from './ConcurrencyLimit.ts';
 import { FunctionTimeoutError, RunnerNotIdleError } from './errors.ts';
 import { createLambdaContext, functionArn } from './LambdaContext.ts';
 import { resolveSettings, type MappingSettings } from './MappingSettings.ts';
@@ -19,6 +20,7 @@ export class EventSourceRunner {
   private readonly options: EventSourceRunnerOptions;
   private readonly checkpoints: CheckpointFile;
   private readonly destination: OnFailureDestination;
+  private readonly concurrency: ConcurrencyLimit;
   private readonly pollers = new Map<string, { poller: ShardPoller; done: Promise<void> }>();
   private readonly counters: ShardPollerContext['counters'] = {
     batches: 0, records: 0, errors: 0, partialFailures: 0, retries: 0, bisections: 0, recordsToOnFailure: 0,
@@ -42,6 +44,7 @@ export class EventSourceRunner {
     this.options = options;
     this.checkpoints = new CheckpointFile(options.checkpointPath, options.streamName, options.functionName);
     this.destination = new OnFailureDestination(options.onFailureDir, options.onFailure);
+    this.concurrency = new ConcurrencyLimit(this.settings.maxConcurrentInvocations);
     this.log = options.log ?? ((line) => process.stderr.write(`[runner ${options.functionName}] ${line}\n`));
   }
 
@@ -92,6 +95,8 @@ export class EventSourceRunner {
     return {
       invocations: this.invocations,
       ...this.counters,
+      peakConcurrentInvocations: this.concurrency.peak,
+      throttledInvocations: this.concurrency.throttled,
       iteratorAgeMs: this.iteratorAgeMs,
       maxIteratorAgeMs: this.maxIteratorAgeMs,
       shards,
@@ -178,9 +183,13 @@ export class EventSourceRunner {
     }
   }
 
-  /** One invocation as Lambda makes it: a fresh context, the function timeout, the response read as a batch response. */
+  /**
+   * One invocation as Lambda makes it: a slot under the concurrency limit, a fresh
+   * context, the function timeout, the response read as a batch response.
+   */
   private async invoke(shardId: string, records: KinesisStreamRecord[]): Promise<InvocationResult> {
     const s = this.settings;
+    await this.concurrency.acquire();
     const context = createLambdaContext({
       functionName: this.options.functionName, region: s.region, accountId: s.accountId,
       timeoutMs: s.functionTimeoutMs, memoryLimitInMB: s.memoryLimitInMB, startedAt: Date.now(),
@@ -193,7 +202,11 @@ export class EventSourceRunner {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new FunctionTimeoutError(this.options.functionName, s.functionTimeoutMs)), s.functionTimeoutMs);
       });
-      const response = await Promise.race([Promise.resolve().then(() => this.options.handler({ Records: records }, context)), timeout]);
+      const running = Promise.resolve().then(() => this.options.handler({ Records: records }, context));
+      // The slot is freed when the handler settles, not at the timeout: a handler
+      // still running still holds what it opened.
+      running.then(() => this.concurrency.release(), () => this.concurrency.release());
+      const response = await Promise.race([running, timeout]);
       outcome = s.reportBatchItemFailures ? interpretBatchResponse(response, records.map((r) => r.kinesis.sequenceNumber)) : { kind: 'success' };
       if (outcome.kind === 'failure') this.log(`${shardId}: batch response read as a full failure: ${outcome.reason}`);
     } catch (err) {

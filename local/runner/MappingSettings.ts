@@ -8,6 +8,8 @@ export interface MappingSettings {
   batchSize: number;
   batchingWindowMs: number;
   parallelizationFactor: number;
+  /** undefined: no limit. */
+  maxConcurrentInvocations: number | undefined;
   bisectBatchOnFunctionError: boolean;
   maximumRetryAttempts: number;
   maximumRecordAgeInSeconds: number;
@@ -52,6 +54,7 @@ export function resolveSettings(o: EventSourceRunnerOptions): MappingSettings {
     batchSize: int('batchSize', o.batchSize ?? LAMBDA_ESM.defaultBatchSize, 1, LAMBDA_ESM.maxBatchSize),
     batchingWindowMs: 1000 * int('maximumBatchingWindowInSeconds', o.maximumBatchingWindowInSeconds ?? 0, 0, LAMBDA_ESM.maxBatchingWindowSeconds),
     parallelizationFactor: int('parallelizationFactor', o.parallelizationFactor ?? 1, 1, LAMBDA_ESM.maxParallelizationFactor),
+    maxConcurrentInvocations: o.maxConcurrentInvocations === undefined ? undefined : int('maxConcurrentInvocations', o.maxConcurrentInvocations, 1, LAMBDA_ESM.maxReservedConcurrency),
     bisectBatchOnFunctionError: o.bisectBatchOnFunctionError ?? false,
     maximumRetryAttempts: int('maximumRetryAttempts', o.maximumRetryAttempts ?? -1, -1, 10_000),
     maximumRecordAgeInSeconds: maxAge,

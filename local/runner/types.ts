@@ -18,6 +18,13 @@ export interface EventSourceRunnerOptions {
   maximumBatchingWindowInSeconds?: number;
   /** Concurrent batches per shard (order kept per partition key). Default 1, 1..10. */
   parallelizationFactor?: number;
+  /**
+   * Most invocations running at once across every shard and lane, as the function's
+   * reserved concurrency caps them on AWS; the others wait their turn. An invocation
+   * holds its slot until its handler settles, even past the function timeout (its
+   * work, a database transaction say, may still be open). Default: no limit.
+   */
+  maxConcurrentInvocations?: number;
   /** Split a batch in two when the function fails on it. Default false. */
   bisectBatchOnFunctionError?: boolean;
   /** Retries of a failing batch before it goes to the on-failure destination; -1 forever. Default -1, at most 10,000. */
@@ -108,6 +115,9 @@ export interface RunnerStats {
   bisections: number;
   /** Records given up on and described to the on-failure destination. */
   recordsToOnFailure: number;
+  /** The most invocations that ran at once, and how many had to wait for a slot (maxConcurrentInvocations). */
+  peakConcurrentInvocations: number;
+  throttledInvocations: number;
   /** Age of the last record of the last batch when the function finished it. */
   iteratorAgeMs: number;
   maxIteratorAgeMs: number;

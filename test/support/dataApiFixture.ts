@@ -45,7 +45,7 @@ export async function startDataApiFixture(name: string, opts: { statementTimeout
     async reset() {
       server.faults.clear();
       const s = new DataApiSession(client, target);
-      for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
+      for (const t of [TABLES.rollups, TABLES.checkpoints, TABLES.eventIds, TABLES.recordIds, TABLES.quarantine]) await s.execute(`DELETE FROM ${t}`);
     },
     async close() {
       client.destroy();
