@@ -1,7 +1,9 @@
 // The SQL of one planned query, as text plus bound parameters. Re-bucketing, filters,
 // top-N and totals all happen in one statement, so rows, groups and totals come from
-// one snapshot and always add up. count, sum, min and max merge by their own SQL
-// aggregates (rollup/) and come back under their names. Values and dimension names
+// one snapshot and always add up. Every measure merges by its own SQL aggregate
+// (rollup/'s rebucketSelect) and comes back under its name, except the distinct
+// sketch: it is merged the same way but stays in the database, and only the two
+// statistics its estimate needs come back. Values and dimension names
 // travel as parameters; the only identifiers in the text are the table's
 // (schema/TABLES), the measures' columns and aliases.
 import { MEASURES, rebucketSelect } from '../rollup/index.ts';
@@ -30,12 +32,10 @@ export interface QueryStatement {
 }
 
 const DISTINCT = 'distinct';
-/** The measures merged by their own SQL aggregate (distinct is merged register by register, below). */
-const EXACT_MEASURES = MEASURES.filter((m) => m.name !== DISTINCT);
 
 /** How top-N ranks: the measure's own aggregate, compared as a number. */
 function rankExpression(plan: QueryPlan, alias: string): string {
-  const m = EXACT_MEASURES.find((x) => x.name === plan.by)!;
+  const m = MEASURES.find((x) => x.name === plan.by)!;
   return `CAST(${m.sql.aggregate(`${alias}.${m.column}`)} AS numeric)`;
 }
 
@@ -66,6 +66,9 @@ export function buildQueryStatement(plan: QueryPlan, page: { limit: number; offs
   const b = COLUMNS.bucket;
 
   const bucket = rebucketSelect(plan.rollup, { alias: 'r', windowS: plan.window, bucketS: plan.bucket }).bucket;
+  // The rows in f are already in the query's buckets, so x's measures merge as they stand.
+  const measures = rebucketSelect(plan.rollup, { alias: 'x', windowS: plan.window }).measures.join(', ');
+  const exactNames = MEASURES.filter((m) => m.kept(plan.rollup) && m.name !== DISTINCT).map((m) => `m."${m.name}"`);
   const ctes = [`f AS (SELECT r.*, ${bucket} AS ${b}${g.map((c) => `, r.dims ->> CAST(:${c} AS text) AS ${c}`).join('')}
   FROM ${TABLES.rollups} r WHERE ${where.join(' AND ')})`];
   // k: the rows of the groups kept (top-N by the measure, ties broken by the values).
@@ -76,7 +79,6 @@ export function buildQueryStatement(plan: QueryPlan, page: { limit: number; offs
     ctes.push(`k AS (SELECT f.* FROM f JOIN t ON ${g.map((c) => `f.${c} IS NOT DISTINCT FROM t.${c}`).join(' AND ')})`);
     kept = 'k';
   }
-  const measures = EXACT_MEASURES.filter((m) => m.kept(plan.rollup)).map((m) => `${m.sql.aggregate(`x.${m.column}`)} AS "${m.name}"`).join(', ');
   const levels: { kind: number; source: string; keys: string[]; select: string[] }[] = [
     { kind: ROW_KIND.row, source: kept, keys: [b, ...g], select: [`x.${b}`, ...g.map((c) => `x.${c}`)] },
     ...(g.length ? [{ kind: ROW_KIND.group, source: kept, keys: g, select: [`CAST(NULL AS bigint) AS ${b}`, ...g.map((c) => `x.${c}`)] }] : []),
@@ -86,16 +88,12 @@ export function buildQueryStatement(plan: QueryPlan, page: { limit: number; offs
     const groupBy = lv.keys.length ? ` GROUP BY ${lv.keys.map((c) => `x.${c}`).join(', ')}` : '';
     const base = `SELECT ${lv.kind} AS ${COLUMNS.kind}, ${lv.select.join(', ')}, ${measures} FROM ${lv.source} x${groupBy}`;
     if (!distinct) return base;
-    // The sketches merge as the aggregator merges them, register by register with the
-    // larger rank winning, but set-based (one hash aggregate over every register)
-    // rather than folding sluice_hll_agg row by row: measured about 100 times faster
-    // (query/README.md). The estimate needs only two statistics of the merged sketch.
-    const regs = `SELECT ${[...lv.keys.map((c) => `x.${c}`), 'max(CAST(e.value AS integer)) AS rank'].join(', ')}
-  FROM ${lv.source} x, jsonb_each_text(x.hll) e GROUP BY ${[...lv.keys.map((c) => `x.${c}`), 'e.key'].join(', ')}`;
-    const stats = `SELECT ${[...lv.keys, `count(*) AS ${COLUMNS.registers}`, `sum(power(CAST(2 AS double precision), -rank)) AS ${COLUMNS.harmonic}`].join(', ')}
-  FROM (${regs}) q${lv.keys.length ? ` GROUP BY ${lv.keys.join(', ')}` : ''}`;
-    const on = lv.keys.length ? lv.keys.map((c) => `m.${c} IS NOT DISTINCT FROM s.${c}`).join(' AND ') : 'true';
-    return `SELECT m.*, s.${COLUMNS.registers}, s.${COLUMNS.harmonic} FROM (${base}) m LEFT JOIN (${stats}) s ON ${on}`;
+    // A merged sketch is up to 14 KB: a page of them would pass the Data API's 1 MiB
+    // response, so only its count of set registers and their sum of 2^-rank leave.
+    const outer = [COLUMNS.kind, b, ...g].map((c) => `m.${c}`).concat(exactNames);
+    return `SELECT ${outer.join(', ')}, s.${COLUMNS.registers}, s.${COLUMNS.harmonic} FROM (${base}) m CROSS JOIN LATERAL (
+  SELECT count(*) AS ${COLUMNS.registers}, sum(power(CAST(2 AS double precision), -CAST(e.value AS integer))) AS ${COLUMNS.harmonic}
+  FROM jsonb_each_text(m."${DISTINCT}") e) s`;
   });
   const order = [COLUMNS.kind, b, ...g].map((_, i) => String(i + 1)).join(', ');
   const sql = `WITH ${ctes.join(',\n')}\n${parts.join('\nUNION ALL\n')}\nORDER BY ${order} LIMIT ${page.limit} OFFSET ${page.offset}`;
