@@ -1,5 +1,6 @@
 // The local stack's health figures: the aggregator tells the meter what each batch
-// read and cost (AggregatorDeps.onBatch), and the meter turns that into rates over
+// read and cost (AggregatorDeps.onBatch, sent from the aggregator's process as a
+// 'batch' event over its IPC channel), and the meter turns that into rates over
 // recent seconds. Iterator age and the quarantine's size are read when asked, through
 // functions, so the meter does not care where the consumers or the database run.
 import type { AggregatorBatchReport } from '../consumers/index.ts';

@@ -23,6 +23,8 @@ const stack = new SluiceStack(app, stackName, {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
   stream: { shardCount },
   alarmSubscriptions: emails.map((e) => new EmailSubscription(e)),
+  // GET /v1/query, /v1/catalog and /openapi.json on the ingest API, behind IAM.
+  query: { entry: 'query/api/lambda.ts' },
 });
 applySluiceNagSuppressions(stack);
 Aspects.of(app).add(new AwsSolutionsChecks());
