@@ -5,7 +5,7 @@ import { ENV, DEFAULT_DATA_DIR, type StackEnv } from '../core/index.ts';
 import { DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, startStack } from '../local/index.ts';
 import { UsageError, intFlag, parseFlags } from './flags.ts';
 
-const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--database postgres|pglite] [--port N] [--shards N] [--ingest-kpl]
+const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--database postgres|pglite] [--port N] [--shards N] [--ingest-kpl] [--faults]
 
 Starts the embedded local stack, each part in a process of its own: Kinesis,
 PostgreSQL (an embedded server, or --database-url / DATABASE_URL), the RDS Data API,
@@ -18,7 +18,8 @@ dashboard.
   --ingest-kpl        the HTTP ingest endpoint writes KPL aggregates instead of compressed ones
   --port N            base port: N..N+3 for Kinesis, Firehose, the Data API and ingest,
                       N+${QUERY_PORT_OFFSET} for the query API and dashboard (default ${DEFAULT_DEV_PORTS.kinesis}, so ${DEFAULT_DEV_PORTS.query})
-  --shards N          shards of a newly created stream (default 4)`;
+  --shards N          shards of a newly created stream (default 4)
+  --faults            serve the Data API's and Firehose's fault control at /_sluice/faults (the Data API's is what \`sluice loadtest --chaos db-outage@...\` uses)`;
 
 export async function runDev(argv: string[], env: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
@@ -28,6 +29,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     shards: { type: 'string' },
     database: { type: 'string' },
     'ingest-kpl': { type: 'boolean' },
+    faults: { type: 'boolean' },
   }, USAGE);
   if (values.help) {
     out.write(USAGE + '\n');
@@ -57,6 +59,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     database,
     ingestRecordFormat: values['ingest-kpl'] ? 'kpl' : 'compressed',
     shardCount,
+    faultInjection: !!values.faults,
     ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3, query: base + QUERY_PORT_OFFSET },
     log: (line) => out.write(`  ${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {

@@ -7,22 +7,33 @@ import { dirname, resolve } from 'node:path';
 import { loadConfig } from '../consumers/index.ts';
 import type { StackEnv } from '../core/index.ts';
 import {
-  LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, progressPrinter, renderHtmlReport, resolveOptions, runLoadTest,
-  type LoadTestOptions,
+  LOADTEST_DEFAULTS, LoadTestOptionError, formatSummary, parseChaos, parsePoison, parseRamp, parseSteps, progressPrinter,
+  renderHtmlReport, resolveOptions, runLoadTest, type LoadTestOptions,
 } from '../loadtest/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, isAwsTarget, resolveTarget } from './awsTarget.ts';
 import { UsageError, intFlag, parseFlags } from './flags.ts';
 
 const D = LOADTEST_DEFAULTS;
-export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N] [--duration S] [--types K] [--keys K] [--payload-bytes B]
+export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N | --ramp FROM:TO | --steps R1,R2,...@S] [--duration S] [--types K] [--keys K] [--payload-bytes B]
+                      [--chaos db-outage@20s:10s] [--chaos consumer-crash@30s] [--poison 0.1%]
+                      [--mode sluice|naive] [--compare naive]
                       [--http] [--kpl] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
                       [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
                       [--target local|aws] [--stack NAME]
 
 Sends generated events to the running stack (see .sluice/env, written by \`npm start\`)
-and checks that the rollups reach the exact totals of what was accepted.
+on a schedule (an open model: each event's latency runs from when it was meant to be
+sent), reads what the pipeline does each second, and checks that the rollups reach the
+exact totals of what was accepted. Exit 1 on shortfall, failures, lost or double-counted
+events, or poison records missing from the quarantine.
 
   --rate N            events per second to offer (default ${D.rate})
+  --ramp FROM:TO      offer a rate rising (or falling) linearly over the duration
+  --steps R1,..@S     offer each rate for S seconds in turn (the duration is their sum)
+  --chaos SPEC        db-outage@STARTs:LENGTHs or consumer-crash@STARTs (both need \`sluice dev --faults\`); repeatable
+  --poison P          mix in malformed records, P of the events (e.g. 0.1%); each must end in the quarantine
+  --mode naive        send the way a team without sluice would: one PutRecord and one INSERT per event
+  --compare naive     run sluice, then the naive baseline on the same schedule and seed, and report both
   --duration S        seconds of sending; stops by itself (default ${D.durationSec})
   --types K           distinct event types (default ${D.types})
   --keys K            distinct partition keys, Zipf-distributed (default ${D.keys})
@@ -36,7 +47,7 @@ and checks that the rollups reach the exact totals of what was accepted.
   --no-verify         do not wait for the rollups
   --settle-timeout S  how long the rollups may take after the last ack (default ${D.settleTimeoutSec})
   --seed N            replay the same event mix
-  --max-in-flight N   unacknowledged events at most (default ${D.maxInFlight})
+  --max-in-flight N   unacknowledged events at most; events owed past it are counted as shortfall (default ${D.maxInFlight})
   --allow-remote      allow endpoints that are not on this machine (loopback only by default)
 ${TARGET_USAGE}
                       (--target aws allows the stack's endpoints; --http requests are signed with SigV4)`;
@@ -54,6 +65,12 @@ export interface LoadtestArgs {
 export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
   const { values } = parseFlags(argv, {
     rate: { type: 'string' },
+    ramp: { type: 'string' },
+    steps: { type: 'string' },
+    chaos: { type: 'string', multiple: true },
+    poison: { type: 'string' },
+    mode: { type: 'string' },
+    compare: { type: 'string' },
     duration: { type: 'string' },
     types: { type: 'string' },
     keys: { type: 'string' },
@@ -94,6 +111,14 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
   for (const k of Object.keys(options) as (keyof LoadTestOptions)[]) if (options[k] === undefined) delete options[k];
   // The harness's own ranges (e.g. payload under the event size limit) as usage errors too.
   try {
+    if (values.ramp !== undefined) options.ramp = parseRamp(String(values.ramp));
+    if (values.steps !== undefined) options.steps = parseSteps(String(values.steps));
+    if (values.poison !== undefined) options.poison = parsePoison(String(values.poison));
+    if (values.mode !== undefined) options.mode = String(values.mode) as LoadTestOptions['mode'];
+    if (values.compare !== undefined) options.compare = String(values.compare) as LoadTestOptions['compare'];
+    const chaos = values.chaos as string[] | undefined;
+    if (chaos?.length) options.chaos = chaos.map(parseChaos);
+    if ((options.ramp || options.steps) && values.rate !== undefined) throw new LoadTestOptionError('rate', 'cannot be combined with --ramp or --steps');
     resolveOptions(options);
   } catch (err) {
     if (err instanceof LoadTestOptionError) throw new UsageError(err.message, U);

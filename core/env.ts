@@ -27,6 +27,11 @@ export const ENV = {
   ingestUrl: 'SLUICE_INGEST_URL',
   queryUrl: 'SLUICE_QUERY_URL',
   dataDir: 'SLUICE_DATA_DIR',
+  /** The archive's S3 bucket (`sluice replay` reads it through the S3 API). */
+  archiveBucket: 'SLUICE_ARCHIVE_BUCKET',
+  /** A directory holding the archive as `<bucket>/<key>` files (the local stack's S3): read instead of S3 when set. */
+  archiveDir: 'SLUICE_ARCHIVE_DIR',
+  s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   databaseUrl: 'DATABASE_URL',
   /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
   recordFormat: 'SLUICE_RECORD_FORMAT',
@@ -73,12 +78,13 @@ export function requireEnv(env: StackEnv, name: string): string {
   return v;
 }
 
-type Service = 'kinesis' | 'firehose' | 'rdsData' | 'cloudFormation';
+type Service = 'kinesis' | 'firehose' | 'rdsData' | 'cloudFormation' | 's3';
 const endpointVar: Record<Service, string> = {
   kinesis: ENV.kinesisEndpoint,
   firehose: ENV.firehoseEndpoint,
   rdsData: ENV.rdsDataEndpoint,
   cloudFormation: ENV.cloudFormationEndpoint,
+  s3: ENV.s3Endpoint,
 };
 
 /** The region of these variables: AWS_REGION, else AWS_DEFAULT_REGION (what the AWS CLI v1 reads). */
@@ -100,6 +106,7 @@ export function awsClientConfig(env: StackEnv, service: Service) {
     credentials?: ReturnType<typeof localEndpointCredentials>;
     requestHandler?: NodeHttpHandler;
     maxAttempts?: number;
+    forcePathStyle?: boolean;
   } = {};
   const endpoint = env[endpointVar[service]];
   const local = endpoint !== undefined && isLoopbackUrl(endpoint);
@@ -108,6 +115,8 @@ export function awsClientConfig(env: StackEnv, service: Service) {
   if (region) config.region = region;
   if (endpoint) config.endpoint = endpoint;
   if (local) config.credentials = localEndpointCredentials();
+  // An S3 endpoint of its own (MinIO, a local stand-in) answers path-style requests; AWS's own takes both.
+  if (endpoint && service === 's3') config.forcePathStyle = true;
   if (service === 'rdsData') {
     config.requestHandler = new NodeHttpHandler({ requestTimeout: DATA_API.statementTimeoutMs + 15_000 });
   }

@@ -15,3 +15,13 @@ export class EventValidationError extends SluiceError {
     this.field = field;
   }
 }
+
+/** Bytes that are not one JSON text, where an event was expected. */
+export class EventNotJsonError extends EventValidationError {
+  constructor(message: string) {
+    super('event', `not valid JSON (${message})`);
+  }
+}
+
+/** Bytes that are not UTF-8 where an event's JSON was expected; `field` holds them ('event' when outside any string). */
+export class EventNotUtf8Error extends EventValidationError {}

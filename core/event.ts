@@ -1,6 +1,7 @@
 // The one event shape, validated in one place. Producer, consumers, query and load
-// test all go through `normalizeEvent` (producer side: fills id, ts, value) or
-// `parseEvent` (consumer side: the same checks, nothing filled in silently).
+// test all go through `normalizeEvent` (producer side: fills id, ts, value),
+// `parseEvent` (the same checks, nothing filled in) or `parseStreamEvent` (consumer
+// side, events from any producer: fills id and ts from the stream position and says so).
 import { EventValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { eventJsonFromBytes } from './utf8.ts';
@@ -44,6 +45,23 @@ export interface SluiceEvent {
   dims?: Record<string, string>;
   value: number;
   payload?: unknown;
+}
+
+/** Fields a consumer filled in because the record left them out. */
+export type DerivedField = 'id' | 'ts' | 'value';
+
+/** An event as a consumer reads it from the stream: settled, and what was filled in. */
+export interface StreamEvent extends SluiceEvent {
+  /** Fields the consumer filled in (empty for every event sluice's producer writes). */
+  derived: DerivedField[];
+}
+
+/** What a consumer fills into an event that leaves `id` or `ts` out. */
+export interface StreamEventDefaults {
+  /** The id derived from the event's stream position; called only when the event has none. */
+  id: () => string;
+  /** Epoch milliseconds (the record's arrival), or undefined when there is none to take. */
+  ts: number | undefined;
 }
 
 /** Documented limits of the event schema (README: "The event"). */
@@ -204,6 +222,39 @@ export function parseEvent(input: unknown): SluiceEvent {
   const idOrigin = checkIdOrigin(o.idOrigin);
   if (o.ts === undefined) fail('ts', 'is required on a stream record');
   return build(o, id, idOrigin, type, checkTs(o.ts), checkValue(o.value));
+}
+
+/**
+ * Validates an event read from the stream, from any producer: the rules of
+ * parseEvent, but an absent `id` or `ts` is filled from `defaults` (the stream
+ * position and the record's arrival) and named in `derived`, as is an absent `value`.
+ */
+export function parseStreamEvent(input: unknown, defaults: StreamEventDefaults): StreamEvent {
+  const { o, type } = checkCommon(input);
+  const derived: DerivedField[] = [];
+  // Checked even beside no id: 'derived' is never the wire's to say.
+  let idOrigin = checkIdOrigin(o.idOrigin);
+  let id: string;
+  if (o.id === undefined) {
+    id = defaults.id();
+    idOrigin = 'derived';
+    derived.push('id');
+  } else {
+    id = checkId(o.id);
+  }
+  let ts: number;
+  if (o.ts !== undefined) {
+    ts = checkTs(o.ts);
+  } else if (defaults.ts !== undefined) {
+    ts = checkTs(defaults.ts);
+    derived.push('ts');
+  } else {
+    fail('ts', 'is required when the record has no arrival time');
+  }
+  if (o.value === undefined) derived.push('value');
+  const ev = build(o, id, idOrigin, type, ts, checkValue(o.value)) as StreamEvent;
+  ev.derived = derived;
+  return ev;
 }
 
 /** JSON bytes of a normalized event; rejects one over the size limit. */

@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { EVENT_LIMITS, type IdOrigin, type SluiceEvent } from './event.ts';
 
-/** An event's fields without its payload: what `scanEvent` returns. */
+/** An event's fields without its payload: what `scanEvent` returns, what the aggregator decodes and rollups read. */
 export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
 
 /*

@@ -1,12 +1,16 @@
 // Code shared by producers and consumers: the event shape, service limits, the
-// record formats, shard hashing and sequence-number order.
-export { SluiceError, EventValidationError } from './errors.ts';
-export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
-export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent } from './event.ts';
+// record formats (and the events a record holds, from any producer), shard hashing and sequence-number order.
+export { SluiceError, EventValidationError, EventNotJsonError, EventNotUtf8Error } from './errors.ts';
+export { EVENT_LIMITS, normalizeEvent, parseEvent, parseStreamEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
+export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent, StreamEvent, StreamEventDefaults, DerivedField } from './event.ts';
+export {
+  MAX_INFLATED_RECORD_BYTES, derivedEventId, parseEntryJson, readStreamEvent, scannedEventReader, readRecordEvents,
+} from './recordEvents.ts';
+export type { RecordPosition, RecordFault, RecordFaultKind, RecordEvents, EntryReader, EntryContext } from './recordEvents.ts';
 export { scanEvent } from './eventScan.ts';
+export type { ScannedEvent } from './eventScan.ts';
 export { stripBom, firstInvalidUtf8, parseJsonBytes, invalidUtf8Field, invalidUtf8Error, eventJsonFromBytes } from './utf8.ts';
 export type { JsonFromBytes } from './utf8.ts';
-export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers } from './sequence.ts';
@@ -22,6 +26,8 @@ export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
+export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, archiveLineText, readArchiveLine } from './archiveLine.ts';
+export type { ArchiveEnvelope, ArchiveLineContent } from './archiveLine.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
 export { answerClientErrors } from './httpClientErrors.ts';

@@ -3,7 +3,7 @@
 // rejected naming the field that holds them. A leading UTF-8 byte order mark of a
 // body or a file is accepted and stripped, the same way everywhere (README: "The event").
 import { isUtf8 } from 'node:buffer';
-import { EventValidationError } from './errors.ts';
+import { EventNotJsonError, EventNotUtf8Error } from './errors.ts';
 
 const BOM = [0xef, 0xbb, 0xbf] as const;
 
@@ -106,14 +106,15 @@ export function invalidUtf8Field(value: unknown, root = 'event'): string | undef
 }
 
 /** The error for a value `parseJsonBytes` found bytes that are not UTF-8 in. */
-export function invalidUtf8Error(value: unknown, invalidByte: number, root = 'event'): EventValidationError {
+export function invalidUtf8Error(value: unknown, invalidByte: number, root = 'event'): EventNotUtf8Error {
   const field = invalidUtf8Field(value, root) ?? root;
-  return new EventValidationError(field, `is not valid UTF-8 (byte 0x${invalidByte.toString(16).toUpperCase().padStart(2, '0')} is not part of a UTF-8 character)`);
+  return new EventNotUtf8Error(field, `is not valid UTF-8 (byte 0x${invalidByte.toString(16).toUpperCase().padStart(2, '0')} is not part of a UTF-8 character)`);
 }
 
 /**
- * One event's JSON from bytes: the parsed value, or an EventValidationError naming
- * the field that holds bytes that are not UTF-8, or 'event' when it is not JSON.
+ * One event's JSON from bytes: the parsed value, or an EventNotUtf8Error naming the
+ * field that holds bytes that are not UTF-8, or an EventNotJsonError when it is not JSON
+ * (both EventValidationErrors).
  */
 export function eventJsonFromBytes(bytes: Uint8Array): unknown {
   let parsed: JsonFromBytes;
@@ -121,8 +122,8 @@ export function eventJsonFromBytes(bytes: Uint8Array): unknown {
     parsed = parseJsonBytes(bytes);
   } catch (err) {
     const bad = firstInvalidUtf8(bytes);
-    if (bad >= 0) throw new EventValidationError('event', `is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${bad})`);
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
+    if (bad >= 0) throw new EventNotUtf8Error('event', `is not valid UTF-8 (byte 0x${bytes[bad]!.toString(16).toUpperCase().padStart(2, '0')} at offset ${bad})`);
+    throw new EventNotJsonError((err as Error).message);
   }
   if (parsed.invalidByte !== undefined) throw invalidUtf8Error(parsed.value, parsed.invalidByte);
   return parsed.value;

@@ -31,3 +31,10 @@ export class TargetNotConfiguredError extends SluiceError {
     this.variable = variable;
   }
 }
+
+/** A fault the run was asked to inject cannot be, on this stack. */
+export class FaultControlError extends SluiceError {
+  constructor(readonly fault: string, reason: string) {
+    super(`cannot inject ${fault}: ${reason}`);
+  }
+}

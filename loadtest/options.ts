@@ -20,12 +20,14 @@ export const LOADTEST_DEFAULTS: ResolvedOptions = {
   verify: true,
   settleTimeoutSec: 60,
   maxInFlight: 50_000,
+  poison: 0,
+  mode: 'sluice',
 };
 
 /** Ranges of the numeric options, named as on the command line. */
 export const LOADTEST_RANGES = {
   rate: { flag: 'rate', min: 1, max: 1_000_000 },
-  durationSec: { flag: 'duration', min: 1, max: 3600 },
+  durationSec: { flag: 'duration', min: 1, max: 36_000 },
   types: { flag: 'types', min: 1, max: MAX_TYPES },
   keys: { flag: 'keys', min: 1, max: 10_000_000 },
   // Room for the rest of the event inside the serialized event limit.
@@ -49,7 +51,22 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
     verify: o.verify ?? LOADTEST_DEFAULTS.verify,
     settleTimeoutSec: o.settleTimeoutSec ?? LOADTEST_DEFAULTS.settleTimeoutSec,
     maxInFlight: o.maxInFlight ?? LOADTEST_DEFAULTS.maxInFlight,
+    poison: o.poison ?? LOADTEST_DEFAULTS.poison,
+    mode: o.mode ?? LOADTEST_DEFAULTS.mode,
   };
+  if (r.mode !== 'sluice' && r.mode !== 'naive') throw new LoadTestOptionError('mode', `must be sluice or naive, got ${String(r.mode)}`);
+  if (o.compare !== undefined && o.compare !== 'naive') throw new LoadTestOptionError('compare', `must be naive, got ${String(o.compare)}`);
+  if (o.compare) r.compare = o.compare;
+  if (r.mode === 'naive' && r.poison > 0) throw new LoadTestOptionError('poison', 'cannot be used with --mode naive (the baseline has no quarantine)');
+  if (r.mode === 'naive' && r.target === 'http') throw new LoadTestOptionError('mode', 'naive sends with PutRecord, not through the HTTP ingest');
+  if (o.ramp) r.ramp = o.ramp;
+  if (o.steps) {
+    r.steps = o.steps;
+    r.durationSec = o.steps.rates.length * o.steps.stepSec;
+  }
+  if (o.ramp && o.steps) throw new LoadTestOptionError('steps', 'cannot be combined with --ramp');
+  if (o.chaos?.length) r.chaos = o.chaos;
+  if (!(r.poison >= 0 && r.poison <= 0.5)) throw new LoadTestOptionError('poison', `must be a share from 0 to 50%, got ${String(r.poison)}`);
   for (const [key, range] of Object.entries(LOADTEST_RANGES)) {
     const v = r[key as keyof typeof LOADTEST_RANGES];
     const integral = key !== 'durationSec' && key !== 'settleTimeoutSec';

@@ -89,3 +89,10 @@ export function buildChartSvg(samples: SecondSample[], options: ChartOptions = {
 function formatNumber(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
+
+/** One panel as its own SVG, named by `data-chart` so a reader (or a test) can find it. */
+export function chartSvg(name: string, title: string, unit: string, series: Series[], options: ChartOptions = {}): string {
+  const width = options.width ?? 900;
+  const h = options.panelHeight ?? 220;
+  return `<svg xmlns="http://www.w3.org/2000/svg" data-chart="${escapeXml(name)}" width="${width}" height="${h}" viewBox="0 0 ${width} ${h}" font-family="sans-serif" role="img">${panelSvg(title, unit, series, width, h, 0)}</svg>`;
+}

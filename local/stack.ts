@@ -12,7 +12,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kin
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import {
-  AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
+  AGGREGATOR_MAPPING, ARCHIVE_LAYOUT, ARCHIVER_MAPPING, ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
   awsClientConfig, chainFindsCredentials, type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
 import { QuarantineStore, QueryServer, createQueryApi, type PipelineHealth } from '../query/index.ts';
@@ -53,7 +53,7 @@ export interface LocalStackOptions {
   ports?: Partial<Record<keyof typeof DEFAULT_DEV_PORTS, number>>;
   /** Shards of the stream, created on first start. Default 4 (a new on-demand stream). */
   shardCount?: number;
-  /** Serve the Data API fault-injection admin API (tests only). Default false. */
+  /** Serve the Data API and Firehose fault-injection admin APIs (tests only). Default false. */
   faultInjection?: boolean;
   /** Overrides of the consumers' event source mapping settings. Default: core's mappings. */
   aggregatorMapping?: Partial<ConsumerMapping>;
@@ -154,12 +154,18 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       faultInjection: options.faultInjection ?? false,
       region: LOCAL_REGION,
       } satisfies DatabasePartConfig),
+      // The archive's layout is the deployed one (core ARCHIVE_LAYOUT): GZIP objects, the
+      // same data and error output prefixes, so `sluice replay` reads both alike.
       startPart('firehose', 'firehose', {
         port: options.ports?.firehose ?? 0,
         dataDir: join(dataDir, 'firehose'),
+        faultInjection: options.faultInjection ?? false,
         deliveryStreams: [{
           name: RESOURCE_NAMES.deliveryStream,
           bucket: RESOURCE_NAMES.bucket,
+          compression: ARCHIVE_LAYOUT.compression,
+          prefix: ARCHIVE_LAYOUT.dataPrefix,
+          errorOutputPrefix: ARCHIVE_LAYOUT.errorPrefix,
           bufferSizeBytes: options.firehoseBuffer?.sizeBytes ?? 1024 * 1024,
           bufferIntervalMs: options.firehoseBuffer?.intervalMs ?? 5000,
         }],
@@ -194,15 +200,16 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       [ENV.dbSecretArn]: LOCAL_DB_SECRET_ARN,
       [ENV.dbName]: RESOURCE_NAMES.database,
       [ENV.dataDir]: dataDir,
+      [ENV.archiveBucket]: RESOURCE_NAMES.bucket,
+      [ENV.archiveDir]: join(dataDir, 'firehose', 's3'),
     };
 
     mkdirSync(join(dataDir, 'runner'), { recursive: true });
     const consumer = (kind: ConsumerPartConfig['consumer'], functionName: string, mapping: ConsumerMapping) =>
       startPart(kind, 'consumer', {
-        consumer: kind, functionName, env, mapping,
+        consumer: kind, functionName, env, mapping, ...(kind === 'aggregator' ? { config } : {}),
         checkpointPath: join(dataDir, 'runner', `${functionName}.json`),
         onFailureDir: join(dataDir, 'runner', `${functionName}-failures`),
-        config,
       } satisfies ConsumerPartConfig);
     const [aggregator, archiver, ingest] = await together([
       consumer('aggregator', RESOURCE_NAMES.aggregatorFunction, { ...AGGREGATOR_MAPPING, ...options.aggregatorMapping }),

@@ -1,4 +1,6 @@
-// Sends quarantined records back through the producer, fixed. Before sending, the
+// Sends quarantined records back through the producer, fixed. The raw bytes are an
+// event's JSON as core's readRecordEvents cut it out of its record (a user record, a
+// line, an inflated gzip record), read with the same parseEntryJson. Before sending, the
 // entry claims the event id it is sent under (the original id, or one derived from
 // the entry's stream position; an id claimed by an earlier run always wins), and the
 // aggregator marks the entry applied in the same transaction that applies that id,
@@ -8,7 +10,7 @@
 // marked redriven only after the producer has the fixed event. Entries that cannot
 // be fixed stay pending: nothing is lost.
 import { createHash } from 'node:crypto';
-import { normalizeEvent } from '../core/index.ts';
+import { normalizeEvent, parseEntryJson } from '../core/index.ts';
 import type { EventInput, SluiceEvent } from '../core/index.ts';
 import type { QuarantineEntry, QuarantineStore } from './QuarantineStore.ts';
 
@@ -55,7 +57,7 @@ export async function redriveQuarantine(
     const text = raw.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      json = parseEntryJson(raw);
     } catch {
       json = undefined;
     }
@@ -63,9 +65,12 @@ export async function redriveQuarantine(
     try {
       const fixed = options.fix ? await options.fix({ entry, raw, text, json }) : (json as EventInput | undefined);
       if (fixed === null || fixed === undefined) throw new Error(options.fix ? 'the fix script left it as it is' : 'not JSON: needs --fix');
-      const withId = typeof fixed === 'object' && fixed !== null && (fixed as EventInput).id === undefined
-        ? { ...fixed, id: redriveEventId(entry) } : fixed;
-      event = normalizeEvent(withId);
+      // Filled as the aggregator fills an event from any producer: an id from the
+      // stream position, and the time the record was set aside (its arrival, to within
+      // the consumer's lag) rather than now.
+      const complete = typeof fixed === 'object' && fixed !== null
+        ? { ...fixed, id: fixed.id ?? redriveEventId(entry), ts: fixed.ts ?? Date.parse(entry.receivedAt) } : fixed;
+      event = normalizeEvent(complete);
       // A resend carries the id an earlier run claimed, whatever the fix returns now.
       if (entry.redriveEventId !== null) event = { ...event, id: entry.redriveEventId };
     } catch (err) {

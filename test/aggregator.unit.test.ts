@@ -33,6 +33,8 @@ describe('decodeRecord', () => {
     const kpl = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
     const compressed = decodeRecord(kinesisRecord(encodeCompressedRecord(agg)));
 
+    // The producer generated these ids, and its layout says so.
+    expect(events.map((e) => e.idOrigin)).toEqual(['producer', 'producer', 'producer']);
     expect(plain.events).toEqual([events[0]]);
     expect(kpl.events).toEqual(events);
     expect(compressed.events).toEqual(events);
@@ -42,14 +44,14 @@ describe('decodeRecord', () => {
   it('quarantines a bad sub-record and keeps its neighbours', () => {
     const agg = {
       partitionKeyTable: ['a'], explicitHashKeyTable: [],
-      records: [serializeEvent(good(1)), Buffer.from('{"type":"t","id":"x"}'), serializeEvent(good(3))].map((data) => ({ partitionKeyIndex: 0, data })),
+      records: [serializeEvent(good(1)), Buffer.from('{"type":"t","id":"x","value":"2"}'), serializeEvent(good(3))].map((data) => ({ partitionKeyIndex: 0, data })),
     };
 
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
 
     expect(out.events.map((e) => e.value)).toEqual([1, 3]);
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: expect.stringContaining('ts: is required') })]);
-    expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x"}');
+    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: value: must be a finite number' })]);
+    expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x","value":"2"}');
   });
 
   it('quarantines a whole record whose checksum is wrong, with its raw bytes', () => {
@@ -75,9 +77,9 @@ describe('decodeRecord', () => {
 
     expect(out.poison).toEqual([]);
     expect(out.events).toEqual([
-      { id: 'a', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1 },
-      { id: 'b', idOrigin: 'client', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' } },
-      { id: 'c', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' } },
+      { id: 'a', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1, derived: ['value'] },
+      { id: 'b', idOrigin: 'client', type: 't', ts: Date.UTC(2026, 10, 28, 14), value: 2.5, dims: { country: 'é' }, derived: [] },
+      { id: 'c', idOrigin: 'client', type: 't', ts: 1764338400000, value: 1, dims: { country: 'y' }, derived: [] },
     ]);
   });
 

@@ -6,8 +6,9 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { gzipSync } from 'node:zlib';
 import {
-  FIREHOSE, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
+  FIREHOSE, archiveLineText, derivedEventId, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
 } from '../core/index.ts';
 import { createArchiverHandler, type ArchiverDeps } from '../consumers/index.ts';
 import { chunkRecords, packLines } from '../consumers/archiver/index.ts';
@@ -93,13 +94,13 @@ describe('archiver consumer', () => {
     await runner.waitIdle();
     const lines = await archivedLines(server);
 
-    const ids = lines.map((l) => (JSON.parse(l) as SluiceEvent).id);
+    const ids = lines.map((l) => (JSON.parse(l) as { event: SluiceEvent }).event.id);
     expect(ids).toHaveLength(sent.length);
     expect(new Set(ids)).toEqual(new Set(sent.map((e) => e.id)));
     expect(runner.stats.errors).toBe(0);
   });
 
-  it('writes each event as its raw JSON on one line, packing lines into records of at most 1,000 KiB', async () => {
+  it('writes each event as its raw JSON inside its Kinesis envelope, one line each, packing lines into records of at most 1,000 KiB', async () => {
     const { server, client } = await firehose();
     const sent = events(12, 200_000);
     const event: KinesisStreamEvent = { Records: sent.map((e, i) => kinesisRecord(serializeEvent(e), i)) };
@@ -108,7 +109,22 @@ describe('archiver consumer', () => {
     const lines = await archivedLines(server);
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(lines).toEqual(sent.map((e) => serializeEvent(e).toString()));
+    expect(lines).toEqual(event.Records.map((r, i) => archiveLineText({
+      shardId: 'shardId-000000000000', sequenceNumber: String(1000 + i), subSequenceNumber: 0, partitionKey: `pk${i}`,
+      arrival: new Date(Math.round(r.kinesis.approximateArrivalTimestamp * 1000)).toISOString(),
+    }, serializeEvent(sent[i]!).toString()).trimEnd()));
+    expect(JSON.parse(lines[3]!)).toMatchObject({ shardId: 'shardId-000000000000', sequenceNumber: '1003', subSequenceNumber: 0, partitionKey: 'pk3', event: sent[3] });
+  });
+
+  it('numbers the events of a KPL aggregate by their sub-sequence number', async () => {
+    const { server, client } = await firehose();
+    const sent = events(3);
+    const agg = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: sent.map((e) => ({ partitionKeyIndex: 0, data: serializeEvent(e) })) });
+
+    await handlerFor(client)({ Records: [kinesisRecord(agg, 7)] }, context());
+    const lines = (await archivedLines(server)).map((l) => JSON.parse(l));
+
+    expect(lines.map((l) => [l.sequenceNumber, l.subSequenceNumber, l.partitionKey, l.event.id])).toEqual(sent.map((e, i) => ['1007', i, 'pk7', e.id]));
   });
 
   it('retries only the entries Firehose failed, so nothing is lost or duplicated', async () => {
@@ -121,7 +137,7 @@ describe('archiver consumer', () => {
     const lines = await archivedLines(server);
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(lines.map((l) => JSON.parse(l).id).sort()).toEqual(sent.map((e) => e.id).sort());
+    expect(lines.map((l) => JSON.parse(l).event.id).sort()).toEqual(sent.map((e) => e.id).sort());
     expect(server.listObjects()).toHaveLength(1);
   });
 
@@ -133,11 +149,11 @@ describe('archiver consumer', () => {
     const handler = handlerFor(client);
 
     const first = await handler({ Records: records }, context());
-    const afterFailure = (await archivedLines(server)).map((l) => JSON.parse(l).id);
+    const afterFailure = (await archivedLines(server)).map((l) => JSON.parse(l).event.id);
     server.faults.clear();
     const from = records.findIndex((r) => r.kinesis.sequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
     const second = await handler({ Records: records.slice(from) }, context());
-    const all = (await archivedLines(server)).map((l) => JSON.parse(l).id);
+    const all = (await archivedLines(server)).map((l) => JSON.parse(l).event.id);
 
     expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '1004' }] });
     expect(afterFailure.slice(0, 4)).toEqual(sent.slice(0, 4).map((e) => e.id));
@@ -178,7 +194,35 @@ describe('archiver consumer', () => {
     expect(lines).toHaveLength(3);
     expect(lines[0].sluiceArchiveError).toMatchObject({ reason: 'corrupt-aggregate', shardId: 'shardId-000000000000', sequenceNumber: '1000', data: corrupt.toString('base64') });
     expect(lines[1].sluiceArchiveError).toMatchObject({ reason: 'not-json', sequenceNumber: '1001', data: Buffer.from('not json at all').toString('base64') });
-    expect(lines[2]).toEqual(b);
+    expect(lines[2]).toMatchObject({ sequenceNumber: '1002', event: b });
+  });
+});
+
+describe('archiver: events from any producer', () => {
+  it('writes an event that left id, ts or value out with the values every subscriber derives, naming them in `derived`', async () => {
+    const { server, client } = await firehose();
+    const [sluiceEvent] = events(1);
+    const records = [
+      kinesisRecord(Buffer.from('{"type":"cli_event","extra":{"kept":true}}'), 0),
+      kinesisRecord(gzipSync('{"type":"gz","id":"g-1","value":2}\n{"type":"gz","id":"g-2","value":3}'), 1),
+      kinesisRecord(serializeEvent(sluiceEvent!), 2),
+    ];
+
+    const res = await handlerFor(client)({ Records: records }, context());
+    const lines = (await archivedLines(server)).map((l) => JSON.parse(l) as { event: unknown });
+
+    expect(res).toEqual({ batchItemFailures: [] });
+    const position = (i: number) => ({
+      streamArn: records[i]!.eventSourceARN!, shardId: 'shardId-000000000000', partitionKey: `pk${i}`,
+      sequenceNumber: records[i]!.kinesis.sequenceNumber, approximateArrivalTimestamp: records[i]!.kinesis.approximateArrivalTimestamp,
+    });
+    const arrivalMs = (i: number) => Math.round(records[i]!.kinesis.approximateArrivalTimestamp * 1000);
+    expect(lines.map((l) => l.event)).toEqual([
+      { id: derivedEventId(position(0), 0, 0), type: 'cli_event', extra: { kept: true }, ts: arrivalMs(0), value: 1, derived: ['id', 'ts', 'value'] },
+      { id: 'g-1', type: 'gz', ts: arrivalMs(1), value: 2, derived: ['ts'] },
+      { id: 'g-2', type: 'gz', ts: arrivalMs(1), value: 3, derived: ['ts'] },
+      sluiceEvent,
+    ]);
   });
 });
 
@@ -195,7 +239,7 @@ describe('archiver error stream', () => {
       .flatMap((o) => FirehoseServer.readObject(o).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(read(false)).toEqual([a]);
+    expect(read(false)).toMatchObject([{ sequenceNumber: '1001', event: a }]);
     expect(read(true)).toMatchObject([{ sluiceArchiveError: { reason: 'not-json', sequenceNumber: '1000' } }]);
   });
 });
@@ -217,7 +261,7 @@ describe('archiver entry and observability', () => {
     const res = await handler({ Records: [kinesisRecord(serializeEvent(e!), 0)] }, context());
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect((await archivedLines(server)).map((l) => JSON.parse(l).id)).toEqual([e!.id]);
+    expect((await archivedLines(server)).map((l) => JSON.parse(l).event.id)).toEqual([e!.id]);
   });
 
   it('publishes EMF metrics for each batch', async () => {

@@ -91,7 +91,7 @@ describe.each(modes)('pipeline end to end on $name', ({ external }) => {
     const archived = listFiles(join(dataDir, 'firehose', 's3', RESOURCE_NAMES.bucket)).flatMap((file) => {
       const raw = readFileSync(file);
       const text = (raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw).toString('utf8');
-      return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
+      return text.split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { event: { id: string } }).event.id);
     });
     expect(archived.length).toBe(events.length);
     expect(new Set(archived)).toEqual(new Set(events.map((e) => e.id)));

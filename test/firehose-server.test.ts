@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   DescribeDeliveryStreamCommand, FirehoseClient, ListDeliveryStreamsCommand, PutRecordBatchCommand, PutRecordCommand,
 } from '@aws-sdk/client-firehose';
-import { FIREHOSE } from '../core/index.ts';
+import { ARCHIVE_LAYOUT, FIREHOSE } from '../core/index.ts';
 import { FirehoseServer, type DeliveryStreamConfig } from '../local/firehose/index.ts';
 
 const servers: FirehoseServer[] = [];
@@ -23,9 +23,10 @@ function clientFor(endpoint: string): FirehoseClient {
   return new FirehoseClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' }, maxAttempts: 1 });
 }
 
-async function start(streams: Partial<DeliveryStreamConfig>[] = [{}], dataDir = tempDir()) {
+async function start(streams: Partial<DeliveryStreamConfig>[] = [{}], dataDir = tempDir(), faultInjection = false) {
   const server = await FirehoseServer.start({
     dataDir,
+    faultInjection,
     deliveryStreams: streams.map((s, i) => ({ name: `archive${i || ''}`, bucket: 'sluice-archive', ...s })),
   });
   servers.push(server);
@@ -141,6 +142,63 @@ describe('local Firehose server', () => {
 
     expect(obj!.key).toMatch(new RegExp(`^raw/year=${year}/month=\\d{2}/archive-1-.*\\.gz$`));
     expect(FirehoseServer.readObject(obj!).toString()).toBe('{"n":0}\n{"n":1}\n');
+  });
+
+  it('writes records whose delivery fails under the error output prefix as Firehose error documents, the rest under the data prefix', async () => {
+    const { server, client } = await start([{ compression: 'GZIP', prefix: ARCHIVE_LAYOUT.dataPrefix, errorOutputPrefix: ARCHIVE_LAYOUT.errorPrefix }]);
+    server.faults.failDelivery({ text: '"n":1}', count: 1 });
+    const before = Date.now();
+
+    const res = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'archive', Records: lines(3) }));
+    await server.flush();
+    const objects = server.listObjects('sluice-archive');
+    const errors = objects.filter((o) => o.key.startsWith('errors/'));
+    const data = objects.filter((o) => !o.key.startsWith('errors/'));
+
+    expect(res.FailedPutCount).toBe(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.key).toMatch(/^errors\/processing-failed\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/archive-1-.*\.gz$/);
+    const docs = FirehoseServer.readObject(errors[0]!).toString().trim().split('\n').map((l) => JSON.parse(l));
+    expect(docs).toHaveLength(1);
+    expect(docs[0]).toMatchObject({ attemptsMade: 1, errorCode: 'Lambda.FunctionError', rawData: Buffer.from('{"n":1}\n').toString('base64') });
+    expect(docs[0].arrivalTimestamp).toBeGreaterThanOrEqual(before);
+    expect(data.map((o) => FirehoseServer.readObject(o).toString())).toEqual(['{"n":0}\n{"n":2}\n']);
+  });
+
+  it('takes faults over HTTP at /_sluice/faults when fault injection is on, and answers them through the SDK', async () => {
+    const { server, client } = await start([{}], tempDir(), true);
+    const admin = (method: string, body?: unknown) => fetch(`${server.endpoint}/_sluice/faults`, { method, ...(body ? { body: JSON.stringify(body) } : {}) })
+      .then(async (r) => ({ status: r.status, body: await r.json() as Record<string, unknown> }));
+
+    const posted = await Promise.all([
+      admin('POST', { kind: 'failRecords', count: 1 }),
+      admin('POST', { kind: 'failCalls', operation: 'PutRecordBatch', count: 1, code: 'ServiceUnavailableException', status: 503 }),
+      admin('POST', { kind: 'failDelivery', text: '"n":2}' }),
+    ]);
+    const refused = await admin('POST', { kind: 'explode' });
+    const whole = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'archive', Records: lines(3) })).then(() => 'ok', (e: Error) => e.name);
+    const partial = await client.send(new PutRecordBatchCommand({ DeliveryStreamName: 'archive', Records: lines(3) }));
+    await server.flush();
+    const keys = server.listObjects().map((o) => o.key);
+    await admin('POST', { kind: 'failRecords', count: 5 });
+    const cleared = await admin('DELETE');
+
+    expect(posted.every((p) => p.status === 200)).toBe(true);
+    expect(refused.status).toBe(400);
+    expect(refused.body.message).toMatch(/unknown fault kind/);
+    expect(whole).toBe('ServiceUnavailableException');
+    expect(partial.FailedPutCount).toBe(1);
+    expect(keys.filter((k) => k.startsWith('processing-failed/'))).toHaveLength(1);
+    expect(cleared.body).toEqual({ recordFailures: 0, callErrors: 0, recordMatchers: 0, deliveryFailures: 0 });
+  });
+
+  it('serves no fault API unless fault injection is on', async () => {
+    const { server } = await start();
+
+    const res = await fetch(`${server.endpoint}/_sluice/faults`, { method: 'POST', body: JSON.stringify({ kind: 'failRecords' }) });
+
+    expect(res.status).toBe(400);
+    expect(server.faults.pending().recordFailures).toBe(0);
   });
 
   it('describes and lists its delivery streams', async () => {

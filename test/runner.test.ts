@@ -294,6 +294,26 @@ describe('local event source runner', () => {
     expect(full.calls.map((c) => c.records.length)).toEqual([5, 5]);
   });
 
+  it('stops when asked while it is still listing the shards (a stack whose later part failed to start)', async () => {
+    const kinesis = await stream();
+    let r!: EventSourceRunner;
+    let stopping: Promise<void> | undefined;
+    let invoked = 0;
+    // stop() arrives while ListShards is on the wire: the shards it lists must not start polling after it.
+    kinesis.middlewareStack.add((next, context) => async (args) => {
+      if (context.commandName === 'ListShardsCommand' && !stopping) stopping = r.stop();
+      return next(args);
+    }, { step: 'initialize' });
+    r = runner(kinesis, async () => { invoked++; });
+    while (!stopping) await new Promise((ok) => setTimeout(ok, 10));
+
+    await stopping; // before the fix, pollers started after stop() ran forever and this never resolved
+    await put(kinesis, [{ data: 'after stop', shard: 0 }]);
+    await new Promise((ok) => setTimeout(ok, 500)); // a poller left running would read and invoke within its 200 ms poll interval
+
+    expect(invoked).toBe(0);
+  });
+
   it('goes on from its checkpoint file after a graceful stop, finishing the batch in flight, with nothing lost or repeated', async () => {
     const kinesis = await stream();
     const checkpointPath = join(tempDir(), 'fn.json');

@@ -12,7 +12,11 @@ export interface RecordPosition {
 
 /** A user record that could not be decoded or validated. */
 export interface PoisonRecord extends RecordPosition {
-  /** Position inside a KPL aggregate; -1 when the whole Kinesis record is unreadable. */
+  /**
+   * Position inside the record: the KPL sub-sequence number, the line index of a
+   * newline-separated record (or log event index of a CloudWatch Logs message);
+   * -1 for the whole Kinesis record.
+   */
   subSequenceNumber: number;
   raw: Buffer;
   reason: string;
@@ -22,13 +26,16 @@ export interface PoisonRecord extends RecordPosition {
 export interface DecodedRecord extends RecordPosition {
   /**
    * The valid events, in order; without payload (the aggregator never reads it), and
-   * with only the dimensions asked for (see decodeRecord).
+   * with only the dimensions asked for (see decodeRecord). Each says where its id came
+   * from (`idOrigin`): only a 'client' id costs a dedup row; a 'producer' or 'derived'
+   * one cannot repeat outside its record, whose redelivery the checkpoint and the
+   * record identity cover.
    */
   events: ScannedEvent[];
   poison: PoisonRecord[];
   /**
-   * The record's identity, 32 hex digits (core `recordDigest`: the MD5 an aggregate
-   * carries, or of the whole data): a producer's byte-for-byte resend has the same.
+   * The record's identity, 32 hex digits (core readRecordEvents' digest: the MD5 an
+   * aggregate carries, or of the whole data): a producer's byte-for-byte resend has the same.
    */
   digest: string;
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */

@@ -1,10 +1,14 @@
-// Turns one Kinesis record of a Lambda batch into archive lines: each user record's
-// raw event JSON, newline-terminated. What cannot be a line (a corrupt aggregate,
-// data that is not JSON) becomes an error line carrying the raw bytes, so nothing
-// is dropped silently.
+// Turns one Kinesis record of a Lambda batch into archive lines: each event's raw
+// JSON inside its envelope (shard, sequence and sub-sequence numbers, partition key,
+// arrival; core/archiveLine.ts), newline-terminated, read by core's readRecordEvents
+// like every subscriber (KPL, plain, newline-separated, gzip). What cannot be a line
+// (a corrupt aggregate, data that is not JSON, gzip that does not inflate) becomes an
+// error line carrying the raw bytes, so nothing is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { isUtf8 } from 'node:buffer';
-import { CorruptRecordError, FIREHOSE, deaggregate } from '../../core/index.ts';
+import {
+  ARCHIVE_ERROR_KEY, archiveLineText, EventValidationError, FIREHOSE, parseEntryJson, parseStreamEvent, readRecordEvents,
+} from '../../core/index.ts';
+import type { ArchiveEnvelope, EntryReader, RecordFaultKind, StreamEvent } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
 const NEWLINE = 0x0a;
@@ -17,7 +21,7 @@ export interface ArchiveLinesOfRecord {
 }
 
 /** Why a user record is not an event line. */
-export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'not-utf8' | 'line-too-large';
+export type ArchiveErrorReason = 'corrupt-aggregate' | 'unreadable-record' | 'not-json' | 'not-utf8' | 'invalid-event' | 'line-too-large';
 
 /** The error line written for data that cannot be archived as an event line. */
 export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReason, message: string, data: Buffer, subSequenceNumber?: number): Buffer {
@@ -25,7 +29,7 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
   // can be re-read from the stream while retained.
   const keepData = data.length * 4 / 3 + 1024 < FIREHOSE.maxRecordBytes;
   const body = {
-    sluiceArchiveError: {
+    [ARCHIVE_ERROR_KEY]: {
       reason,
       message,
       eventSourceARN: record.eventSourceARN,
@@ -41,46 +45,79 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
   return Buffer.from(JSON.stringify(body) + '\n', 'utf8');
 }
 
-/**
- * Event JSON as one line: the raw bytes when they are single-line JSON, the compact
- * re-serialization when the JSON spans lines, undefined when it is not JSON.
- */
-function eventLine(data: Buffer): Buffer | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(data.toString('utf8'));
-  } catch {
-    return undefined;
-  }
-  if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return Buffer.from(JSON.stringify(parsed) + '\n', 'utf8');
-  const line = Buffer.allocUnsafe(data.length + 1);
-  data.copy(line);
-  line[data.length] = NEWLINE;
-  return line;
+/** Event JSON as one line: the raw bytes when they are single-line JSON, else the compact re-serialization. */
+function eventJson(buf: Buffer, start: number, end: number, parsed: unknown): string {
+  const data = buf.subarray(start, end);
+  if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return JSON.stringify(parsed);
+  return data.toString('utf8');
 }
+
+/** One event's JSON (one line), where it sits in the record, and the bytes it was read from. */
+interface EventLine {
+  json: string;
+  subSequenceNumber: number;
+  data: Buffer;
+}
+
+/**
+ * The archive keeps events as their producer wrote them. An event that leaves `id`,
+ * `ts` or `value` out is written with the values every subscriber derives (the same
+ * id the aggregator counts it under) and `derived` naming them. JSON that is not a
+ * valid event is still archived as it is (the archive holds what was in the stream);
+ * only bytes that are not JSON become error lines.
+ */
+const readEventLine: EntryReader<EventLine> = (buf, start, end, entry) => {
+  const json = parseEntryJson(buf, start, end);
+  const data = buf.subarray(start, end);
+  const asWritten = (): EventLine => ({ json: eventJson(buf, start, end, json), subSequenceNumber: entry.subSequenceNumber, data });
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return asWritten();
+  const o = json as Record<string, unknown>;
+  if (o.id !== undefined && o.ts !== undefined && o.value !== undefined) return asWritten();
+  let event: StreamEvent;
+  try {
+    event = parseStreamEvent(json, entry);
+  } catch (err) {
+    if (err instanceof EventValidationError) return asWritten();
+    throw err;
+  }
+  const settled = { id: event.id, ...o, ts: o.ts ?? event.ts, value: o.value ?? event.value, derived: event.derived };
+  return { json: JSON.stringify(settled), subSequenceNumber: entry.subSequenceNumber, data };
+};
+
+/** Kinesis approximateArrivalTimestamp (seconds, millisecond fraction) as ISO-8601. */
+function arrivalIso(record: KinesisStreamRecord): string {
+  const ms = Math.round(record.kinesis.approximateArrivalTimestamp * 1000);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : new Date().toISOString();
+}
+
+const ERROR_REASON: Record<RecordFaultKind, ArchiveErrorReason> = {
+  'corrupt-record': 'corrupt-aggregate',
+  'unreadable-record': 'unreadable-record',
+  'not-json': 'not-json',
+  // Decoding would store U+FFFD in place of the bytes: they are kept, base64, on the error line.
+  'not-utf8': 'not-utf8',
+  'invalid-event': 'invalid-event',
+};
 
 export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number): ArchiveLinesOfRecord {
   const out: ArchiveLinesOfRecord = { events: [], errors: [] };
-  const data = Buffer.from(record.kinesis.data, 'base64');
-  let users;
-  try {
-    users = deaggregate(data, record.kinesis.partitionKey);
-  } catch (err) {
-    if (!(err instanceof CorruptRecordError)) throw err;
-    out.errors.push({ line: errorLine(record, 'corrupt-aggregate', err.message, data), recordIndex });
-    return out;
+  const k = record.kinesis;
+  const position = {
+    streamArn: record.eventSourceARN ?? '', shardId: record.eventID.slice(0, record.eventID.indexOf(':')),
+    partitionKey: k.partitionKey, sequenceNumber: k.sequenceNumber, approximateArrivalTimestamp: k.approximateArrivalTimestamp,
+  };
+  const { events, faults } = readRecordEvents(Buffer.from(k.data, 'base64'), position, readEventLine);
+  for (const f of faults) {
+    const message = f.kind === 'not-json' ? 'user record is not JSON' : f.kind === 'not-utf8' ? 'user record is not valid UTF-8' : f.reason;
+    out.errors.push({ line: errorLine(record, ERROR_REASON[f.kind], message, f.raw, f.subSequenceNumber >= 0 ? f.subSequenceNumber : undefined), recordIndex });
   }
-  for (const u of users) {
-    // Decoding would store U+FFFD in place of the bytes: keep them, base64, on an error line.
-    if (!isUtf8(u.data)) {
-      out.errors.push({ line: errorLine(record, 'not-utf8', 'user record is not valid UTF-8', u.data, u.subSequenceNumber), recordIndex });
-      continue;
-    }
-    const line = eventLine(u.data);
-    if (!line) {
-      out.errors.push({ line: errorLine(record, 'not-json', 'user record is not JSON', u.data, u.subSequenceNumber), recordIndex });
-    } else if (line.length > FIREHOSE.maxRecordBytes) {
-      out.errors.push({ line: errorLine(record, 'line-too-large', `event line of ${line.length} bytes exceeds the Firehose record limit of ${FIREHOSE.maxRecordBytes} bytes`, u.data, u.subSequenceNumber), recordIndex });
+  const envelope: Omit<ArchiveEnvelope, 'subSequenceNumber'> = {
+    shardId: position.shardId, sequenceNumber: k.sequenceNumber, partitionKey: k.partitionKey, arrival: arrivalIso(record),
+  };
+  for (const { json, subSequenceNumber, data } of events) {
+    const line = Buffer.from(archiveLineText({ ...envelope, subSequenceNumber }, json), 'utf8');
+    if (line.length > FIREHOSE.maxRecordBytes) {
+      out.errors.push({ line: errorLine(record, 'line-too-large', `event line of ${line.length} bytes exceeds the Firehose record limit of ${FIREHOSE.maxRecordBytes} bytes`, data, subSequenceNumber), recordIndex });
     } else {
       out.events.push({ line, recordIndex });
     }

@@ -161,6 +161,6 @@ export class SluiceStack extends Stack {
     // The API's base URL, as SLUICE_QUERY_URL is locally: clients append /v1/query etc.
     if (props.query) new CfnOutput(this, 'QueryUrl', { value: this.ingest.api.apiEndpoint, description: ENV.queryUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
-    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: 'S3 bucket of the raw-event archive' });
+    new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: ENV.archiveBucket });
   }
 }

@@ -38,6 +38,14 @@ const ROUTES: Record<string, DataApiOperation> = {
 };
 
 export const FAULTS_PATH = '/_sluice/faults';
+/** GET: calls per operation, transactions open now and at most (transactionCounts), for the load test. */
+export const STATS_PATH = '/_sluice/stats';
+
+export interface DataApiStats {
+  calls: Record<DataApiOperation, number>;
+  openTransactions: number;
+  maxOpenTransactions: number;
+}
 
 export class DataApiServer {
   /** In-process fault control (see DataApiFaults for the kinds). */
@@ -104,6 +112,12 @@ export class DataApiServer {
     this.service.resetTransactionPeak();
   }
 
+  /** What the server has done since start. */
+  stats(): DataApiStats {
+    const t = this.service.transactionCounts;
+    return { calls: { ...this.service.calls }, openTransactions: t.open, maxOpenTransactions: t.peakOpen };
+  }
+
   /** Stops serving and rolls back open transactions; the database stays open (its owner closes it). */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
@@ -118,6 +132,10 @@ export class DataApiServer {
     const body = await readBody(req);
     if (this.options.faultInjection && path === FAULTS_PATH) {
       this.serveFaults(req.method ?? 'GET', body, res);
+      return;
+    }
+    if (path === STATS_PATH && req.method === 'GET') {
+      sendJson(res, 200, this.stats());
       return;
     }
     const op = ROUTES[path];

@@ -33,12 +33,15 @@ export class DataApiService {
   private readonly transactions: TransactionRegistry;
   private readonly parsed = new Map<string, ParsedSql>();
   private closed = false;
+  /** Calls per operation since start, refused ones included (the load test's "Data API calls"). */
+  readonly calls: Record<DataApiOperation, number> = { ExecuteStatement: 0, BatchExecuteStatement: 0, BeginTransaction: 0, CommitTransaction: 0, RollbackTransaction: 0 };
 
   constructor(private readonly o: DataApiServiceOptions) {
     this.transactions = new TransactionRegistry(o.transactionIdleTimeoutMs, DATA_API.transactionMaxLifetimeMs);
   }
 
   async call(op: DataApiOperation, request: unknown): Promise<ServiceOutcome> {
+    if (op in this.calls) this.calls[op]++;
     if (!request || typeof request !== 'object' || Array.isArray(request)) throw new DataApiError('BadRequestException', 'The request body must be a JSON object');
     const injected = this.o.faults.takeFailure(op);
     if (injected) throw injected;

@@ -2,7 +2,8 @@
 // fdatasync'd) before the client hears back, so a killed process loses nothing it
 // acknowledged. A segment becomes exactly one object, named from the segment's id
 // and its oldest record: replaying a segment after a crash writes the same key, and
-// skips it if it was already written.
+// skips it if it was already written. Records whose delivery fails (injected:
+// FirehoseFaults.failDelivery) go to the error output prefix as Firehose writes them.
 import {
   closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync, writeFileSync,
 } from 'node:fs';
@@ -12,6 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { FIREHOSE } from '../../core/index.ts';
 import { FirehoseStorageError } from './errors.ts';
 import { objectKey } from './ObjectKey.ts';
+import type { DeliveryFailure } from './FirehoseFaults.ts';
 import type { ArchiveObject, DeliveryStreamConfig } from './types.ts';
 
 /** Frame header: u32 data length, f64 arrival time (epoch ms). */
@@ -40,6 +42,7 @@ export class DeliveryStreamBuffer {
     readonly config: DeliveryStreamConfig,
     private readonly dirs: BufferDirectories,
     private readonly fsync: boolean,
+    private readonly deliveryFailureOf: (data: Buffer) => DeliveryFailure | undefined = () => undefined,
   ) {
     this.sizeBytes = config.bufferSizeBytes ?? FIREHOSE.defaultBufferBytes;
     this.intervalMs = config.bufferIntervalMs ?? FIREHOSE.defaultBufferIntervalMs;
@@ -135,14 +138,41 @@ export class DeliveryStreamBuffer {
     return this.records.length;
   }
 
+  /** Writes the segment's object, and its error object when some records failed delivery. */
   private writeObject(segmentId: string, records: BufferedRecord[]): ArchiveObject | undefined {
+    const delivered: BufferedRecord[] = [];
+    const failed = new Map<string, { failure: DeliveryFailure; records: BufferedRecord[] }>();
+    for (const r of records) {
+      const failure = this.deliveryFailureOf(r.data);
+      if (!failure) {
+        delivered.push(r);
+        continue;
+      }
+      const group = failed.get(failure.errorOutputType) ?? { failure, records: [] };
+      group.records.push(r);
+      failed.set(failure.errorOutputType, group);
+    }
     const gzip = this.config.compression === 'GZIP';
-    const oldest = records.reduce((m, r) => Math.min(m, r.arrivalMs), Infinity);
-    const key = objectKey(this.config.name, this.config.prefix ?? '', oldest, segmentId, gzip ? '.gz' : '');
+    const extension = gzip ? '.gz' : '';
+    for (const [type, group] of failed) {
+      // Firehose's default when no error output prefix is configured: `<error-output-type>/` and the hour.
+      const prefix = this.config.errorOutputPrefix ?? `${type}/`;
+      const now = Date.now();
+      const body = Buffer.from(group.records.map((r) => JSON.stringify({
+        attemptsMade: 1, arrivalTimestamp: r.arrivalMs, errorCode: group.failure.code, errorMessage: group.failure.message,
+        attemptEndingTimestamp: now, rawData: r.data.toString('base64'),
+      }) + '\n').join(''));
+      this.writeFile(objectKey(this.config.name, prefix, oldestArrival(group.records), segmentId, extension, type), segmentId, body, gzip);
+    }
+    if (delivered.length === 0) return undefined;
+    const key = objectKey(this.config.name, this.config.prefix ?? '', oldestArrival(delivered), segmentId, extension);
+    return this.writeFile(key, segmentId, Buffer.concat(delivered.map((r) => r.data)), gzip);
+  }
+
+  private writeFile(key: string, segmentId: string, body: Buffer, gzip: boolean): ArchiveObject | undefined {
     const path = join(this.dirs.s3, this.config.bucket, key);
     // A replayed segment whose object was written before the crash: already delivered.
     if (existsSync(path)) return undefined;
-    const body = Buffer.concat(records.map((r) => r.data));
     const tmp = join(this.dirs.tmp, `${segmentId}.object`);
     try {
       writeFileSync(tmp, gzip ? gzipSync(body) : body);
@@ -163,6 +193,10 @@ export class DeliveryStreamBuffer {
     }
     return { bucket: this.config.bucket, key, path };
   }
+}
+
+function oldestArrival(records: BufferedRecord[]): number {
+  return records.reduce((m, r) => Math.min(m, r.arrivalMs), Infinity);
 }
 
 /** The complete frames of a segment; a torn last frame was never acknowledged. */

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { FIREHOSE, MiB, answerClientErrors } from '../../core/index.ts';
+import { FAULTS_PATH } from '../dataapi/index.ts';
 import { DeliveryStreamBuffer } from './DeliveryStreamBuffer.ts';
 import { FirehoseConfigError, FirehoseRequestError, FirehoseStorageError } from './errors.ts';
 import { FirehoseFaults } from './FirehoseFaults.ts';
@@ -46,7 +47,7 @@ export class FirehoseServer {
         segments: join(options.dataDir, 'buffers', c.name),
         s3: join(options.dataDir, 's3'),
         tmp: join(options.dataDir, 'tmp'),
-      }, options.fsync ?? true));
+      }, options.fsync ?? true, (data) => this.faults.takeDeliveryFailure(data)));
     }
     this.server = http.createServer((req, res) => {
       this.serve(req, res).catch((err) => this.reply(res, 500, { __type: 'InternalFailure', message: String(err) }));
@@ -165,6 +166,10 @@ export class FirehoseServer {
       }
       chunks.push(c as Buffer);
     }
+    if (this.options.faultInjection && (req.url ?? '/').split('?')[0] === FAULTS_PATH) {
+      this.serveFaults(req.method ?? 'GET', Buffer.concat(chunks), res);
+      return;
+    }
     const target = String(req.headers['x-amz-target'] ?? '');
     const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : '';
     try {
@@ -193,6 +198,25 @@ export class FirehoseServer {
     } catch (err) {
       if (err instanceof FirehoseRequestError) this.reply(res, err.status, { __type: err.code, message: err.message }, err.code);
       else if (err instanceof FirehoseStorageError) this.reply(res, 503, { __type: 'ServiceUnavailableException', message: err.message }, 'ServiceUnavailableException');
+      else throw err;
+    }
+  }
+
+  private serveFaults(method: string, body: Buffer, res: http.ServerResponse): void {
+    try {
+      if (method === 'DELETE') this.faults.clear();
+      else if (method === 'POST') {
+        let spec: unknown;
+        try {
+          spec = JSON.parse(body.toString('utf8') || 'null');
+        } catch {
+          throw new FirehoseRequestError('SerializationException', 'fault body is not valid JSON');
+        }
+        this.faults.apply(spec);
+      } else if (method !== 'GET') throw new FirehoseRequestError('InvalidArgumentException', `${method} is not supported on ${FAULTS_PATH}`);
+      this.reply(res, 200, this.faults.pending());
+    } catch (err) {
+      if (err instanceof FirehoseRequestError) this.reply(res, err.status, { __type: err.code, message: err.message }, err.code);
       else throw err;
     }
   }

@@ -14,11 +14,16 @@ export function formatTimestamp(pattern: string, ms: number): string {
   return pattern.replace(/yyyy|MM|dd|HH|mm|ss/g, (t) => parts[t]!);
 }
 
-export function objectKey(deliveryStreamName: string, prefix: string, oldestArrivalMs: number, id: string, extension = ''): string {
+/**
+ * `errorOutputType` evaluates `!{firehose:error-output-type}` in an error output
+ * prefix (an object of records Firehose could not deliver).
+ */
+export function objectKey(deliveryStreamName: string, prefix: string, oldestArrivalMs: number, id: string, extension = '', errorOutputType = ''): string {
   let p: string;
-  if (prefix.includes('!{timestamp:')) {
+  if (prefix.includes('!{')) {
     p = prefix.replace(/!\{timestamp:([^}]*)\}/g, (_, f: string) => formatTimestamp(f, oldestArrivalMs))
-      .replace(/!\{firehose:random-string\}/g, id.replace(/-/g, '').slice(0, 11));
+      .replace(/!\{firehose:random-string\}/g, id.replace(/-/g, '').slice(0, 11))
+      .replace(/!\{firehose:error-output-type\}/g, errorOutputType);
   } else {
     p = prefix + formatTimestamp('yyyy/MM/dd/HH/', oldestArrivalMs);
   }

@@ -8,7 +8,11 @@ export interface DeliveryStreamConfig {
   bucket: string;
   /** Key prefix; `!{timestamp:yyyy/MM/dd}` style expressions are evaluated, otherwise `YYYY/MM/dd/HH/` (UTC) is appended. Default ''. */
   prefix?: string;
-  /** Shown by DescribeDeliveryStream; the emulator has no processing step whose failures would go there. */
+  /**
+   * Where records that fail delivery are written (with `!{firehose:error-output-type}`
+   * evaluated), as Firehose error documents. Default `<error-output-type>/` and the hour.
+   * The emulator has no processing step: such failures are injected (FirehoseFaults.failDelivery).
+   */
   errorOutputPrefix?: string;
   /** Default 5 MiB. */
   bufferSizeBytes?: number;
@@ -29,6 +33,8 @@ export interface FirehoseServerOptions {
   /** Region and account in ARNs. Default us-east-1 / 000000000000. */
   region?: string;
   accountId?: string;
+  /** Serve the fault-injection admin API at /_sluice/faults (tests only). Default false. */
+  faultInjection?: boolean;
 }
 
 /** One object written to the local S3 stand-in. */

@@ -7,7 +7,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type StackEnv } from '../../core/index.ts';
-import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig, validateConfig, type SluiceConfig } from '../../consumers/index.ts';
+import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig, type SluiceConfig } from '../../consumers/index.ts';
 import { EventSourceRunner, type KinesisHandler } from '../runner/index.ts';
 import type { PartChannel, RunningPart } from './RunningPart.ts';
 
@@ -18,7 +18,7 @@ export interface ConsumerPartConfig {
   mapping: ConsumerMapping;
   checkpointPath: string;
   onFailureDir: string;
-  /** The rollups the aggregator keeps (crossed the IPC channel as JSON). Default: loadConfig(). */
+  /** The aggregator's rollups. Default: sluice.config.json in the working directory (loadConfig). */
   config?: SluiceConfig;
 }
 
@@ -35,7 +35,7 @@ export async function startConsumerPart(config: ConsumerPartConfig, channel: Par
     handler = createAggregatorHandler({
       rdsData,
       resourceArn: requireEnv(env, ENV.dbClusterArn), secretArn: requireEnv(env, ENV.dbSecretArn), database: requireEnv(env, ENV.dbName),
-      config: config.config ? validateConfig(config.config) : loadConfig(),
+      config: config.config ?? loadConfig(),
       logger: new Logger({ serviceName: config.functionName }),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: config.functionName }),
       // Each batch's figures go to the parent, whose health meter serves GET /v1/health.

@@ -2,7 +2,13 @@
 import { FirehoseServer, type DeliveryStreamConfig } from '../firehose/index.ts';
 import type { RunningPart } from './RunningPart.ts';
 
-export interface FirehosePartConfig { port: number; dataDir: string; deliveryStreams: DeliveryStreamConfig[] }
+export interface FirehosePartConfig {
+  port: number;
+  dataDir: string;
+  deliveryStreams: DeliveryStreamConfig[];
+  /** Serve the fault-injection admin API at /_sluice/faults on the Firehose port (tests only). */
+  faultInjection: boolean;
+}
 
 export async function startFirehosePart(config: FirehosePartConfig): Promise<RunningPart> {
   const server = await FirehoseServer.start(config);

@@ -65,6 +65,8 @@ export class EventSourceRunner {
     for (const { poller } of this.pollers.values()) poller.stop();
     await this.main;
     await this.refreshChain.catch(() => {});
+    // A listing that was on the wire when stop() came may have started pollers since.
+    for (const { poller } of this.pollers.values()) poller.stop();
     await Promise.all([...this.pollers.values()].map((p) => p.done));
     await this.checkpoints.save();
   }
@@ -161,6 +163,7 @@ export class EventSourceRunner {
   private async startReadyShards(): Promise<void> {
     if (this.stopping || this.fatal) return;
     const shards = await this.listShards();
+    if (this.stopping || this.fatal) return;
     const listed = new Set(shards.map((x) => x.ShardId!));
     const s = this.settings;
     for (const shard of shards) {

@@ -46,12 +46,14 @@ export function startCli(args: string[], marker: string, opts: { env?: NodeJS.Pr
   });
 }
 
-/** A base port with `count` consecutive free ports above it. */
+/**
+ * A base port with `count` consecutive free ports above it, below Linux's ephemeral
+ * range (32768 and up): a port in that range can be taken by any outgoing connection
+ * on the machine between this check and the stack's listen, seconds later.
+ */
 export async function freePortRange(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    // Below Linux's ephemeral range (32768+): a client socket of a suite running in
-    // parallel cannot take one of these ports between the check and a restart.
-    const base = 20_000 + Math.floor(Math.random() * (32_000 - 20_000 - count));
+    const base = 20_000 + Math.floor(Math.random() * (32_768 - 20_000 - count));
     const ok = await Promise.all(Array.from({ length: count }, (_, i) => isFree(base + i)));
     if (ok.every(Boolean)) return base;
   }
