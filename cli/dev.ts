@@ -2,20 +2,22 @@
 // Prints each endpoint and the variables that point AWS SDKs and the CLI at it,
 // then `sluice ready`; Ctrl-C stops it cleanly, keeping everything in --data-dir.
 import { ENV, DEFAULT_DATA_DIR, type StackEnv } from '../core/index.ts';
-import { DEFAULT_DEV_PORTS, startStack } from '../local/index.ts';
+import { DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, startStack } from '../local/index.ts';
 import { UsageError, intFlag, parseFlags } from './flags.ts';
 
 const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--database postgres|pglite] [--port N] [--shards N] [--ingest-kpl] [--faults]
 
 Starts the embedded local stack, each part in a process of its own: Kinesis,
 PostgreSQL (an embedded server, or --database-url / DATABASE_URL), the RDS Data API,
-Firehose, the HTTP ingest endpoint and the consumers.
+Firehose, the HTTP ingest endpoint and the consumers; and the query API with its
+dashboard.
   --data-dir DIR      where streams, database, archive and positions live (default ${DEFAULT_DATA_DIR}, or SLUICE_DATA_DIR)
   --database-url URL  use this PostgreSQL instead of the embedded one (default DATABASE_URL)
   --database ENGINE   the embedded engine: postgres (default, a real PostgreSQL 16 server from npm)
                       or pglite (WebAssembly, one connection; for platforms without binaries)
   --ingest-kpl        the HTTP ingest endpoint writes KPL aggregates instead of compressed ones
-  --port N            first of four consecutive ports (default ${DEFAULT_DEV_PORTS.kinesis})
+  --port N            base port: N..N+3 for Kinesis, Firehose, the Data API and ingest,
+                      N+${QUERY_PORT_OFFSET} for the query API and dashboard (default ${DEFAULT_DEV_PORTS.kinesis}, so ${DEFAULT_DEV_PORTS.query})
   --shards N          shards of a newly created stream (default 4)
   --faults            serve the Data API's and Firehose's fault control at /_sluice/faults (the Data API's is what \`sluice loadtest --chaos db-outage@...\` uses)`;
 
@@ -33,7 +35,7 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     out.write(USAGE + '\n');
     return 0;
   }
-  const base = intFlag(values.port, 'port', USAGE, 1024, 65532) ?? DEFAULT_DEV_PORTS.kinesis;
+  const base = intFlag(values.port, 'port', USAGE, 1024, 65535 - QUERY_PORT_OFFSET) ?? DEFAULT_DEV_PORTS.kinesis;
   const shardCount = intFlag(values.shards, 'shards', USAGE, 1, 100) ?? 4;
   const dataDir = (values['data-dir'] as string | undefined) ?? env[ENV.dataDir] ?? DEFAULT_DATA_DIR;
   const databaseUrl = (values['database-url'] as string | undefined) ?? process.env[ENV.databaseUrl];
@@ -58,18 +60,18 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     ingestRecordFormat: values['ingest-kpl'] ? 'kpl' : 'compressed',
     shardCount,
     faultInjection: !!values.faults,
-    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3 },
+    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3, query: base + QUERY_PORT_OFFSET },
     log: (line) => out.write(`  ${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    throw new Error(`${err.message}: ports ${base}-${base + 3} must be free (is another sluice dev running?); choose others with --port N`);
+    throw new Error(`${err.message}: ports ${base}-${base + 3} and ${base + QUERY_PORT_OFFSET} must be free (is another sluice dev running?); choose others with --port N`);
   }).finally(() => {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, whileStarting);
   });
 
   out.write(`\nPoint the AWS SDKs, the AWS CLI and sluice at this stack (also written to ${stack.dataDir}/env):\n\n`);
   for (const [k, v] of Object.entries(stack.env)) out.write(`  export ${k}=${v}\n`);
-  out.write(`\nsluice ready: send events with \`npx sluice send events.ndjson\` or POST ${stack.env[ENV.ingestUrl]}; query with \`npx sluice query --type <type>\`. Ctrl-C stops.\n`);
+  out.write(`\nsluice ready: send events with \`npx sluice send events.ndjson\` or POST ${stack.env[ENV.ingestUrl]}; query with \`npx sluice query --type <type>\` or GET ${stack.env[ENV.queryUrl]}/v1/query; dashboard at ${stack.env[ENV.queryUrl]}/. Ctrl-C stops.\n`);
 
   // One status line whenever the consumers did something since the last one: what
   // each consumer settled, and the share of a core each part used meanwhile.

@@ -13,9 +13,17 @@ export class UsageError extends SluiceError {
 type Options = NonNullable<ParseArgsConfig['options']>;
 
 export function parseFlags<O extends Options>(argv: string[], options: O, usage: string, maxPositionals = 0) {
+  // A value that starts with a dash and a digit (`--from -1h`, `--value -3`) is the
+  // flag's value, not a flag: parseArgs would refuse it as ambiguous.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = /^--([^=]+)$/.exec(argv[i]!)?.[1];
+    if (name && options[name]?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) args.push(`--${name}=${argv[++i]}`);
+    else args.push(argv[i]!);
+  }
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
   } catch (err) {
     throw new UsageError((err as Error).message, usage);
   }

@@ -9,7 +9,7 @@ type Command = (argv: string[], env: ReturnType<typeof readStackEnv>, out: NodeJ
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   dev: { summary: 'start the embedded local stack (what `npm start` runs)', load: async () => (await import('./dev.ts')).runDev },
   send: { summary: 'send NDJSON events from a file or stdin through the producer SDK', load: async () => (await import('./send.ts')).runSend },
-  query: { summary: 'print the rollups of an event type (table or JSON)', load: async () => (await import('./query.ts')).runQuery },
+  query: { summary: 'rollups of event types: re-bucketed, grouped, filtered, top-N (table, JSON or CSV)', load: async () => (await import('./query.ts')).runQuery },
   quarantine: { summary: 'list poison records, or fix and re-drive them', load: async () => (await import('./quarantine.ts')).runQuarantine },
   replay: { summary: 'rebuild rollups from the raw-event archive (back-fill, repair)', load: async () => (await import('./replay.ts')).runReplay },
   loadtest: { summary: 'drive the running stack at a set rate and check the totals', load: async () => (await import('./loadtest.ts')).runLoadtest },

@@ -1,33 +1,49 @@
-// `sluice query --type T [--from ISO] [--to ISO] [--format table|json]`: prints the
-// rollups of one event type, per bucket, with totals. JSON output is one object
-// with `rows` (bucket, count, sum, min, max) and `totals` (count, sum).
+// `sluice query`: the query engine on the command line. Its flags are the HTTP API's
+// parameters (query/parameters.ts) plus --format and --config; the answer prints as
+// a table that fits 80 columns, CSV, or the API's JSON.
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { loadConfig } from '../consumers/index.ts';
-import { queryRollups, QueryError, parseTime } from '../query/index.ts';
-import type { RollupResult } from '../query/index.ts';
+import { executeQuery, parseQueryParameters, QUERY_PARAMETERS, QueryError, planQuery } from '../query/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
-import { intFlag, parseFlags, UsageError } from './flags.ts';
+import { parseFlags, UsageError } from './flags.ts';
+import { formatQueryResult, QUERY_FORMATS, type QueryFormat } from './queryFormats.ts';
 
-const USAGE = `Usage: sluice query --type T [--from ISO] [--to ISO] [--format table|json]
-                    [--rollup NAME] [--window SECONDS] [--group-by DIM,...] [--dim NAME=VALUE ...]
-                    [--config FILE] [--target local|aws] [--stack NAME]
+const flagLine = QUERY_PARAMETERS.map((p) => `[--${p.flag} ${p.name === 'where' ? 'DIM=VALUE' : p.flag.toUpperCase()}${p.repeatable ? ' ...' : ''}]`);
 
-Prints the rollups of event type T per bucket (default: per minute), then totals.
---from is inclusive, --to exclusive (ISO-8601, e.g. 2026-11-28T14:00:00Z).
---group-by and --dim accept only dimensions the rollup groups by (sluice.config.json).
-${TARGET_USAGE}`;
+/** Words of `text` in lines of at most `width`, each after `indent` spaces but the first. */
+function wrapText(text: string, indent: number, width = 80, firstIndent = indent): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line && (lines.length ? indent : firstIndent) + line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  lines.push(line);
+  return lines.join(`\n${' '.repeat(indent)}`);
+}
+
+const option = (flag: string, text: string) => `  --${flag.padEnd(10)}${wrapText(text, 14)}`;
+
+const USAGE = `Usage: sluice query --type T ${wrapText([...flagLine.slice(1), '[--format table|json|csv] [--config FILE] [--target local|aws] [--stack NAME]'].join(' '), 20, 80, 29)}
+
+Prints the rollups of one or more event types per bucket, with totals.
+${QUERY_PARAMETERS.map((p) => option(p.flag, p.description)).join('\n')}
+${option('format', 'table (default; fits 80 columns), json (what GET /v1/query returns) or csv')}
+${option('config', 'the rollup configuration (default ./sluice.config.json, or every type per minute)')}
+${TARGET_USAGE}
+
+Examples:
+  sluice query --type page_view --from -1h --group-by country
+  sluice query --type order --from -1d --bucket 5m --format csv
+  sluice query --type page_view --from -7d --bucket 1d --group-by path --top 10`;
 
 export async function runQuery(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseFlags(argv, {
-    type: { type: 'string' },
-    from: { type: 'string' },
-    to: { type: 'string' },
+    ...Object.fromEntries(QUERY_PARAMETERS.map((p) => [p.flag, { type: 'string' as const, multiple: p.repeatable }])),
     format: { type: 'string' },
-    rollup: { type: 'string' },
-    window: { type: 'string' },
-    'group-by': { type: 'string' },
-    dim: { type: 'string', multiple: true },
     config: { type: 'string' },
     ...TARGET_FLAGS,
   }, USAGE);
@@ -35,96 +51,38 @@ export async function runQuery(argv: string[], localEnv: StackEnv, out: NodeJS.W
     out.write(USAGE + '\n');
     return 0;
   }
-  const type = values.type as string | undefined;
-  if (!type) throw new UsageError('--type is required', USAGE);
   const env = await resolveTarget(values, localEnv, USAGE);
   const format = (values.format as string | undefined) ?? 'table';
-  if (format !== 'table' && format !== 'json') throw new UsageError(`--format must be table or json, got "${format}"`, USAGE);
-  const dims: Record<string, string> = {};
-  for (const d of (values.dim as string[] | undefined) ?? []) {
-    const eq = d.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--dim must look like NAME=VALUE, got "${d}"`, USAGE);
-    dims[d.slice(0, eq)] = d.slice(eq + 1);
+  if (!(QUERY_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${QUERY_FORMATS.join(', ')}, got "${format}"`, USAGE);
+  const pairs: [string, string][] = [];
+  for (const p of QUERY_PARAMETERS) {
+    const v = values[p.flag];
+    for (const one of Array.isArray(v) ? v : typeof v === 'string' ? [v] : []) pairs.push([p.name, one]);
   }
-  const groupBy = values['group-by'] ? (values['group-by'] as string).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
-  const window = intFlag(values.window, 'window', USAGE, 1, 86_400);
 
-  let result: RollupResult;
   const client = new RDSDataClient(awsClientConfig(env, 'rdsData'));
   try {
+    const request = parseQueryParameters(pairs);
     const config = loadConfig(values.config as string | undefined);
+    // Mistakes in the question are usage errors: find them before any call.
+    const now = Date.now();
+    planQuery(request, config, now);
     const target = {
       resourceArn: requireEnv(env, ENV.dbClusterArn),
       secretArn: requireEnv(env, ENV.dbSecretArn),
       database: requireEnv(env, ENV.dbName),
     };
-    // Bad dates are usage errors: check them before any call.
-    if (values.from) parseTime(values.from as string, 'from');
-    if (values.to) parseTime(values.to as string, 'to');
-    result = await queryRollups(client, target, {
-      type, config, dims,
-      ...(values.from ? { from: values.from as string } : {}),
-      ...(values.to ? { to: values.to as string } : {}),
-      ...(values.rollup ? { rollup: values.rollup as string } : {}),
-      ...(window !== undefined ? { window } : {}),
-      ...(groupBy ? { groupBy } : {}),
-    });
+    const result = await executeQuery(client, target, request, { config, now });
+    out.write(formatQueryResult(result, format as QueryFormat));
+    return 0;
   } catch (err) {
-    if (err instanceof QueryError) throw new UsageError(err.message, USAGE);
+    if (err instanceof QueryError) throw new UsageError(err.message.replace(/^(\w+):/, (_, name: string) => `--${flagOf(name)}:`), USAGE);
     throw err;
   } finally {
     client.destroy();
   }
-
-  if (format === 'json') {
-    out.write(JSON.stringify(toJson(result)) + '\n');
-  } else {
-    out.write(toTable(result, type));
-  }
-  return 0;
 }
 
-function toJson(r: RollupResult) {
-  return {
-    rows: r.rows.map((row) => ({
-      bucket: row.bucket, count: row.count, sum: row.sum, min: row.min, max: row.max,
-      ...(row.dims ? { dims: row.dims } : {}),
-      ...(row.distinct !== undefined ? { distinct: row.distinct } : {}),
-    })),
-    totals: { count: r.totals.count, sum: r.totals.sum, ...(r.totals.distinct !== undefined ? { distinct: r.totals.distinct } : {}) },
-  };
-}
-
-function toTable(r: RollupResult, type: string): string {
-  const dimNames = r.rows[0]?.dims ? Object.keys(r.rows[0].dims) : [];
-  const hasDistinct = r.totals.distinct !== undefined;
-  const header = ['bucket', ...dimNames, 'count', 'sum', 'min', 'max', ...(hasDistinct ? ['distinct'] : [])];
-  const body = r.rows.map((row) => [
-    row.bucket, ...dimNames.map((d) => row.dims?.[d] ?? '-'), String(row.count), row.sumExact, String(row.min), String(row.max),
-    ...(hasDistinct ? [String(row.distinct ?? 0)] : []),
-  ]);
-  const totals = ['total', ...dimNames.map(() => ''), String(r.totals.count), r.totals.sumExact,
-    r.totals.min === null ? '-' : String(r.totals.min), r.totals.max === null ? '-' : String(r.totals.max),
-    ...(hasDistinct ? [String(r.totals.distinct)] : [])];
-  const all = [header, ...body, totals];
-  const widths = header.map((_, i) => Math.max(...all.map((row) => row[i]!.length)));
-  const numeric = (i: number) => i > dimNames.length;
-  const line = (row: string[]) => row.map((c, i) => (numeric(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
-  const rule = widths.map((w) => '-'.repeat(w)).join('  ');
-  const title = `${type}: rollup ${r.rollup}, ${r.window} s buckets, ${r.rows.length} row${r.rows.length === 1 ? '' : 's'}\n`;
-  // A bar of each row's count beside it: the shape of the traffic at a glance.
-  const maxCount = Math.max(0, ...r.rows.map((row) => row.count));
-  const bars = r.rows.map((row) => countBar(row.count, maxCount));
-  const withBar = (text: string, bar: string) => (bar ? `${text}  ${bar}` : text);
-  return title + [line(header), rule, ...body.map((row, i) => withBar(line(row), bars[i]!)), rule, line(totals)].join('\n') + '\n';
-}
-
-const BAR_WIDTH = 24;
-const EIGHTHS = ['', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
-
-/** A horizontal bar of `count` against `max`, in eighths of a character. */
-export function countBar(count: number, max: number): string {
-  if (max <= 0 || count <= 0) return '';
-  const eighths = Math.max(1, Math.round((count / max) * BAR_WIDTH * 8));
-  return '█'.repeat(Math.floor(eighths / 8)) + EIGHTHS[eighths % 8]!;
+function flagOf(name: string): string {
+  return QUERY_PARAMETERS.find((p) => p.name === name)?.flag ?? name;
 }

@@ -7,7 +7,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { loadConfig } from '../consumers/index.ts';
-import { QueryError, parseTime } from '../query/index.ts';
+import { QueryError, parseTimeBound } from '../query/index.ts';
 import { DEFAULT_SETTLE_SECONDS, LocalArchiveSource, S3ArchiveSource, replayArchive } from '../replay/index.ts';
 import type { ArchiveProblem, ArchiveSource, ReplaySummary } from '../replay/index.ts';
 import { DataApiSession } from '../schema/index.ts';
@@ -55,8 +55,8 @@ export async function runReplay(argv: string[], localEnv: StackEnv, out: NodeJS.
   let fromMs: number;
   let toMs: number;
   try {
-    fromMs = parseTime(values.from as string, 'from');
-    toMs = parseTime(values.to as string, 'to');
+    fromMs = parseTimeBound(values.from as string, 'from', Date.now());
+    toMs = parseTimeBound(values.to as string, 'to', Date.now());
   } catch (err) {
     if (err instanceof QueryError) throw new UsageError(err.message, USAGE);
     throw err;

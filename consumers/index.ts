@@ -7,7 +7,7 @@ export {
   createAggregatorHandler, applyBatch, decodeBatch,
   classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements, backoffDelayMs,
 } from './aggregator/index.ts';
-export type { AggregatorDeps, AggregatorHandler, BatchOutcome, DecodedRecord, PoisonRecord, Statement } from './aggregator/index.ts';
+export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, Statement } from './aggregator/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, CONFIG_FILE } from './config/index.ts';
 export type { SluiceConfig, SluiceConfigInput } from './config/index.ts';
 export {

@@ -1,6 +1,6 @@
 // The CDK app's public surface: the stack, its constructs and their props, for
 // anyone composing sluice into a larger CDK app.
-export { SluiceStack, QUERY_ROUTE_PATH } from './lib/SluiceStack.ts';
+export { SluiceStack, QUERY_ROUTE_PATH, QUERY_API_PATHS } from './lib/SluiceStack.ts';
 export type { SluiceStackProps } from './lib/SluiceStack.ts';
 export { EventStream } from './lib/EventStream.ts';
 export type { EventStreamProps } from './lib/EventStream.ts';

@@ -3,7 +3,7 @@
 export { KinesisServer, KINESIS_FRONT_TIMEOUTS } from './kinesis/KinesisServer.ts';
 export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
 export { KinesisFaults } from './kinesis/KinesisFaults.ts';
-export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
+export { startStack, DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
 export type { LocalStack, LocalStackOptions, ConsumerHandle, DataApiHandle } from './stack.ts';
 export { StackPart, PartFailedError, processTreeCpuMicros, readPartsFile } from './process/index.ts';
 export type { CpuMicros, PartProcess } from './process/index.ts';
@@ -16,3 +16,5 @@ export { FirehoseServer, FirehoseFaults } from './firehose/index.ts';
 export type { FirehoseServerOptions, DeliveryStreamConfig, ArchiveObject } from './firehose/index.ts';
 export { EventSourceRunner, OnFailureDestination, RunnerConfigError, CheckpointFileError, RunnerNotIdleError } from './runner/index.ts';
 export type { EventSourceRunnerOptions, OnFailureRecord, RunnerStats, KinesisHandler } from './runner/index.ts';
+export { PipelineHealthMeter } from './PipelineHealthMeter.ts';
+export type { PipelineHealthSources } from './PipelineHealthMeter.ts';

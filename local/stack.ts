@@ -1,7 +1,8 @@
 // The embedded local stack: every AWS part sluice uses, on one machine. Each part
 // runs in a process of its own (local/process), so the Kinesis server, the Data API
 // and its PostgreSQL, Firehose, the ingest endpoint and each consumer share the
-// machine's cores; this process only starts, watches and stops them. `sluice dev`
+// machine's cores; this process starts, watches and stops them, and serves the query
+// API and dashboard with the health figures the parts report. `sluice dev`
 // (npm start) runs it with a data directory that keeps the stream, the database,
 // the archive and the consumers' positions across restarts; tests start it on free
 // ports and a fresh directory.
@@ -14,7 +15,8 @@ import {
   ARCHIVE_LAYOUT, ENV, LOCAL_REGION, PLACEHOLDER_CREDENTIALS, RESOURCE_NAMES, STACK_ENV_FILE,
   awsClientConfig, chainFindsCredentials, type ConsumerMapping, type StackEnv,
 } from '../core/index.ts';
-import { loadConfig, registeredSubscribers, type RegisteredSubscriber, type SluiceConfig } from '../consumers/index.ts';
+import { QuarantineStore, QueryServer, createQueryApi, type PipelineHealth } from '../query/index.ts';
+import { loadConfig, registeredSubscribers, type AggregatorBatchReport, type RegisteredSubscriber, type SluiceConfig } from '../consumers/index.ts';
 import type { EmbeddedEngine } from './database/index.ts';
 import type { EventSourceRunnerOptions, RunnerStats } from './runner/index.ts';
 import {
@@ -22,13 +24,20 @@ import {
   type ConsumerPartConfig, type CpuMicros, type DatabasePartConfig, type FirehosePartConfig, type IngestPartConfig, type KinesisPartConfig,
 } from './process/index.ts';
 import { StackLock } from './StackLock.ts';
+import { PipelineHealthMeter } from './PipelineHealthMeter.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_DB_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:sluice-local`;
 export const LOCAL_DB_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:sluice-local-db-AbCdEf`;
 
-/** Fixed ports `sluice dev` uses unless told otherwise, so the printed variables stay valid across restarts. */
-export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573 } as const;
+/**
+ * Fixed ports `sluice dev` uses unless told otherwise, so the printed variables stay
+ * valid across restarts: base, base+1, base+2, base+3, and the query API at base+6
+ * (base+4 and base+5 are left to other parts).
+ */
+export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573, query: 4576 } as const;
+/** The query API's port is this far above the base port. */
+export const QUERY_PORT_OFFSET = DEFAULT_DEV_PORTS.query - DEFAULT_DEV_PORTS.kinesis;
 
 /** Where the embedded engines keep their files under the data directory. */
 const DATABASE_DIRS: Record<EmbeddedEngine, string> = { postgres: 'postgres', pglite: 'pg' };
@@ -46,7 +55,7 @@ export interface LocalStackOptions {
   shardCount?: number;
   /** Serve the Data API and Firehose fault-injection admin APIs (tests only). Default false. */
   faultInjection?: boolean;
-  /** The configuration (rollups, subscribers). Default: loadConfig() (./sluice.config.json or the defaults). */
+  /** The configuration (rollups the aggregator keeps and the query API reads, subscribers). Default: loadConfig() (./sluice.config.json or the defaults). */
   config?: SluiceConfig;
   /** The directory subscribers' handler paths are relative to. Default: the working directory. */
   configDir?: string;
@@ -91,6 +100,8 @@ export interface LocalStack {
   /** Configured subscribers not running (their file did not load, or their process exited), with why; the rest of the stack goes on. */
   readonly subscriberErrors: Readonly<Record<string, string>>;
   readonly dataApi: DataApiHandle;
+  /** The pipeline's health figures now (what GET /v1/health on the query API returns). */
+  health(): Promise<PipelineHealth>;
   /** CPU time (microseconds) of each part and of the PostgreSQL server, as last reported, and of this process. */
   cpu(): CpuMicros;
   /** Resolves with a reason when a part exits while the stack is running (a crash, or a kill); a configured subscriber's exit is only in subscriberErrors. */
@@ -103,6 +114,7 @@ export interface LocalStack {
 /** Starts every part, in dependency order, and stops what started if a later part fails. */
 export async function startStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => {});
+  const config = options.config ?? loadConfig();
   const dataDir = resolve(options.dataDir ?? '.sluice');
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
@@ -213,7 +225,6 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     // subscribers) runs the same way, each in its own process: its entry file, its
     // mapping, its own position.
     mkdirSync(join(dataDir, 'runner'), { recursive: true });
-    const config = options.config ?? loadConfig();
     const consumer = (sub: RegisteredSubscriber) => startPart(sub.builtIn ? sub.name : sub.functionName, 'consumer', {
       subscriber: sub,
       config,
@@ -250,20 +261,40 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     env[ENV.ingestUrl] = String(ingest.info.url);
     log(`ingest     POST ${env[ENV.ingestUrl]}`);
 
+    // The query API and dashboard run in this process, beside the supervisor that
+    // gathers the parts' reports: the aggregator's process sends each batch's figures
+    // over its IPC channel ('batch' events), and its runner's iterator age arrives
+    // with its stats every second. Queries go through the same Data API as everyone else.
+    const target = { resourceArn: LOCAL_DB_CLUSTER_ARN, secretArn: LOCAL_DB_SECRET_ARN, database: RESOURCE_NAMES.database };
+    const rdsData = new RDSDataClient(awsClientConfig(env, 'rdsData'));
+    stops.push(async () => rdsData.destroy());
+    const quarantine = new QuarantineStore(rdsData, target);
+    const aggregator = consumerParts.aggregator!;
+    const healthMeter = new PipelineHealthMeter({
+      iteratorAgeMs: () => (aggregator.stats as RunnerStats | undefined)?.iteratorAgeMs ?? 0,
+      quarantinePending: () => quarantine.count('pending'),
+    });
+    aggregator.on('batch', (report: unknown) => healthMeter.record(report as AggregatorBatchReport));
+    const queryServer = await QueryServer.start(createQueryApi({
+      rdsData, target, config, health: () => healthMeter.read(), dashboard: true,
+    }), { port: options.ports?.query ?? 0 });
+    stops.push(() => queryServer.close());
+    env[ENV.queryUrl] = queryServer.url;
+    log(`query      ${queryServer.url} (GET /v1/query, /openapi.json; dashboard at /)`);
+
     // Ready means every part answers a real request through the same clients users have.
     const kinesisClient = new KinesisClient(awsClientConfig(env, 'kinesis'));
-    const rdsData = new RDSDataClient(awsClientConfig(env, 'rdsData'));
     const firehoseClient = new FirehoseClient(awsClientConfig(env, 'firehose'));
     try {
       await Promise.all([
         kinesisClient.send(new DescribeStreamSummaryCommand({ StreamName: RESOURCE_NAMES.stream })),
-        rdsData.send(new ExecuteStatementCommand({ resourceArn: LOCAL_DB_CLUSTER_ARN, secretArn: LOCAL_DB_SECRET_ARN, database: RESOURCE_NAMES.database, sql: 'SELECT 1' })),
+        rdsData.send(new ExecuteStatementCommand({ ...target, sql: 'SELECT 1' })),
         firehoseClient.send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: RESOURCE_NAMES.deliveryStream })),
         fetch(env[ENV.ingestUrl]!, { method: 'GET' }).then((r) => r.arrayBuffer()),
+        fetch(`${env[ENV.queryUrl]}/openapi.json`).then((r) => r.arrayBuffer()),
       ]);
     } finally {
       kinesisClient.destroy();
-      rdsData.destroy();
       firehoseClient.destroy();
     }
 
@@ -285,6 +316,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         transactionCounts: () => database.request('transactionCounts'),
         resetTransactionPeak: () => database.request('resetTransactionPeak'),
       },
+      health: () => healthMeter.read(),
       cpu() {
         const own = process.cpuUsage();
         return Object.assign({ stack: own.user + own.system }, ...parts.map((p) => p.cpu)) as CpuMicros;

@@ -83,6 +83,15 @@ ORDER BY id LIMIT CAST(:limit AS integer)`,
     }));
   }
 
+  /** How many entries have this status (the quarantine's size, for health). */
+  async count(status: QuarantineStatus = 'pending'): Promise<number> {
+    const rows = await this.session.execute(
+      `SELECT count(*) FROM ${TABLES.quarantine} WHERE status = :status`,
+      { parameters: sqlParameters({ status }) },
+    );
+    return fieldNumber(rows[0]?.[0]) ?? 0;
+  }
+
   /** The whole raw record of entry `id`. */
   async readRaw(id: number, size: number): Promise<Buffer> {
     const parts: Buffer[] = [];

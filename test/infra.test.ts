@@ -15,7 +15,7 @@ import { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, ENV, RESOURCE_NAMES } from '../co
 import { AGGREGATOR_METRICS, METRICS_NAMESPACE } from '../consumers/index.ts';
 import {
   ARCHIVE_DATA_PREFIX, ARCHIVE_ERROR_PREFIX, EventStream, InfraConfigError, REPO_ROOT, SLUICE_APP_CONTEXT,
-  INGEST_THROTTLE_DEFAULTS, QUERY_ROUTE_PATH, SluiceStack, lagPolicy, schemaDigest, validateConsumerSettings, type SluiceStackProps,
+  INGEST_THROTTLE_DEFAULTS, QUERY_API_PATHS, SluiceStack, lagPolicy, schemaDigest, validateConsumerSettings, type SluiceStackProps,
 } from '../infra/index.ts';
 import { DataApiServer, FirehoseServer, KinesisServer, openDatabase, type SqlDatabase } from '../local/index.ts';
 import { startRecordingProxy, type RecordingProxy } from './support/recordingProxy.ts';
@@ -451,7 +451,8 @@ describe('the front door', () => {
     const t = synthWithoutBundling({ query: { entry: 'producers/ingest/lambda.ts' } });
     const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
 
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([`GET ${QUERY_ROUTE_PATH}`, `POST ${INGEST_PATH}`]);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...QUERY_API_PATHS.map((p) => `GET ${p}`), `POST ${INGEST_PATH}`].sort());
+    expect(QUERY_API_PATHS).toEqual(['/v1/query', '/v1/catalog', '/openapi.json']);
     for (const r of routes) expect(r.Properties.AuthorizationType, r.Properties.RouteKey).toBe('AWS_IAM');
     t.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -460,6 +461,8 @@ describe('the front door', () => {
     });
     const outputs = t.toJSON().Outputs as Record<string, { Description: string }>;
     expect(outputs.QueryUrl!.Description).toBe(ENV.queryUrl);
+    // The base URL (as SLUICE_QUERY_URL locally): the API's endpoint, no path after it.
+    expect(JSON.stringify((outputs.QueryUrl as unknown as { Value: unknown }).Value)).not.toContain('/v1/');
   });
 
   it('takes other throttle limits and refuses a zero rate', () => {

@@ -6,18 +6,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { Context, KinesisStreamRecord } from 'aws-lambda';
-import { ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
+import type { Context } from 'aws-lambda';
+import { ENV, normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import { openDatabase } from '../local/database/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
 import { scratchDatabaseUrl } from './support/database.ts';
+import { eventRecords } from './support/kinesisRecords.ts';
 import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate } from '../schema/index.ts';
 import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError } from '../query/index.ts';
-import { countBar, runQuery } from '../cli/query.ts';
+import { runQuery } from '../cli/query.ts';
+import { countBar } from '../cli/queryFormats.ts';
 import { UsageError } from '../cli/flags.ts';
 
 const target = {
@@ -64,11 +66,7 @@ beforeAll(async () => {
     dims: { country: i % 2 ? 'DE' : 'FR', user: `user-${i % 40}` },
   }));
   events.push(normalizeEvent({ type: 'view', ts: T0, value: 7 }));
-  const records: KinesisStreamRecord[] = events.map((e, i) => ({
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i % 7}`, sequenceNumber: String(1000 + i), data: serializeEvent(e).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${1000 + i}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/q', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/q',
-  }));
+  const records = eventRecords(events, T0);
   const handler = createAggregatorHandler({ rdsData: client, ...target, config });
   const res = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
   expect(res.batchItemFailures).toEqual([]);
@@ -126,7 +124,7 @@ describe('queryRollups', () => {
 });
 
 describe('sluice query', () => {
-  it('prints one JSON object with rows and totals', async () => {
+  it('prints the JSON the HTTP API returns', async () => {
     const out = capture();
     const cfg = join(dir, 'sluice.config.json');
     writeFileSync(cfg, JSON.stringify(config));
@@ -135,12 +133,12 @@ describe('sluice query', () => {
 
     expect(code).toBe(0);
     const parsed = JSON.parse(out.text());
-    expect(Object.keys(parsed)).toEqual(['rows', 'totals']);
-    expect(parsed.rows[0]).toEqual({ bucket: new Date(T0).toISOString(), count: 80, sum: 92, min: 1, max: 2.5 });
-    expect(parsed.totals).toEqual({ count: 240, sum: 276 });
+    expect(parsed).toMatchObject({ bucket: 60, groupBy: [], top: null, by: 'count' });
+    expect(parsed.results[0].rows[0]).toEqual({ bucket: new Date(T0).toISOString(), count: 80, sum: 92, sumExact: '92', min: 1, max: 2.5 });
+    expect(parsed.results[0].totals).toEqual({ count: 240, sum: 276, sumExact: '276', min: 1, max: 2.5 });
   });
 
-  it('prints a table with a totals line by default', async () => {
+  it('prints a table with a totals line by default, within 80 columns', async () => {
     const out = capture();
 
     const code = await runQuery(['--type', 'view'], env, out.stream);
@@ -148,6 +146,32 @@ describe('sluice query', () => {
     expect(code).toBe(0);
     expect(out.text()).toMatch(/bucket\s+count\s+sum\s+min\s+max/);
     expect(out.text()).toMatch(/total\s+1\s+7\s+7\s+7/);
+  });
+
+  it('keeps a grouped table with long values within 80 columns', async () => {
+    const out = capture();
+    const cfg = join(dir, 'sluice.config.json');
+    writeFileSync(cfg, JSON.stringify(config));
+
+    await runQuery(['--type', 'click', '--config', cfg, '--group-by', 'country', '--bucket', '1m', '--where', 'country=DE', '--where', 'country=FR'], env, out.stream);
+
+    const lines = out.text().trimEnd().split('\n');
+    expect(Math.max(...lines.map((l) => [...l].length))).toBeLessThanOrEqual(80);
+    expect(out.text()).toMatch(/all\s+DE\s+120\s/);
+    expect(out.text()).toMatch(/total\s+240\s/);
+  });
+
+  it('prints CSV with a line per row, group and total', async () => {
+    const out = capture();
+    const cfg = join(dir, 'sluice.config.json');
+    writeFileSync(cfg, JSON.stringify(config));
+
+    await runQuery(['--type', 'click', '--config', cfg, '--group-by', 'country', '--bucket', '1h', '--format', 'csv', '--top', '1', '--by', 'sum'], env, out.stream);
+
+    const lines = out.text().trimEnd().split('\r\n');
+    expect(lines[0]).toBe('kind,type,bucket,country,count,sum,min,max,distinct');
+    expect(lines.filter((l) => l.startsWith('group,'))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^total,click,,,240,276,1,2\.5,\d+$/);
   });
 
   it('draws each row\'s count as a bar scaled to the largest', () => {
@@ -158,10 +182,12 @@ describe('sluice query', () => {
   });
 
   it.each([
-    [['--from', '2026-11-28T00:00:00Z'], /--type is required/],
+    [['--from', '2026-11-28T00:00:00Z'], /--type: is required/],
     [['--type', 'click', '--colour', 'red'], /colour/],
-    [['--type', 'click', '--format', 'xml'], /--format must be table or json/],
-    [['--type', 'click', '--from', 'yesterday'], /from: "yesterday" is not an ISO-8601/],
+    [['--type', 'click', '--format', 'xml'], /--format must be table, json, csv/],
+    [['--type', 'click', '--from', 'yesterday'], /--from: "yesterday" is not a time/],
+    [['--type', 'click', '--group-by', 'user'], /--group-by: no rollup of type "click" groups by "user"/],
+    [['--type', 'click', '--top', 'ten'], /--top: must be a whole number/],
   ])('rejects %j with a usage error', async (argv, message) => {
     await expect(runQuery(argv, env, capture().stream)).rejects.toThrow(UsageError);
     await expect(runQuery(argv, env, capture().stream)).rejects.toThrow(message);

@@ -42,6 +42,22 @@ export interface AggregatorDeps extends DataApiTarget {
   pruneIntervalMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
+  /**
+   * Told after every batch what it read and cost (the local stack's health figures,
+   * which have no CloudWatch to read the metrics from). Default: none.
+   */
+  onBatch?: (report: AggregatorBatchReport) => void;
+}
+
+/** What one batch read and cost, as the metrics report it. */
+export interface AggregatorBatchReport {
+  /** Events and poison records decoded from the batch. */
+  eventsIn: number;
+  /** Data API calls made, retries included. */
+  dataApiCalls: number;
+  /** Age of the batch's last record when it was done (ms). */
+  lagMs: number;
+  failed: boolean;
 }
 
 export type AggregatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
@@ -119,6 +135,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
     const arrival = last.kinesis.approximateArrivalTimestamp;
     const lagMs = Number.isFinite(arrival) ? Math.max(0, now() - Math.round(arrival * 1000)) : 0;
     publishMetrics(deps.metrics, { eventsIn, outcome, latencies, lagMs, failed: failure !== undefined });
+    deps.onBatch?.({ eventsIn, dataApiCalls: latencies.length, lagMs, failed: failure !== undefined });
 
     if (failure) {
       deps.logger?.error('batch not applied; reporting it failed so the stream keeps it', { ...logKeys, error: failure });

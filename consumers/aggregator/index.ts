@@ -1,6 +1,6 @@
 // The aggregator consumer: Kinesis batches to exact rollups through the Data API.
 export { createAggregatorHandler } from './createAggregatorHandler.ts';
-export type { AggregatorDeps, AggregatorHandler } from './createAggregatorHandler.ts';
+export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport } from './createAggregatorHandler.ts';
 export { applyBatch } from './applyBatch.ts';
 export type { BatchOutcome } from './applyBatch.ts';
 export { decodeBatch, decodeRecord, shardIdOf } from './decodeBatch.ts';

@@ -6,7 +6,7 @@ import { loadConfig } from '../config/index.ts';
 import { defineConsumerEntry } from '../subscribers/index.ts';
 import { createAggregatorHandler } from './createAggregatorHandler.ts';
 
-export const handler = defineConsumerEntry(RESOURCE_NAMES.aggregatorFunction, ({ env, logger, metrics, config }) => {
+export const handler = defineConsumerEntry(RESOURCE_NAMES.aggregatorFunction, ({ env, logger, metrics, config, report }) => {
   // The handler retries whole transactions itself; an SDK retry of one statement inside a
   // transaction could apply it twice.
   const rdsData = new RDSDataClient({ ...awsClientConfig(env, 'rdsData'), maxAttempts: 1 });
@@ -21,6 +21,7 @@ export const handler = defineConsumerEntry(RESOURCE_NAMES.aggregatorFunction, ({
       config: config ?? loadConfig(),
       logger,
       metrics,
+      ...(report ? { onBatch: (batch) => report('batch', batch) } : {}),
     }),
     close: () => rdsData.destroy(),
   };

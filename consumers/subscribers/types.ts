@@ -58,6 +58,8 @@ export interface ConsumerHost {
   readonly metrics: Metrics;
   /** The configuration the host loaded (the local stack's). Default: loadConfig() beside the code. */
   readonly config?: SluiceConfig;
+  /** Figures the host collects by name (the local stack's health meter); absent on Lambda. */
+  readonly report?: (name: string, value: unknown) => void;
 }
 
 /** A consumer built for one host: its handler, and what to release when the host stops. */

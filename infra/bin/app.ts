@@ -28,6 +28,8 @@ const stack = new SluiceStack(app, stackName, {
   stream: { shardCount },
   alarmSubscriptions: emails.map((e) => new EmailSubscription(e)),
   ...(configFile ? { configFile: resolve(process.env.INIT_CWD ?? process.cwd(), configFile) } : {}),
+  // GET /v1/query, /v1/catalog and /openapi.json on the ingest API, behind IAM.
+  query: { entry: 'query/api/lambda.ts' },
 });
 applySluiceNagSuppressions(stack);
 Aspects.of(app).add(new AwsSolutionsChecks());

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { ENV, RESOURCE_NAMES } from '../../core/index.ts';
 import { CONFIG_FILE, DEFAULT_CONFIG, METRICS_NAMESPACE, loadConfig, registeredSubscribers } from '../../consumers/index.ts';
 import { InfraConfigError } from './errors.ts';
+import { QUERY_ROUTES } from '../../query/index.ts';
 import { EventArchive, type EventArchiveProps } from './EventArchive.ts';
 import { EventStream, type EventStreamProps } from './EventStream.ts';
 import { IngestApi, type IngestApiProps } from './IngestApi.ts';
@@ -25,7 +26,13 @@ import { REPO_ROOT, SluiceFunction } from './SluiceFunction.ts';
 import type { QueryRouteProps, StreamConsumerSettings } from './types.ts';
 
 /** The query API's route when `query` is given. */
-export const QUERY_ROUTE_PATH = '/v1/query';
+export const QUERY_ROUTE_PATH = QUERY_ROUTES.query;
+/**
+ * Every GET route of the query API on AWS: queries, the catalog of types the
+ * dashboard and clients list, and the OpenAPI document. /v1/health and the dashboard
+ * are the local stack's only (their figures come from its processes).
+ */
+export const QUERY_API_PATHS = [QUERY_ROUTES.query, QUERY_ROUTES.catalog, QUERY_ROUTES.openApi] as const;
 
 export interface SluiceStackProps extends StackProps {
   /** The Kinesis stream. @default on-demand, 24 h retention, AWS-managed key, generated name */
@@ -47,7 +54,8 @@ export interface SluiceStackProps extends StackProps {
   /** The HTTP ingest function and API. @default 512 MB, 29 s, IAM auth, INGEST_THROTTLE_DEFAULTS */
   readonly ingest?: Omit<IngestApiProps, 'stream' | 'metricsNamespace'>;
   /**
-   * The query API's handler, served as `GET /v1/query` behind the same IAM
+   * The query API's handler (query/api/lambda.ts in the app), served as
+   * `GET /v1/query`, `/v1/catalog` and `/openapi.json` behind the same IAM
    * authorization and throttle, with Data API access to the rollups.
    * @default undefined (no query route)
    */
@@ -136,7 +144,7 @@ export class SluiceStack extends Stack {
       this.queryFunction = new SluiceFunction(this, 'QueryFunction', {
         entry: props.query.entry,
         handler: props.query.handler,
-        description: `sluice query API: GET ${QUERY_ROUTE_PATH} reads rollups through the RDS Data API`,
+        description: `sluice query API: GET ${QUERY_API_PATHS.join(', ')} read rollups through the RDS Data API`,
         serviceName: 'sluice-query',
         metricsNamespace,
         memorySize: props.query.memorySize ?? 512,
@@ -145,7 +153,7 @@ export class SluiceStack extends Stack {
         bundleFiles: [{ from: configFile, to: CONFIG_FILE }],
       });
       this.database.grantDataApiAccess(this.queryFunction);
-      this.ingest.addRoute(QUERY_ROUTE_PATH, apigw.HttpMethod.GET, this.queryFunction);
+      for (const path of QUERY_API_PATHS) this.ingest.addRoute(path, apigw.HttpMethod.GET, this.queryFunction);
     }
 
     // SSL only; not KMS-encrypted: CloudWatch can publish to an encrypted topic only
@@ -173,7 +181,8 @@ export class SluiceStack extends Stack {
     new CfnOutput(this, 'ClusterArn', { value: this.database.cluster.clusterArn, description: ENV.dbClusterArn });
     new CfnOutput(this, 'SecretArn', { value: this.database.secret.secretArn, description: ENV.dbSecretArn });
     new CfnOutput(this, 'DatabaseName', { value: this.database.databaseName, description: ENV.dbName });
-    if (props.query) new CfnOutput(this, 'QueryUrl', { value: `${this.ingest.api.apiEndpoint}${QUERY_ROUTE_PATH}`, description: ENV.queryUrl });
+    // The API's base URL, as SLUICE_QUERY_URL is locally: clients append /v1/query etc.
+    if (props.query) new CfnOutput(this, 'QueryUrl', { value: this.ingest.api.apiEndpoint, description: ENV.queryUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'SNS topic every alarm notifies' });
     new CfnOutput(this, 'ArchiveBucket', { value: this.archive.bucket.bucketName, description: ENV.archiveBucket });
   }

@@ -1,6 +1,6 @@
 // What a stack part and the process that started it say to each other over the IPC
 // channel: start with a config, ready with what it serves, requests and their
-// answers, stats every second, and stop.
+// answers, stats every second, events as they happen (the aggregator's batches), and stop.
 
 export type PartRole = 'kinesis' | 'database' | 'firehose' | 'consumer' | 'ingest';
 
@@ -17,4 +17,5 @@ export type FromPart =
   | { type: 'failed'; message: string }
   | { type: 'answer'; id: number; value?: unknown; error?: string }
   | { type: 'stats'; cpu: CpuMicros; stats?: unknown }
+  | { type: 'event'; name: string; value: unknown }
   | { type: 'stopped' };

@@ -15,4 +15,10 @@ export interface RunningPart {
   stop(): Promise<void>;
 }
 
-export type PartStarter = (config: never) => Promise<RunningPart>;
+/** What a part may tell its parent as things happen, beside its stats every second. */
+export interface PartChannel {
+  /** Sends a named event with a JSON value; StackPart.on in the parent receives it. */
+  emit(name: string, value: unknown): void;
+}
+
+export type PartStarter = (config: never, channel: PartChannel) => Promise<RunningPart>;

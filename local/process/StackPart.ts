@@ -19,6 +19,7 @@ export class StackPart {
   /** Latest CPU the part reported: its own process and any server it runs. */
   cpu: CpuMicros = {};
   private nextId = 0;
+  private readonly listeners = new Map<string, ((value: unknown) => void)[]>();
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<void>;
   private stopping: Promise<void> | undefined;
@@ -32,6 +33,8 @@ export class StackPart {
       if (m.type === 'stats') {
         this.cpu = m.cpu;
         this.stats = m.stats;
+      } else if (m.type === 'event') {
+        for (const listener of this.listeners.get(m.name) ?? []) listener(m.value);
       } else if (m.type === 'answer') {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
@@ -74,6 +77,11 @@ export class StackPart {
   /** Resolves when the part exits for any reason. */
   whenExited(): Promise<void> {
     return this.exited;
+  }
+
+  /** Calls `listener` with each event `name` the part emits from now on (PartChannel.emit). */
+  on(name: string, listener: (value: unknown) => void): void {
+    this.listeners.set(name, [...this.listeners.get(name) ?? [], listener]);
   }
 
   request<T>(name: string): Promise<T> {

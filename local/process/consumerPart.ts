@@ -8,7 +8,7 @@ import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type StackEnv }
 import type { RegisteredSubscriber, SluiceConfig } from '../../consumers/index.ts';
 import { EventSourceRunner, type EventSourceRunnerOptions } from '../runner/index.ts';
 import { instantiateSubscriber } from './instantiateSubscriber.ts';
-import type { RunningPart } from './RunningPart.ts';
+import type { PartChannel, RunningPart } from './RunningPart.ts';
 
 export interface ConsumerPartConfig {
   /** The consumer as the registry lists it. */
@@ -24,9 +24,11 @@ export interface ConsumerPartConfig {
   runnerOverrides?: Pick<EventSourceRunnerOptions, 'retryBaseDelayMs' | 'retryMaxDelayMs' | 'pollIntervalMs'>;
 }
 
-export async function startConsumerPart(config: ConsumerPartConfig): Promise<RunningPart> {
+export async function startConsumerPart(config: ConsumerPartConfig, channel: PartChannel): Promise<RunningPart> {
   const { env, subscriber } = config;
-  const consumer = await instantiateSubscriber(subscriber, { env, config: config.config });
+  // What the consumer reports (the aggregator's batch figures) goes to the parent,
+  // whose health meter serves GET /v1/health.
+  const consumer = await instantiateSubscriber(subscriber, { env, config: config.config, report: (name, value) => channel.emit(name, value) });
   const kinesis = new KinesisClient(awsClientConfig(env, 'kinesis'));
   const m = config.mapping;
   const runner = new EventSourceRunner({

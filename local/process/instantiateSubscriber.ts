@@ -7,7 +7,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { ENV, type StackEnv } from '../../core/index.ts';
 import {
   METRICS_NAMESPACE, SubscriberLoadError, isConsumerEntry,
-  type ConsumerInstance, type RegisteredSubscriber, type SluiceConfig,
+  type ConsumerHost, type ConsumerInstance, type RegisteredSubscriber,
 } from '../../consumers/index.ts';
 
 /**
@@ -15,7 +15,7 @@ import {
  * handler (not made by defineSubscriber) is run as it is, reading process.env.
  * Throws SubscriberLoadError when the file is missing, fails to load, or exports none.
  */
-export async function instantiateSubscriber(sub: RegisteredSubscriber, host: { env: StackEnv; config: SluiceConfig }): Promise<ConsumerInstance> {
+export async function instantiateSubscriber(sub: RegisteredSubscriber, host: Pick<ConsumerHost, 'env' | 'config' | 'report'>): Promise<ConsumerInstance> {
   if (!existsSync(sub.entry)) throw new SubscriberLoadError(sub.name, `handler file ${sub.entry} not found`);
   let mod: { handler?: unknown };
   try {
@@ -32,6 +32,7 @@ export async function instantiateSubscriber(sub: RegisteredSubscriber, host: { e
       name: sub.name,
       env,
       config: host.config,
+      ...(host.report ? { report: host.report } : {}),
       logger: new Logger({ serviceName: sub.functionName }),
       metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName: sub.functionName }),
     });

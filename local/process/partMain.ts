@@ -41,7 +41,7 @@ process.on('message', async (m: ToPart) => {
   if (m.type === 'start') {
     try {
       const starter = await starterFor(role);
-      part = await starter(m.config as never);
+      part = await starter(m.config as never, { emit: (event, value) => send({ type: 'event', name: event, value }) });
       send({ type: 'ready', info: part.info });
       const report = () => send({ type: 'stats', cpu: { [name]: cpuMicros(), ...part?.extraCpu?.() }, stats: part?.stats?.() });
       report();

@@ -1,7 +1,12 @@
 // distinct: the approximate count of distinct values of the rollup's approxDistinct
 // dimension (HyperLogLog; the maths is HyperLogLog.ts). Stored as sparse registers
-// {"index": rank}; merged in SQL by sluice_hll_merge and its aggregate sluice_hll_agg
-// (migrations 001 and 003), so the register-wise maximum is written once in SQL.
+// {"index": rank}. Two sketches merge register by register, the larger rank winning:
+// sluice_hll_merge (migration 001) for the upsert's pair; over many rows, one hash
+// aggregate over every register of every row (`aggregate` below). Folding
+// sluice_hll_agg (migration 003, kept for existing databases) row by row instead
+// rebuilds a sketch per row: 6,000 sketches of ~450 registers took 29.9 s that way
+// against 4.5 s here on PostgreSQL 15 (a shared machine, noisy). Every re-bucketing,
+// the query's included, merges through here.
 import { HLL_REGISTERS, HyperLogLog } from '../HyperLogLog.ts';
 import type { Measure } from '../Measure.ts';
 
@@ -25,7 +30,10 @@ export const distinct: Measure<'distinct', HyperLogLog, HyperLogLog> = {
   json: (hll) => hll.toSparseJson(),
   sql: {
     merge: (stored, incoming) => `sluice_hll_merge(${stored}, ${incoming})`,
-    aggregate: (column) => `sluice_hll_agg(${column})`,
+    // array_agg is the outer query's aggregate, so this is one expression per group:
+    // the group's sketches, unnested into registers, the largest rank of each kept.
+    aggregate: (column) => `(SELECT jsonb_object_agg(q.k, q.rank) FROM (SELECT e.key AS k, max(CAST(e.value AS integer)) AS rank
+  FROM unnest(array_agg(${column})) h(sketch), jsonb_each_text(h.sketch) e GROUP BY e.key) q)`,
   },
   read: (v) => {
     if (v === null || v === undefined) return new HyperLogLog();
