@@ -37,7 +37,9 @@ const stop = (orphaned: boolean) => {
 process.on('disconnect', () => void stop(true));
 process.on('SIGTERM', () => void stop(false));
 
-process.on('message', async (m: ToPart) => {
+process.on('message', (m: ToPart) => void onMessage(m));
+
+async function onMessage(m: ToPart): Promise<void> {
   if (m.type === 'start') {
     try {
       const starter = await starterFor(role);
@@ -52,7 +54,10 @@ process.on('message', async (m: ToPart) => {
     }
   } else if (m.type === 'request') {
     const handler = part?.requests?.[m.name];
-    if (!handler) return send({ type: 'answer', id: m.id, error: `no request ${m.name}` });
+    if (!handler) {
+      send({ type: 'answer', id: m.id, error: `no request ${m.name}` });
+      return;
+    }
     handler().then(
       (value) => send({ type: 'answer', id: m.id, value: value ?? null }),
       (err: unknown) => send({ type: 'answer', id: m.id, error: err instanceof Error ? err.message : String(err) }),
@@ -60,7 +65,7 @@ process.on('message', async (m: ToPart) => {
   } else if (m.type === 'stop') {
     void stop(false);
   }
-});
+}
 
 function cpuMicros(): number {
   const u = process.cpuUsage();
