@@ -88,12 +88,12 @@ async function main(): Promise<void> {
       const lt = await runCli(root, ['loadtest', '--rate', String(rate), '--duration', String(duration), '--json', '--seed', '1'], env).done;
       const ltSeconds = (Date.now() - t1) / 1000;
       const report = JSON.parse(lt.stdout.trim().split('\n').pop() ?? '{}') as {
-        sent: number; accepted: number; failed: number; achievedRate: number; latencyMs: { p50: number; p99: number; max: number };
+        sent: number; accepted: number; failed: number; achievedEventsPerSec: number; latency: { ack: { p50: number; p99: number; max: number } };
         rollups: { matched: boolean; lagMs: number | null }; sinkMetrics: Record<string, number>;
       };
       result.loadtest = {
-        rate, duration, sent: report.sent, accepted: report.accepted, failed: report.failed, achievedPerSecond: Math.round(report.achievedRate),
-        ackP50Ms: Math.round(report.latencyMs.p50), ackP99Ms: Math.round(report.latencyMs.p99), ackMaxMs: Math.round(report.latencyMs.max),
+        rate, duration, sent: report.sent, accepted: report.accepted, failed: report.failed, achievedPerSecond: Math.round(report.achievedEventsPerSec),
+        ackP50Ms: Math.round(report.latency.ack.p50), ackP99Ms: Math.round(report.latency.ack.p99), ackMaxMs: Math.round(report.latency.ack.max),
         exactTotals: report.rollups.matched, totalsLagMs: report.rollups.lagMs === null ? null : Math.round(report.rollups.lagMs), throttled: report.sinkMetrics.eventsThrottled ?? 0,
         exitCode: lt.code, cpuPercentOfCore: cpuShare(before, stackCpu(dataDir, dev.pid!), ltSeconds).byPart,
       };
