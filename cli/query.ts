@@ -7,7 +7,8 @@ import { loadConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError, parseTime } from '../query/index.ts';
 import type { RollupResult } from '../query/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
-import { intFlag, parseFlags, UsageError } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `Usage: sluice query --type T [--from ISO] [--to ISO] [--format table|json]
                     [--rollup NAME] [--window SECONDS] [--group-by DIM,...] [--dim NAME=VALUE ...]

@@ -15,3 +15,6 @@ export class EventValidationError extends SluiceError {
     this.field = field;
   }
 }
+
+/** A record that carries the magic but cannot be read: wrong checksum, truncated body. */
+export class CorruptRecordError extends SluiceError {}

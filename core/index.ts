@@ -1,6 +1,6 @@
 // Code shared by producers and consumers: the event shape, service limits, the
 // record formats, shard hashing and sequence-number order.
-export { SluiceError, EventValidationError } from './errors.ts';
+export { SluiceError, EventValidationError, CorruptRecordError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
 export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
@@ -8,10 +8,18 @@ export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers } from './sequence.ts';
-export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
+export {
+  partitionKeyHash, effectiveHashKey, shardForHash, partitionKeyHashHex, effectiveHashHex, decimalToHashHex, hashHexToDecimal,
+} from './hash.ts';
+export { backoffDelayMs, backoffCeilingMs } from './backoff.ts';
+export type { Backoff } from './backoff.ts';
+export { sleep } from './sleep.ts';
+export { fnv1a, FNV_OFFSET, FNV_PRIME } from './fnv1a.ts';
+export { awsErrorCode } from './awsErrorCode.ts';
+export type { AwsErrorCode } from './awsErrorCode.ts';
 export type { HashKeyRange } from './hash.ts';
 export {
-  KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
+  KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
   recordFormat, deaggregate, recordDigest,
 } from './kpl.ts';

@@ -1,6 +1,7 @@
 // Verifies a run end to end: polls the rollups of each of the run's event types
 // until their count and sum equal what the target accepted, and measures how long
 // after the last acknowledgement that happened (the pipeline's end-to-end lag).
+import { sleep as defaultSleep } from '../core/index.ts';
 import type { RollupTotals, RollupVerification } from './types.ts';
 
 /** Reads the totals of one event type over a time range. */
@@ -30,7 +31,7 @@ export function totalsEqual(a: RollupTotals | undefined, b: RollupTotals | undef
 
 export async function watchRollups(read: RollupReader, o: WatchOptions): Promise<RollupVerification> {
   const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? defaultSleep;
   const deadline = now() + o.timeoutMs;
   const types = Object.keys(o.expected);
   const observed: Record<string, RollupTotals> = {};

@@ -4,7 +4,7 @@
 // then verifies the rollups and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { StackEnv } from '../core/index.ts';
+import { sleep, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupSet } from '../rollup/index.ts';
 import { DataApiRollupReader } from './DataApiRollupReader.ts';
 import { EventGenerator } from './EventGenerator.ts';
@@ -127,6 +127,4 @@ async function run(
   };
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+

@@ -3,9 +3,7 @@
 // than corrupt it. A lock left by a killed process is taken over.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SluiceError } from '../core/index.ts';
-
-export class StackLockedError extends SluiceError {}
+import { StackLockedError } from './errors.ts';
 
 export class StackLock {
   private constructor(private readonly file: string) {}

@@ -1,11 +1,10 @@
 // The embedded local stack: emulators of the AWS services sluice uses, and the
 // runner that plays the Lambda event source mapping.
-export { KinesisServer } from './kinesis/KinesisServer.ts';
-export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
-export { KinesisFaults } from './kinesis/KinesisFaults.ts';
+export { KinesisServer, KinesisFaults } from './kinesis/index.ts';
+export type { KinesisServerOptions } from './kinesis/index.ts';
 export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
 export type { LocalStack, LocalStackOptions } from './stack.ts';
-export { StackLockedError } from './StackLock.ts';
+export { StackLockedError } from './errors.ts';
 export { openDatabase, SqlStatementError } from './database/index.ts';
 export type { SqlDatabase, SqlSession } from './database/index.ts';
 export { DataApiServer, DataApiFaults, DataApiError, FAULTS_PATH } from './dataapi/index.ts';

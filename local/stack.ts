@@ -18,7 +18,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
 import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
-import { KinesisServer } from './kinesis/KinesisServer.ts';
+import { KinesisServer } from './kinesis/index.ts';
 import { openDatabase, type SqlDatabase } from './database/index.ts';
 import { DataApiServer } from './dataapi/index.ts';
 import { FirehoseServer } from './firehose/index.ts';

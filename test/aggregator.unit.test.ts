@@ -6,10 +6,12 @@ import fc from 'fast-check';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { DATA_API, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
 import {
-  advanceCheckpointsStatements, backoffDelayMs, canRetry, chunkJsonArray, classifyDataApiError, decodeRecord,
-  escapedJsonBytes, lockCheckpointsStatements, MAX_PARAMETER_BYTES, quarantineStatements, recordEventIdsStatements,
+  advanceCheckpointsStatements, retryDelayMs, canRetry, classifyDataApiError, decodeRecord,
+  lockCheckpointsStatements, quarantineStatements, recordEventIdsStatements,
   upsertRollupStatements, DEFAULT_RETRY_POLICY,
 } from '../consumers/aggregator/index.ts';
+// Internal to the aggregator (not on its surface): the parameter-size arithmetic.
+import { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from '../consumers/aggregator/chunking.ts';
 import { RollupAccumulator } from '../rollup/index.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { splitSqlStatements, loadMigrations, TABLES } from '../schema/index.ts';
@@ -225,7 +227,7 @@ describe('retry budget', () => {
   it('backs off exponentially up to the cap', () => {
     const max = () => 0.999999;
 
-    expect([1, 2, 3, 10].map((a) => backoffDelayMs(DEFAULT_RETRY_POLICY, a, max))).toEqual([99, 199, 399, 4999]);
+    expect([1, 2, 3, 10].map((a) => retryDelayMs(DEFAULT_RETRY_POLICY, a, max))).toEqual([99, 199, 399, 4999]);
   });
 
   it('retries only while the reserve before the deadline stays free', () => {

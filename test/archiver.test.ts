@@ -43,7 +43,7 @@ function handlerFor(client: FirehoseClient, extra: Partial<ArchiverDeps> = {}) {
   return createArchiverHandler({ firehose: client, deliveryStreamName: 'archive', retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 4, reserveMs: 0 }, ...extra });
 }
 
-const context = (): Context => createLambdaContext({ functionName: 'archiver', region: 'us-east-1', accountId: '000000000000', timeoutMs: 60_000, memoryLimitInMB: 128, startedAt: Date.now() });
+const context = (): Context => createLambdaContext({ functionName: 'archiver', region: 'us-east-1', accountId: '000000000000', timeoutMs: 60_000, memoryLimitInMB: 128 });
 
 function events(n: number, payloadBytes = 0): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => normalizeEvent({ type: 'click', dims: { page: `p${i % 3}` }, ...(payloadBytes ? { payload: 'x'.repeat(payloadBytes) } : {}) }));

@@ -15,7 +15,7 @@ import {
   DescribeStreamCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists, type KinesisClient, type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { encodeAggregatedRecord, normalizeEvent, parseEvent, serializeEvent, type EventInput, type SluiceEvent } from '../core/index.ts';
-import type { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import type { KinesisServer } from '../local/index.ts';
 import type { DataApiServer } from '../local/index.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer, ShardPacker, createIngestHandler, loadShardMap, splitPutBatches, type PutEntry } from '../producers/index.ts';

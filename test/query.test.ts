@@ -18,7 +18,7 @@ import { migrate } from '../schema/index.ts';
 import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError } from '../query/index.ts';
 import { countBar, runQuery } from '../cli/query.ts';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../cli/errors.ts';
 
 const target = {
   resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:query-test',
