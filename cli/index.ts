@@ -41,9 +41,20 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`sluice ${name}: ${err.message}\n\n${err.usage}\n`);
       return 2;
     }
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeThrown(err);
     const hint = /ECONNREFUSED/.test(message) ? ' (is the local stack running? start it with `npm start`)' : '';
     process.stderr.write(`sluice ${name}: ${message}${hint}\n`);
     return 1;
+  }
+}
+
+/** What was thrown, readable: some libraries throw objects that are not Errors (and print as [object Object]). */
+function describeThrown(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  if (typeof err !== 'object' || err === null) return String(err);
+  try {
+    return JSON.stringify(err);
+  } catch {
+    return Object.prototype.toString.call(err);
   }
 }

@@ -3,9 +3,9 @@
 // or rejected with its line number and reason (optionally written to --rejects so
 // nothing is lost). Exit 1 when any line was rejected.
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { isUtf8 } from 'node:buffer';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, EventValidationError, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
+import { ENV, EventValidationError, awsClientConfig, eventJsonFromBytes, requireEnv, stripBom, type StackEnv } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags } from './flags.ts';
@@ -49,24 +49,26 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
 
   // Rejected: the line itself is wrong. Failed: a valid event Kinesis did not take
   // (stream unreachable, retries exhausted). Both are written to --rejects.
-  const reject = (lineNo: number, line: string, reason: string, kind: 'rejected' | 'failed' = 'rejected') => {
+  // A line that is not UTF-8 is kept byte for byte (inputBase64): its text would hide them.
+  const reject = (lineNo: number, line: Buffer, reason: string, kind: 'rejected' | 'failed' = 'rejected') => {
     if (kind === 'rejected') rejected++;
     else failed++;
     if (shownReasons.length < 10) shownReasons.push(`${kind} line ${lineNo}: ${reason}`);
-    rejectsFile?.write(JSON.stringify({ line: lineNo, kind, reason, input: line }) + '\n');
+    const input = line.toString('utf8').replace(/\r$/, '');
+    rejectsFile?.write(JSON.stringify({ line: lineNo, kind, reason, input, ...(isUtf8(line) ? {} : { inputBase64: line.toString('base64') }) }) + '\n');
   };
 
   try {
-    const lines = createInterface({ input: source, crlfDelay: Infinity });
     let lineNo = 0;
-    for await (const line of lines) {
+    for await (const line of byteLines(source)) {
       lineNo++;
-      if (line.trim() === '') continue;
+      if (line.every(isJsonSpace)) continue;
       let input: unknown;
       try {
-        input = JSON.parse(line);
+        input = eventJsonFromBytes(line);
       } catch (err) {
-        reject(lineNo, line, `not valid JSON (${(err as Error).message})`);
+        if (!(err instanceof EventValidationError)) throw err;
+        reject(lineNo, line, err.field === 'event' ? err.message.slice('event: '.length) : err.message);
         continue;
       }
       const n = lineNo;
@@ -98,4 +100,34 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
   if (values.json) out.write(JSON.stringify({ accepted, rejected, failed }) + '\n');
   else out.write(`accepted ${accepted}, rejected ${rejected}${failed ? `, failed ${failed}` : ''}\n`);
   return rejected + failed > 0 ? 1 : 0;
+}
+
+const isJsonSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
+/**
+ * The lines of a byte stream, as bytes (decoding first would turn bytes that are not
+ * UTF-8 into U+FFFD before they can be refused), without a leading byte order mark.
+ */
+async function* byteLines(source: NodeJS.ReadableStream): AsyncGenerator<Buffer> {
+  let pending: Buffer = Buffer.alloc(0);
+  let first = true;
+  for await (const chunk of source) {
+    let buf: Buffer = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+    if (first) {
+      if (buf.length < 3) {
+        pending = buf;
+        continue;
+      }
+      buf = stripBom(buf);
+      first = false;
+    }
+    let from = 0;
+    for (let nl = buf.indexOf(0x0a, from); nl >= 0; nl = buf.indexOf(0x0a, from)) {
+      yield buf.subarray(from, nl);
+      from = nl + 1;
+    }
+    pending = buf.subarray(from);
+  }
+  if (first) pending = stripBom(pending);
+  if (pending.length) yield pending;
 }

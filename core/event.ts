@@ -3,6 +3,7 @@
 // `parseEvent` (consumer side: the same checks, nothing filled in silently).
 import { EventValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
+import { eventJsonFromBytes } from './utf8.ts';
 
 /** What a client may send. */
 export interface EventInput {
@@ -56,6 +57,12 @@ export const EVENT_LIMITS = {
   maxDimValueChars: 256,
   /** Serialized event, including payload. */
   maxEventBytes: 256 * 1024,
+  /**
+   * Arrays and objects nested in the payload (the payload itself counts as one).
+   * Deeper JSON can never be written (JSON.stringify runs out of stack in the
+   * thousands), so it is rejected like any other rule rather than failing later.
+   */
+  maxPayloadDepth: 64,
   /** Accepted timestamp range: 2000-01-01 .. 2100-01-01. */
   minTs: Date.UTC(2000, 0, 1),
   maxTs: Date.UTC(2100, 0, 1),
@@ -146,12 +153,29 @@ function checkIdOrigin(origin: unknown): IdOrigin {
   return origin as IdOrigin;
 }
 
+/** Whether `v` nests more than `levels` arrays and objects (a cycle nests without end). */
+function nestedDeeper(v: unknown, levels: number): boolean {
+  if (typeof v !== 'object' || v === null) return false;
+  if (levels === 0) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (nestedDeeper(v[i], levels - 1)) return true;
+    return false;
+  }
+  for (const k in v) if (nestedDeeper((v as Record<string, unknown>)[k], levels - 1)) return true;
+  return false;
+}
+
 function build(o: Record<string, unknown>, id: string, idOrigin: IdOrigin, type: string, ts: number, value: number): SluiceEvent {
   // Key order is the wire layout scanEvent reads: id, idOrigin, type, ts, value, dims, payload.
   const ev: SluiceEvent = { id, idOrigin, type, ts, value };
   const dims = checkDims(o.dims);
   if (dims) ev.dims = dims;
-  if (o.payload !== undefined) ev.payload = o.payload;
+  if (o.payload !== undefined) {
+    if (nestedDeeper(o.payload, EVENT_LIMITS.maxPayloadDepth)) {
+      fail('payload', `nests arrays and objects deeper than ${EVENT_LIMITS.maxPayloadDepth} levels`);
+    }
+    ev.payload = o.payload;
+  }
   return ev;
 }
 
@@ -215,13 +239,10 @@ export function encodeEvent(input: unknown, now = Date.now()): EncodedEvent {
   return { id: ev.id, json };
 }
 
-/** Decodes and validates one event from its JSON bytes. */
+/**
+ * Decodes and validates one event from its JSON bytes; bytes that are not UTF-8 are
+ * rejected naming the field that holds them.
+ */
 export function deserializeEvent(data: Uint8Array): SluiceEvent {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
-  } catch (err) {
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
-  }
-  return parseEvent(raw);
+  return parseEvent(eventJsonFromBytes(data));
 }

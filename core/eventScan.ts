@@ -2,6 +2,7 @@
 // payload. It knows the one layout sluice's producer writes (JSON.stringify of the
 // normalized event) and says "not this one" for anything else, so the caller falls
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
+import { isUtf8 } from 'node:buffer';
 import { EVENT_LIMITS, type IdOrigin, type SluiceEvent } from './event.ts';
 import { FNV_OFFSET, FNV_PRIME } from './fnv1a.ts';
 
@@ -23,7 +24,8 @@ export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
  * parseEvent's own.
  *
  * The payload is not parsed into values, but it is validated: its bytes must be one
- * well-formed JSON value (the grammar of RFC 8259, without whitespace), so the scan
+ * well-formed JSON value (the grammar of RFC 8259, without whitespace) in UTF-8,
+ * nested at most EVENT_LIMITS.maxPayloadDepth deep, so the scan
  * never accepts a text JSON.parse rejects, and needs no checksum to lean on: plain
  * (unchecksummed) records are safe to read this way (test/event-scan.property.test.ts).
  * What a consumer on this path does not get is the payload's values.
@@ -260,6 +262,9 @@ function jsonNumber(buf: Buffer, end: number): number | undefined {
   return Number(buf.toString('latin1', start, p));
 }
 
+/** Whether a string skipped in the payload held a non-ASCII byte (its UTF-8 is then checked once). */
+let payloadNonAscii = false;
+
 /** Skips a JSON string (escapes checked) whose opening quote is at the cursor; false if malformed. */
 function skipString(buf: Buffer, end: number): boolean {
   let i = p + 1;
@@ -270,6 +275,7 @@ function skipString(buf: Buffer, end: number): boolean {
       return true;
     }
     if (c < 0x20) return false;
+    if (c >= 0x80) payloadNonAscii = true;
     if (c === BACKSLASH) {
       const e = buf[i + 1];
       if (e === 0x75) { // \uXXXX
@@ -295,8 +301,8 @@ function isHex(c: number): boolean {
 const TRUE = ascii('true');
 const FALSE = ascii('false');
 const NULL = ascii('null');
-/** Deeper payloads go to JSON.parse, which has no such limit. */
-const MAX_DEPTH = 256;
+/** parseEvent rejects deeper payloads (the payload itself is one level). */
+const MAX_DEPTH = EVENT_LIMITS.maxPayloadDepth;
 const containers = new Uint8Array(MAX_DEPTH);
 
 /**
@@ -311,12 +317,13 @@ function skipJsonValue(buf: Buffer, end: number): boolean {
     if (p >= end) return false;
     const c = buf[p]!;
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      // An empty container is a level too, as parseEvent counts it.
+      if (depth === MAX_DEPTH) return false;
       p++;
       const close = c === OPEN_BRACE ? CLOSE_BRACE : CLOSE_BRACKET;
       if (buf[p] === close && p < end) {
         p++;
       } else {
-        if (depth === MAX_DEPTH) return false;
         containers[depth++] = c === OPEN_BRACE ? 1 : 2;
         if (c === OPEN_BRACE && !objectKey(buf, end)) return false;
         continue;
@@ -426,7 +433,13 @@ export function scanEvent(buf: Buffer, start = 0, end = buf.length, keepDims?: R
       more = p < end && buf[p] === COMMA;
       if (more) p++;
     }
-    if (more && (!literal(buf, PAYLOAD_KEY, end) || !skipJsonValue(buf, end))) return undefined;
+    if (more) {
+      if (!literal(buf, PAYLOAD_KEY, end)) return undefined;
+      const payloadStart = p;
+      payloadNonAscii = false;
+      if (!skipJsonValue(buf, end)) return undefined;
+      if (payloadNonAscii && !isUtf8(buf.subarray(payloadStart, p))) return undefined;
+    }
   }
   if (p !== end - 1 || buf[p] !== CLOSE_BRACE) return undefined;
   // Made once the scan succeeded, whole: an object given a property later grows a second store.

@@ -4,6 +4,8 @@ export { SluiceError, EventValidationError, CorruptRecordError } from './errors.
 export { EVENT_LIMITS, normalizeEvent, parseEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
 export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent } from './event.ts';
 export { scanEvent } from './eventScan.ts';
+export { stripBom, firstInvalidUtf8, parseJsonBytes, invalidUtf8Field, invalidUtf8Error, eventJsonFromBytes } from './utf8.ts';
+export type { JsonFromBytes } from './utf8.ts';
 export type { ScannedEvent } from './eventScan.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
@@ -30,3 +32,5 @@ export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
+export { answerClientErrors } from './httpClientErrors.ts';
+export type { ErrorBody } from './httpClientErrors.ts';

@@ -11,6 +11,11 @@ export const KINESIS = {
   maxRecordsPerPut: 500,
   /** PutRecords: bytes per call (data + partition keys). */
   maxBytesPerPut: 5 * MiB,
+  /**
+   * Largest request body read (5 MiB of data and keys in base64 plus JSON framing);
+   * a larger one is answered 413 without being buffered, as Kinesis does.
+   */
+  maxRequestBytes: 7 * MiB,
   /** Default maximum record size (data + partition key). */
   maxRecordBytes: 1 * MiB,
   /** Partition key length in Unicode characters. */

@@ -1,10 +1,10 @@
 // The embedded local stack: emulators of the AWS services sluice uses, and the
 // runner that plays the Lambda event source mapping.
-export { KinesisServer, KinesisFaults } from './kinesis/index.ts';
+export { KinesisServer, KinesisFaults, KINESIS_FRONT_TIMEOUTS } from './kinesis/index.ts';
 export type { KinesisServerOptions } from './kinesis/index.ts';
 export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
 export type { LocalStack, LocalStackOptions } from './stack.ts';
-export { StackLockedError } from './errors.ts';
+export { StackLockedError, DataDirError } from './errors.ts';
 export { openDatabase, SqlStatementError } from './database/index.ts';
 export type { SqlDatabase, SqlSession } from './database/index.ts';
 export { DataApiServer, DataApiFaults, DataApiError, FAULTS_PATH } from './dataapi/index.ts';

@@ -3,7 +3,6 @@
 // stream, the database, the archive and the consumers' positions across restarts;
 // tests start it in-process on free ports and a fresh directory.
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kinesis';
@@ -15,7 +14,7 @@ import {
 } from '../core/index.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { KinesisProducer, createIngestHandler } from '../producers/index.ts';
+import { KinesisProducer, createIngestServer } from '../producers/index.ts';
 import { METRICS_NAMESPACE, createAggregatorHandler, createArchiverHandler, loadConfig } from '../consumers/index.ts';
 import { migrate } from '../schema/index.ts';
 import { KinesisServer } from './kinesis/index.ts';
@@ -187,7 +186,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     // An HTTP caller waits for its events' acknowledgement: linger briefly, as the ingest Lambda does.
     const producer = new KinesisProducer({ client: kinesisClient, streamName: RESOURCE_NAMES.stream, maxBufferTimeMs: 10 });
     stops.push(async () => { await producer.close(); });
-    const ingest = http.createServer(createIngestHandler(producer));
+    const ingest = createIngestServer(producer);
     await new Promise<void>((ok, fail) => {
       ingest.once('error', fail);
       ingest.listen(options.ports?.ingest ?? 0, '127.0.0.1', () => ok());

@@ -23,6 +23,7 @@ export type { FailureKind } from './RetryPolicy.ts';
 export { TokenBucket, ShardRateLimiter } from './TokenBucket.ts';
 export { ShardMap, loadShardMap } from './ShardMap.ts';
 export { createIngestHandler } from './ingest/IngestHandler.ts';
+export { createIngestServer } from './ingest/IngestServer.ts';
 export { handleIngest, INGEST_PATH, INGEST_DEFAULTS } from './ingest/IngestService.ts';
 export type { EventSink, IngestOptions, IngestRequest, IngestResponse, IngestResult, EventResult } from './ingest/IngestService.ts';
 export { parseIngestBody } from './ingest/IngestBody.ts';

@@ -1,16 +1,16 @@
 // Property: scanEvent, the aggregator's fast read of an event, never disagrees with the
-// full path (JSON.parse + parseEvent). For any event the producer writes it either
+// full path (deserializeEvent: UTF-8 check, JSON.parse, parseEvent). For any event the producer writes it either
 // gives up (undefined) or returns exactly parseEvent's fields but the payload; it
 // gives up only when a string needed an escape; and for any corruption of the bytes
 // it never accepts what parseEvent rejects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_LIMITS, encodeEvent, normalizeEvent, parseEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent } from '../core/index.ts';
+import { EVENT_LIMITS, deserializeEvent, encodeEvent, normalizeEvent, parseEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent } from '../core/index.ts';
 
-/** parseEvent(JSON.parse(text)), or 'rejected' when either throws. */
+/** The consumer's full path (deserializeEvent: UTF-8 checked, JSON.parse, parseEvent), or 'rejected' when it throws. */
 function fullPath(bytes: Buffer): SluiceEvent | 'rejected' {
   try {
-    return parseEvent(JSON.parse(bytes.toString('utf8')));
+    return deserializeEvent(bytes);
   } catch {
     return 'rejected';
   }
@@ -172,7 +172,6 @@ describe('scanEvent', () => {
       ' {"id":"a","type":"t","ts":1764338400000,"value":1}', // whitespace
       '{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":[1, 2]}',
       '{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":1 }',
-      `{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":${'['.repeat(300)}${']'.repeat(300)}}`, // deeper than the scan's stack
     ];
     for (const c of cases) {
       const bytes = Buffer.from(c);
@@ -195,6 +194,10 @@ describe('scanEvent', () => {
       `{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{"p":"${'x'.repeat(257)}"}}`,
       `{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{${Array.from({ length: 17 }, (_, i) => `"d${i}":"x"`).join(',')}}}`,
       `{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{"p":"${'é'.repeat(257)}"}}`,
+      // One level past EVENT_LIMITS.maxPayloadDepth, the innermost empty or not.
+      `{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":${'['.repeat(EVENT_LIMITS.maxPayloadDepth + 1)}${']'.repeat(EVENT_LIMITS.maxPayloadDepth + 1)}}`,
+      `{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":${'{"a":'.repeat(EVENT_LIMITS.maxPayloadDepth)}[1]${'}'.repeat(EVENT_LIMITS.maxPayloadDepth)}}`,
+      `{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":${'['.repeat(5000)}${']'.repeat(5000)}}`,
       '{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{"p":1}}',
       '{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{"p":"a\tb"}}', // a raw tab
       '{"id":"a","type":"t","ts":1764338400000,"value":1,}',
@@ -208,18 +211,25 @@ describe('scanEvent', () => {
         '-01', 'tru', 'nul', 'falsey', 'True', 'NaN', 'Infinity', '[1]]', '{"a":1}}', '[', '{', '"', '{"a":[1,{"b":}]}', "'a'"]
         .map((payload) => `{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":${payload}}`),
     ];
-    for (const c of cases) {
-      const bytes = Buffer.from(c);
+    // Bytes that are not UTF-8 in the payload (a lone continuation byte, an overlong '/', a surrogate).
+    const notUtf8 = [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80]].map((bad) => Buffer.concat([
+      Buffer.from('{"id":"a","type":"t","ts":1764338400000,"value":1,"payload":{"note":"a'), Buffer.from(bad), Buffer.from('b"}}'),
+    ]));
+    for (const c of [...cases.map((text) => Buffer.from(text)), ...notUtf8]) {
+      const bytes = c;
+      const text = c.toString();
 
-      expect(fullPath(bytes), c).toBe('rejected');
-      expect(scanEvent(bytes), c).toBeUndefined();
-      expect(scanEvent(bytes, 0, bytes.length, new Set()), c).toBeUndefined(); // dims validated even when not kept
+      expect(fullPath(bytes), text).toBe('rejected');
+      expect(scanEvent(bytes), text).toBeUndefined();
+      expect(scanEvent(bytes, 0, bytes.length, new Set()), text).toBeUndefined(); // dims validated even when not kept
     }
   });
 
   it('reads every well-formed payload without building it', () => {
     const payloads = ['null', 'true', 'false', '0', '-0', '-0.0e-0', '1E+2', '12.5e10', '""', '"\\"\\\\\\/\\b\\f\\n\\r\\t\\u00aF"', '"é😀\u2028"',
-      '[]', '{}', '[[],{}]', '{"a":{"b":[1,"x",null,{"":[]}]},"a":2}', `${'['.repeat(200)}${']'.repeat(200)}`];
+      '[]', '{}', '[[],{}]', '{"a":{"b":[1,"x",null,{"":[]}]},"a":2}',
+      `${'['.repeat(EVENT_LIMITS.maxPayloadDepth)}${']'.repeat(EVENT_LIMITS.maxPayloadDepth)}`,
+      `${'{"a":'.repeat(EVENT_LIMITS.maxPayloadDepth - 1)}[1]${'}'.repeat(EVENT_LIMITS.maxPayloadDepth - 1)}`];
     for (const payload of payloads) {
       const bytes = Buffer.from(`{"id":"a","type":"t","ts":1764338400000,"value":1,"dims":{"p":"x"},"payload":${payload}}`);
       const want = fullPath(bytes);

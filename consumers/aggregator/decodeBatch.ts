@@ -6,7 +6,7 @@
 // anything else by JSON.parse + parseEvent.
 import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { CorruptRecordError, deaggregate, EventValidationError, parseEvent, recordDigest, scanEvent } from '../../core/index.ts';
+import { CorruptRecordError, deaggregate, deserializeEvent, EventValidationError, recordDigest, scanEvent } from '../../core/index.ts';
 import type { ScannedEvent } from '../../core/index.ts';
 import type { DecodedRecord, PoisonRecord } from './types.ts';
 
@@ -20,21 +20,15 @@ export function shardIdOf(record: KinesisStreamRecord): string {
 /**
  * The event in a user record's bytes. scanEvent reads the layout sluice's producer
  * writes and returns exactly the fields parseEvent(JSON.parse(...)) would (dims cut
- * to `keepDims`), or undefined; then core's deserializeEvent (minus a Buffer copy:
- * the data is already a Buffer view) reads any JSON and throws parseEvent's error for
- * a bad event. Plain records take the same path: the scan accepts only what the full
+ * to `keepDims`), or undefined; then core's deserializeEvent reads any JSON and
+ * throws parseEvent's error for a bad event (bytes that are not UTF-8 included).
+ * Plain records take the same path: the scan accepts only what the full
  * path accepts, payload included, so it needs no checksum to lean on.
  */
 function eventOf(data: Buffer, keepDims: ReadonlySet<string> | undefined): ScannedEvent {
   const scanned = scanEvent(data, 0, data.length, keepDims);
   if (scanned !== undefined) return scanned;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(data.toString('utf8'));
-  } catch (err) {
-    throw new EventValidationError('event', `not valid JSON (${(err as Error).message})`);
-  }
-  return parseEvent(raw);
+  return deserializeEvent(data);
 }
 
 /**

@@ -3,6 +3,7 @@
 // data that is not JSON) becomes an error line carrying the raw bytes, so nothing
 // is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
+import { isUtf8 } from 'node:buffer';
 import { CorruptRecordError, FIREHOSE, deaggregate } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
@@ -16,7 +17,7 @@ export interface ArchiveLinesOfRecord {
 }
 
 /** Why a user record is not an event line. */
-export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'line-too-large';
+export type ArchiveErrorReason = 'corrupt-aggregate' | 'not-json' | 'not-utf8' | 'line-too-large';
 
 /** The error line written for data that cannot be archived as an event line. */
 export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReason, message: string, data: Buffer, subSequenceNumber?: number): Buffer {
@@ -70,6 +71,11 @@ export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number)
     return out;
   }
   for (const u of users) {
+    // Decoding would store U+FFFD in place of the bytes: keep them, base64, on an error line.
+    if (!isUtf8(u.data)) {
+      out.errors.push({ line: errorLine(record, 'not-utf8', 'user record is not valid UTF-8', u.data, u.subSequenceNumber), recordIndex });
+      continue;
+    }
     const line = eventLine(u.data);
     if (!line) {
       out.errors.push({ line: errorLine(record, 'not-json', 'user record is not JSON', u.data, u.subSequenceNumber), recordIndex });

@@ -4,7 +4,7 @@
 // SDK expects, the 4 MiB request limit, and, for tests, a fault admin API.
 import http from 'node:http';
 import type net from 'node:net';
-import { DATA_API } from '../../core/index.ts';
+import { DATA_API, answerClientErrors } from '../../core/index.ts';
 import type { SqlDatabase } from '../database/index.ts';
 import { DataApiError } from './errors.ts';
 import { DataApiFaults, type DataApiOperation } from './DataApiFaults.ts';
@@ -51,6 +51,10 @@ export class DataApiServer {
     this.server = http.createServer((req, res) => {
       this.serve(req, res).catch((err) => this.sendError(res, new DataApiError('InternalServerErrorException', String(err))));
     });
+    answerClientErrors(this.server, (_status, message) => ({
+      headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'BadRequestException' },
+      body: { message },
+    }));
     this.server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

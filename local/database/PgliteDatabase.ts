@@ -4,7 +4,7 @@
 // query protocol with values in text format both ways, as with the `pg` driver.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { DatabaseClosedError, toSqlError } from './errors.ts';
+import { DatabaseClosedError, DatabaseOpenError, toSqlError } from './errors.ts';
 import { extendedQuery } from './ExtendedQuery.ts';
 import { SessionQueue } from './SessionQueue.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
@@ -20,8 +20,11 @@ export class PgliteDatabase implements SqlDatabase {
 
   static async open(dataDir?: string): Promise<PgliteDatabase> {
     if (dataDir) mkdirSync(dataDir, { recursive: true });
-    const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
-    return new PgliteDatabase(db);
+    try {
+      return new PgliteDatabase(dataDir ? await PGlite.create(dataDir) : await PGlite.create());
+    } catch (err) {
+      throw new DatabaseOpenError(dataDir ?? '(memory)', err);
+    }
   }
 
   async acquire(): Promise<SqlSession> {

@@ -33,3 +33,24 @@ export function toSqlError(err: unknown): unknown {
   }
   return err;
 }
+
+/** PGlite could not open or create its data directory: names the path and the OS error. */
+export class DatabaseOpenError extends SluiceError {
+  constructor(readonly path: string, cause: unknown) {
+    super(`cannot open the embedded PostgreSQL (PGlite) in ${path}: ${describeFsError(cause)}`, { cause });
+  }
+}
+
+/** errno values of PGlite's file system (Emscripten's numbering, not the OS's). */
+const EMSCRIPTEN_ERRNO: Record<number, string> = {
+  2: 'EACCES permission denied', 19: 'EDQUOT disk quota exceeded', 29: 'EIO i/o error', 44: 'ENOENT no such file or directory',
+  51: 'ENOSPC no space left on device', 63: 'EPERM operation not permitted', 69: 'EROFS read-only file system',
+};
+
+/** PGlite throws Emscripten ErrnoError objects, which are not Errors and print as [object Object]. */
+function describeFsError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  const errno = (err as { errno?: unknown } | null)?.errno;
+  if (typeof errno === 'number') return EMSCRIPTEN_ERRNO[errno] ?? `file system error ${errno}`;
+  return String(err);
+}

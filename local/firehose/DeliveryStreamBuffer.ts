@@ -3,11 +3,14 @@
 // acknowledged. A segment becomes exactly one object, named from the segment's id
 // and its oldest record: replaying a segment after a crash writes the same key, and
 // skips it if it was already written.
-import { closeSync, existsSync, fdatasyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  closeSync, existsSync, fdatasyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync, writeFileSync,
+} from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { FIREHOSE } from '../../core/index.ts';
+import { FirehoseStorageError } from './errors.ts';
 import { objectKey } from './ObjectKey.ts';
 import type { ArchiveObject, DeliveryStreamConfig } from './types.ts';
 
@@ -29,7 +32,7 @@ export interface BufferDirectories {
 export class DeliveryStreamBuffer {
   private records: BufferedRecord[] = [];
   private bytes = 0;
-  private segment: { id: string; fd: number; path: string } | undefined;
+  private segment: { id: string; fd: number; path: string; size: number } | undefined;
   readonly sizeBytes: number;
   readonly intervalMs: number;
 
@@ -59,13 +62,22 @@ export class DeliveryStreamBuffer {
     return written;
   }
 
-  /** Durably appends records that arrived at `arrivalMs`; writes an object if the buffer is full. */
+  /**
+   * Durably appends records that arrived at `arrivalMs`; writes an object if the buffer
+   * is full. Throws FirehoseStorageError, having appended nothing, when the disk refuses
+   * the write (the segment is cut back to its last whole frame, so later appends and a
+   * replay after a crash read it as before).
+   */
   append(datas: Buffer[], arrivalMs: number): ArchiveObject | undefined {
     if (datas.length === 0) return undefined;
     if (!this.segment) {
       const id = randomUUID();
       const path = join(this.dirs.segments, id + SEGMENT_SUFFIX);
-      this.segment = { id, path, fd: openSync(path, 'a') };
+      try {
+        this.segment = { id, path, fd: openSync(path, 'a'), size: 0 };
+      } catch (err) {
+        throw new FirehoseStorageError(path, err);
+      }
     }
     let size = 0;
     for (const d of datas) size += FRAME_HEADER + d.length;
@@ -77,13 +89,27 @@ export class DeliveryStreamBuffer {
       d.copy(frames, pos + FRAME_HEADER);
       pos += FRAME_HEADER + d.length;
     }
-    for (let off = 0; off < frames.length;) off += writeSync(this.segment.fd, frames, off, frames.length - off);
-    if (this.fsync) fdatasyncSync(this.segment.fd);
+    const segment = this.segment;
+    try {
+      for (let off = 0; off < frames.length;) off += writeSync(segment.fd, frames, off, frames.length - off);
+      if (this.fsync) fdatasyncSync(segment.fd);
+    } catch (err) {
+      ftruncateSync(segment.fd, segment.size);
+      throw new FirehoseStorageError(segment.path, err);
+    }
+    segment.size += frames.length;
     for (const d of datas) {
       this.records.push({ data: d, arrivalMs });
       this.bytes += d.length;
     }
-    return this.bytes >= this.sizeBytes || this.intervalMs === 0 ? this.flush() : undefined;
+    if (this.bytes < this.sizeBytes && this.intervalMs !== 0) return undefined;
+    // The records are durable and acknowledged; an object that cannot be written yet stays buffered.
+    try {
+      return this.flush();
+    } catch (err) {
+      if (!(err instanceof FirehoseStorageError)) throw err;
+      return undefined;
+    }
   }
 
   /** Writes an object if the oldest buffered record has waited the buffer interval. */
@@ -118,14 +144,23 @@ export class DeliveryStreamBuffer {
     if (existsSync(path)) return undefined;
     const body = Buffer.concat(records.map((r) => r.data));
     const tmp = join(this.dirs.tmp, `${segmentId}.object`);
-    writeFileSync(tmp, gzip ? gzipSync(body) : body);
-    if (this.fsync) {
-      const fd = openSync(tmp, 'r+');
-      fdatasyncSync(fd);
-      closeSync(fd);
+    try {
+      writeFileSync(tmp, gzip ? gzipSync(body) : body);
+      if (this.fsync) {
+        const fd = openSync(tmp, 'r+');
+        try {
+          fdatasyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+      }
+      mkdirSync(dirname(path), { recursive: true });
+      renameSync(tmp, path);
+    } catch (err) {
+      // No partial object is left behind; the records stay in their segment.
+      rmSync(tmp, { force: true });
+      throw new FirehoseStorageError(path, err);
     }
-    mkdirSync(dirname(path), { recursive: true });
-    renameSync(tmp, path);
     return { bucket: this.config.bucket, key, path };
   }
 }

@@ -8,9 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FIREHOSE, MiB } from '../../core/index.ts';
+import { FIREHOSE, MiB, answerClientErrors } from '../../core/index.ts';
 import { DeliveryStreamBuffer } from './DeliveryStreamBuffer.ts';
-import { FirehoseConfigError, FirehoseRequestError } from './errors.ts';
+import { FirehoseConfigError, FirehoseRequestError, FirehoseStorageError } from './errors.ts';
 import { FirehoseFaults } from './FirehoseFaults.ts';
 import type { ArchiveObject, FirehoseServerOptions } from './types.ts';
 
@@ -51,6 +51,10 @@ export class FirehoseServer {
     this.server = http.createServer((req, res) => {
       this.serve(req, res).catch((err) => this.reply(res, 500, { __type: 'InternalFailure', message: String(err) }));
     });
+    answerClientErrors(this.server, (status, message) => ({
+      headers: { 'content-type': AMZ_JSON, 'x-amzn-errortype': 'InvalidArgumentException' },
+      body: { __type: 'InvalidArgumentException', message },
+    }));
     const shortest = Math.min(...[...this.buffers.values()].map((b) => b.intervalMs), 1000);
     this.timer = setInterval(() => this.flushDue(), Math.max(20, Math.min(1000, shortest / 4)));
     this.timer.unref();
@@ -82,7 +86,7 @@ export class FirehoseServer {
     return out;
   }
 
-  /** Stops accepting requests, then flushes every buffer. */
+  /** Stops accepting requests, then flushes every buffer (what the disk refuses stays in its segment for the next start). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -91,7 +95,14 @@ export class FirehoseServer {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
-    await this.flush();
+    for (const b of this.buffers.values()) {
+      try {
+        b.flush();
+      } catch (err) {
+        if (!(err instanceof FirehoseStorageError)) throw err;
+        process.stderr.write(`[firehose] ${err.message}; its records stay buffered on disk and are written on the next start\n`);
+      }
+    }
   }
 
   /** Objects of a bucket (all buckets when omitted), in key order. */
@@ -176,6 +187,7 @@ export class FirehoseServer {
       this.reply(res, 200, out);
     } catch (err) {
       if (err instanceof FirehoseRequestError) this.reply(res, err.status, { __type: err.code, message: err.message }, err.code);
+      else if (err instanceof FirehoseStorageError) this.reply(res, 503, { __type: 'ServiceUnavailableException', message: err.message }, 'ServiceUnavailableException');
       else throw err;
     }
   }

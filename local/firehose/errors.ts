@@ -10,3 +10,10 @@ export class FirehoseRequestError extends SluiceError {
     super(message);
   }
 }
+
+/** The disk refused a write (full, read-only): answered 503 ServiceUnavailableException, which clients retry. */
+export class FirehoseStorageError extends SluiceError {
+  constructor(readonly path: string, cause: unknown) {
+    super(`the local Firehose could not write ${path} (${(cause as Error)?.message ?? String(cause)}); retry once the disk has room`, { cause });
+  }
+}

@@ -1,9 +1,12 @@
 // The runner's checkpoints: per shard, the last sequence number whose record and all
 // records before it were processed, and whether a closed shard was drained. Written
 // atomically (temporary file, fsync, rename) so a kill leaves the old or the new
-// state, never a torn one; a restarted runner goes on from there.
+// state, never a torn one; a restarted runner goes on from there. A write the disk
+// refuses (full, read-only) leaves no temporary file and does not stop the runner:
+// the state stays in memory, the next save writes it, and until then a restart only
+// re-delivers records the consumers already handle exactly once.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CheckpointFileError } from './errors.ts';
 
@@ -25,6 +28,8 @@ export class CheckpointFile {
   private written = 0;
   private chain: Promise<void> = Promise.resolve();
   private tmpCounter = 0;
+  /** The error of the last write, undefined once a write succeeds again. */
+  lastWriteError: Error | undefined;
 
   constructor(
     /** undefined keeps checkpoints in memory only. */
@@ -65,7 +70,11 @@ export class CheckpointFile {
     this.version++;
   }
 
-  /** Writes the current state unless a newer write already covers it; writes never overlap. */
+  /**
+   * Writes the current state unless a newer write already covers it; writes never
+   * overlap. Never rejects for the disk: a failed write is in `lastWriteError` (and
+   * reported once per streak), and the next save tries again.
+   */
   save(): Promise<void> {
     const target = this.version;
     this.chain = this.chain.then(() => (this.written >= target || !this.path ? undefined : this.writeNow()));
@@ -77,16 +86,24 @@ export class CheckpointFile {
     const version = this.version;
     const body: FileBody = { version: 1, streamName: this.streamName, functionName: this.functionName, shards: this.shards };
     const text = JSON.stringify(body, null, 2) + '\n';
-    await mkdir(dirname(path), { recursive: true });
     const tmp = `${path}.${process.pid}.${this.tmpCounter++}.tmp`;
-    const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(text);
-      await fh.datasync();
-    } finally {
-      await fh.close();
+      await mkdir(dirname(path), { recursive: true });
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(text);
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => {});
+      if (!this.lastWriteError) process.stderr.write(`[runner] checkpoint file ${path} not written, kept in memory and retried: ${(err as Error).message}\n`);
+      this.lastWriteError = err as Error;
+      return;
     }
-    await rename(tmp, path);
+    this.lastWriteError = undefined;
     this.written = version;
   }
 }
