@@ -19,6 +19,7 @@ import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError } from '../query/index.ts';
 import { countBar, runQuery } from '../cli/query.ts';
 import { UsageError } from '../cli/errors.ts';
+import { kinesisRecord } from './support/kinesisRecords.ts';
 
 const target = {
   resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:query-test',
@@ -64,10 +65,9 @@ beforeAll(async () => {
     dims: { country: i % 2 ? 'DE' : 'FR', user: `user-${i % 40}` },
   }));
   events.push(normalizeEvent({ type: 'view', ts: T0, value: 7 }));
-  const records: KinesisStreamRecord[] = events.map((e, i) => ({
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i % 7}`, sequenceNumber: String(1000 + i), data: serializeEvent(e).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${1000 + i}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/q', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/q',
+  const records: KinesisStreamRecord[] = events.map((e, i) => kinesisRecord({
+    data: serializeEvent(e), sequenceNumber: String(1000 + i), partitionKey: `pk${i % 7}`, arrivalMs: T0,
+    streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/q',
   }));
   const handler = createAggregatorHandler({ rdsData: client, ...target, config });
   const res = await handler({ Records: records }, { getRemainingTimeInMillis: () => 30_000 } as unknown as Context);
