@@ -103,8 +103,8 @@ async function main(): Promise<void> {
       const file = join(dataDir, `${idOrigin}.ndjson`);
       writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
       const before = await settledTupleWrites(session, quietMs);
-      const begun = stack.dataApi.transactionCounts.begun;
-      stack.dataApi.resetTransactionPeak();
+      const { begun } = await stack.dataApi.transactionCounts();
+      await stack.dataApi.resetTransactionPeak();
 
       await sendFile(file, dataDir);
       await stack.waitIdle();
@@ -117,10 +117,11 @@ async function main(): Promise<void> {
         const { totals } = await queryRollups(rdsData, target, { type, from: START, to: START + MINUTES * 60_000 });
         if (totals.count !== want.count || centsOf(totals.sumExact) !== want.cents) exact = false;
       }
+      const counts = await stack.dataApi.transactionCounts();
       phases.push({
         name, events: n, idOrigin, tupleWrites: delta.total,
         tupleWritesPer10kEvents: Number(((delta.total * 10_000) / n).toFixed(1)), byTable: delta.byTable,
-        transactions: stack.dataApi.transactionCounts.begun - begun, peakOpenTransactions: stack.dataApi.transactionCounts.peakOpen,
+        transactions: counts.begun - begun, peakOpenTransactions: counts.peakOpen,
         totalsExact: exact,
       });
     }

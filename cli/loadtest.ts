@@ -16,7 +16,7 @@ import { UsageError } from './errors.ts';
 
 const D = LOADTEST_DEFAULTS;
 export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N] [--duration S] [--types K] [--keys K] [--payload-bytes B]
-                      [--http] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
+                      [--http] [--kpl] [--report FILE.html] [--json] [--no-verify] [--settle-timeout S]
                       [--zipf X] [--seed N] [--max-in-flight N] [--allow-remote]
                       [--target local|aws] [--stack NAME]
 
@@ -30,6 +30,8 @@ and checks that the rollups reach the exact totals of what was accepted.
   --payload-bytes B   approximate JSON payload per event (default ${D.payloadBytes})
   --zipf X            Zipf exponent of keys and types, 0 = uniform (default ${D.zipfExponent})
   --http              POST to the HTTP ingest instead of the producer SDK to Kinesis
+  --kpl               put KPL aggregates instead of sluice's compressed ones (producer SDK;
+                      the HTTP ingest's format is the stack's: sluice dev --ingest-kpl)
   --report FILE       write a self-contained HTML report with a chart
   --json              print one JSON object instead of the summary
   --no-verify         do not wait for the rollups
@@ -59,6 +61,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     'payload-bytes': { type: 'string' },
     zipf: { type: 'string' },
     http: { type: 'boolean' },
+    kpl: { type: 'boolean' },
     report: { type: 'string' },
     json: { type: 'boolean' },
     'no-verify': { type: 'boolean' },
@@ -79,6 +82,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     seed: intFlag(values.seed, 'seed', U, 0, 2 ** 31 - 1),
     maxInFlight: intFlag(values['max-in-flight'], 'max-in-flight', U, 1, 10_000_000),
     target: values.http ? 'http' : 'kinesis',
+    recordFormat: values.kpl ? 'kpl' : 'compressed',
     verify: !values['no-verify'],
     // Naming a deployed stack is the explicit choice --allow-remote otherwise stands for.
     allowRemote: !!values['allow-remote'] || isAwsTarget(values, LOADTEST_USAGE),

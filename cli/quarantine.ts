@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
-import { KinesisProducer } from '../producers/index.ts';
+import { KinesisProducer, compressionFor, recordFormatFromEnv } from '../producers/index.ts';
 import { QuarantineStore, redriveQuarantine } from '../query/index.ts';
 import type { QuarantineEntry, QuarantineFix, QuarantineStatus } from '../query/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
@@ -119,7 +119,8 @@ async function redrive(argv: string[], localEnv: StackEnv, out: NodeJS.WritableS
 
   const rds = new RDSDataClient(awsClientConfig(env, 'rdsData'));
   const kinesis = new KinesisClient(awsClientConfig(env, 'kinesis'));
-  const producer = new KinesisProducer({ client: kinesis, streamName });
+  // Both ends are sluice: compact records, unless SLUICE_RECORD_FORMAT=kpl.
+  const producer = new KinesisProducer({ client: kinesis, streamName, compression: compressionFor(recordFormatFromEnv(env)) });
   try {
     const result = await redriveQuarantine(new QuarantineStore(rds, target(env)), (ev) => producer.send(ev), {
       ...(fix ? { fix } : {}), ...(ids ? { ids } : {}), ...(limit ? { limit } : {}), dryRun,

@@ -6,17 +6,21 @@ import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ENV, EventValidationError, awsClientConfig, eventJsonFromBytes, requireEnv, stripBom, type StackEnv } from '../core/index.ts';
-import { KinesisProducer } from '../producers/index.ts';
+import { KinesisProducer, compressionFor, recordFormatFromEnv, type RecordFormat } from '../producers/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags } from './flags.ts';
 import { Progress } from './Progress.ts';
 
-const USAGE = `Usage: sluice send [file|-] [--stream NAME] [--rejects FILE] [--max-in-flight N] [--json]
-                  [--target local|aws] [--stack NAME]
+const USAGE = `Usage: sluice send [file|-] [--stream NAME] [--rejects FILE] [--max-in-flight N] [--kpl] [--json]
+                   [--target local|aws] [--stack NAME]
 
 Reads one JSON event per line from FILE (or stdin when FILE is - or absent) and sends
-each through the producer SDK. Prints how many were accepted and rejected; exits 1 if
-any line was rejected. --rejects writes each rejected line with its reason as NDJSON.
+each through the producer SDK. Prints how many were accepted and rejected, and the
+records they travelled in; exits 1 if any line was rejected. --rejects writes each
+rejected line with its reason as NDJSON.
+  --kpl   put KPL aggregates, for a stream that consumers other than sluice's read
+          (default: sluice's compressed aggregates, about 4.8 times fewer bytes an
+          event; or SLUICE_RECORD_FORMAT)
 ${TARGET_USAGE}`;
 
 export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.WritableStream): Promise<number> {
@@ -24,6 +28,7 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
     stream: { type: 'string' },
     rejects: { type: 'string' },
     'max-in-flight': { type: 'string' },
+    kpl: { type: 'boolean' },
     json: { type: 'boolean' },
     ...TARGET_FLAGS,
   }, USAGE, 1);
@@ -38,8 +43,10 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
   const rejectsFile: WriteStream | undefined = values.rejects ? createWriteStream(values.rejects as string) : undefined;
 
   const client = new KinesisClient(awsClientConfig(env, 'kinesis'));
-  const producer = new KinesisProducer({ client, streamName });
+  const format: RecordFormat = values.kpl ? 'kpl' : recordFormatFromEnv(env);
+  const producer = new KinesisProducer({ client, streamName, compression: compressionFor(format) });
   const progress = new Progress(process.stderr, 'send');
+  const started = Date.now();
   let accepted = 0;
   let rejected = 0;
   let failed = 0;
@@ -80,7 +87,7 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
         },
       ).finally(() => {
         inFlight--;
-        progress.update(`${accepted + rejected + failed} done, ${accepted} accepted, ${rejected} rejected, ${failed} failed`);
+        progress.update(`${accepted + rejected + failed} done, ${accepted} accepted, ${rejected} rejected, ${failed} failed, ${rate(accepted, started)} events/s`);
         wake?.();
       });
       while (inFlight >= maxInFlight) await new Promise<void>((r) => (wake = r));
@@ -97,8 +104,14 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
   for (const reason of shownReasons) process.stderr.write(`${reason}\n`);
   const unshown = rejected + failed - shownReasons.length;
   if (unshown > 0) process.stderr.write(`... and ${unshown} more${rejectsFile ? ` (all in ${String(values.rejects)})` : ''}\n`);
-  if (values.json) out.write(JSON.stringify({ accepted, rejected, failed }) + '\n');
-  else out.write(`accepted ${accepted}, rejected ${rejected}${failed ? `, failed ${failed}` : ''}\n`);
+  const { kinesisRecords, kinesisBytes } = producer.metrics;
+  const seconds = (Date.now() - started) / 1000;
+  if (values.json) {
+    out.write(JSON.stringify({ accepted, rejected, failed, format, kinesisRecords, kinesisBytes, seconds, eventsPerSecond: rate(accepted, started) }) + '\n');
+  } else {
+    out.write(`accepted ${accepted}, rejected ${rejected}${failed ? `, failed ${failed}` : ''} in ${seconds.toFixed(1)} s (${rate(accepted, started)} events/s)\n`);
+    out.write(`format ${format}: ${kinesisRecords} Kinesis records, ${accepted ? Math.round(kinesisBytes / accepted) : 0} bytes an event\n`);
+  }
   return rejected + failed > 0 ? 1 : 0;
 }
 
@@ -130,4 +143,8 @@ async function* byteLines(source: NodeJS.ReadableStream): AsyncGenerator<Buffer>
   }
   if (first) pending = stripBom(pending);
   if (pending.length) yield pending;
+}
+
+function rate(events: number, since: number): number {
+  return Math.round(events / Math.max(0.001, (Date.now() - since) / 1000));
 }

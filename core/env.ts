@@ -28,6 +28,8 @@ export const ENV = {
   queryUrl: 'SLUICE_QUERY_URL',
   dataDir: 'SLUICE_DATA_DIR',
   databaseUrl: 'DATABASE_URL',
+  /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
+  recordFormat: 'SLUICE_RECORD_FORMAT',
 } as const;
 
 /** The region the local stack reports and a local client signs for when none is set. */

@@ -2,7 +2,7 @@
 // per-shard rate limits, retries), so the run measures what applications get.
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ENV, awsClientConfig, type EventInput, type StackEnv } from '../core/index.ts';
-import { KinesisProducer } from '../producers/index.ts';
+import { KinesisProducer, compressionFor, type RecordFormat } from '../producers/index.ts';
 import { TargetNotConfiguredError } from './errors.ts';
 import { assertLoopback } from './loopback.ts';
 import type { LoadSink, SendOutcome } from './types.ts';
@@ -13,16 +13,16 @@ export class KinesisSink implements LoadSink {
   private readonly client: KinesisClient;
   private readonly producer: KinesisProducer;
 
-  constructor(env: StackEnv, allowRemote: boolean) {
+  constructor(env: StackEnv, allowRemote: boolean, recordFormat: RecordFormat) {
     const streamName = env[ENV.streamName];
     if (!streamName) throw new TargetNotConfiguredError(ENV.streamName, 'send events to');
     const endpoint = env[ENV.kinesisEndpoint];
     if (!endpoint && !allowRemote) throw new TargetNotConfiguredError(ENV.kinesisEndpoint, 'load (without it the SDK would reach AWS; pass --allow-remote for that)');
     if (endpoint) assertLoopback(endpoint, ENV.kinesisEndpoint, allowRemote);
     this.endpoint = endpoint ?? `kinesis.${env[ENV.region] ?? 'us-east-1'}.amazonaws.com`;
-    this.description = `kinesis stream ${streamName} at ${this.endpoint}`;
+    this.description = `kinesis stream ${streamName} at ${this.endpoint}, ${recordFormat} records`;
     this.client = new KinesisClient(awsClientConfig(env, 'kinesis'));
-    this.producer = new KinesisProducer({ client: this.client, streamName });
+    this.producer = new KinesisProducer({ client: this.client, streamName, compression: compressionFor(recordFormat) });
   }
 
   send(batch: ReadonlyArray<{ event: object; partitionKey: string }>): Promise<SendOutcome>[] {

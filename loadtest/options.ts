@@ -15,6 +15,7 @@ export const LOADTEST_DEFAULTS: ResolvedOptions = {
   payloadBytes: 100,
   zipfExponent: 1.1,
   target: 'kinesis',
+  recordFormat: 'compressed',
   allowRemote: false,
   verify: true,
   settleTimeoutSec: 60,
@@ -43,6 +44,7 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
     payloadBytes: o.payloadBytes ?? LOADTEST_DEFAULTS.payloadBytes,
     zipfExponent: o.zipfExponent ?? LOADTEST_DEFAULTS.zipfExponent,
     target: o.target ?? LOADTEST_DEFAULTS.target,
+    recordFormat: o.recordFormat ?? LOADTEST_DEFAULTS.recordFormat,
     allowRemote: o.allowRemote ?? LOADTEST_DEFAULTS.allowRemote,
     verify: o.verify ?? LOADTEST_DEFAULTS.verify,
     settleTimeoutSec: o.settleTimeoutSec ?? LOADTEST_DEFAULTS.settleTimeoutSec,
@@ -60,6 +62,9 @@ export function resolveOptions(o: LoadTestOptions): ResolvedOptions {
   }
   if (r.target !== 'kinesis' && r.target !== 'http') {
     throw new LoadTestOptionError('target', `must be kinesis or http, got ${String(r.target)}`);
+  }
+  if (r.recordFormat !== 'compressed' && r.recordFormat !== 'kpl') {
+    throw new LoadTestOptionError('kpl', `record format must be compressed or kpl, got ${String(r.recordFormat)}`);
   }
   return r;
 }

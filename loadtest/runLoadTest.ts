@@ -41,7 +41,7 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
   const readRollups = deps.readRollups ?? reader?.read;
   let sink: LoadSink;
   try {
-    sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote));
+    sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote, o.recordFormat));
   } catch (err) {
     reader?.close();
     throw err;

@@ -17,7 +17,7 @@ export function formatSummary(r: LoadTestReport): string {
   ];
   const m = r.sinkMetrics;
   if (m.kinesisRecords) {
-    lines.push(`  kinesis      ${m.putCalls} PutRecords calls, ${m.kinesisRecords} records (${(r.accepted / m.kinesisRecords).toFixed(1)} events/record), ${m.eventsRetried ?? 0} retries, ${m.eventsThrottled ?? 0} throttled`);
+    lines.push(`  kinesis      ${m.putCalls} PutRecords calls, ${m.kinesisRecords} ${r.target === 'kinesis' ? `${o.recordFormat} ` : ''}records (${(r.accepted / m.kinesisRecords).toFixed(1)} events/record), ${m.eventsRetried ?? 0} retries, ${m.eventsThrottled ?? 0} throttled`);
   }
   const v = r.rollups;
   if (!v.checked) {

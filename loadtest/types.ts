@@ -2,6 +2,7 @@
 // JSON output and the HTML report.
 import type { LatencySummary } from './percentiles.ts';
 import type { SecondSample } from './Timeline.ts';
+import type { RecordFormat } from '../producers/index.ts';
 
 export type LoadTarget = 'kinesis' | 'http';
 
@@ -20,6 +21,8 @@ export interface LoadTestOptions {
   zipfExponent?: number;
   /** Send through the producer SDK to Kinesis, or POST to the HTTP ingest. @default 'kinesis' */
   target?: LoadTarget;
+  /** Records the producer SDK puts (target kinesis): sluice's compressed aggregates, or KPL's. The HTTP ingest's are its server's choice. @default 'compressed' */
+  recordFormat?: RecordFormat;
   /** Allow an endpoint that is not loopback. @default false */
   allowRemote?: boolean;
   /** Check that the rollups reach the exact totals. @default true */

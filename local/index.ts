@@ -3,10 +3,12 @@
 export { KinesisServer, KinesisFaults, KINESIS_FRONT_TIMEOUTS } from './kinesis/index.ts';
 export type { KinesisServerOptions } from './kinesis/index.ts';
 export { startStack, DEFAULT_DEV_PORTS, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
-export type { LocalStack, LocalStackOptions } from './stack.ts';
+export type { LocalStack, LocalStackOptions, ConsumerHandle, DataApiHandle } from './stack.ts';
+export { StackPart, PartFailedError, processTreeCpuMicros, readPartsFile } from './process/index.ts';
+export type { CpuMicros, PartProcess } from './process/index.ts';
 export { StackLockedError, DataDirError } from './errors.ts';
-export { openDatabase, SqlStatementError } from './database/index.ts';
-export type { SqlDatabase, SqlSession } from './database/index.ts';
+export { openDatabase, SqlStatementError, EmbeddedPostgres, EmbeddedPostgresError } from './database/index.ts';
+export type { SqlDatabase, SqlSession, EmbeddedEngine } from './database/index.ts';
 export { DataApiServer, DataApiFaults, DataApiError, FAULTS_PATH } from './dataapi/index.ts';
 export type { DataApiServerOptions, DataApiOperation, FaultSpec, DataApiErrorName } from './dataapi/index.ts';
 export { FirehoseServer, FirehoseFaults } from './firehose/index.ts';

@@ -86,7 +86,7 @@ describe('--target aws', () => {
     const sent = await runCli(['send', '--target', 'aws', '--stack', 'sluice-staging', '--json'], { env, input });
 
     expect(sent.stderr).toBe('');
-    expect(JSON.parse(sent.stdout)).toEqual({ accepted: 25, rejected: 0, failed: 0 });
+    expect(JSON.parse(sent.stdout)).toMatchObject({ accepted: 25, rejected: 0, failed: 0, format: 'compressed' });
     const call = calls[before]!;
     expect(call.params.get('Action')).toBe('DescribeStacks');
     expect(call.params.get('StackName')).toBe('sluice-staging');

@@ -1,16 +1,21 @@
 // The two-command promise, as a user lives it: `sluice dev` in one process, `sluice
 // send` and `sluice query` in others, a kill -9 in the middle, and exact totals after.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The stack runs each part in a process of its own: a kill -9 of `sluice dev` must
+// leave none of them (nor PostgreSQL) running, and no lock behind.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectedMinuteRollups, makeEvents } from './support/events.ts';
 import { freePortRange, kill9, runCli, startCli } from './support/cli.ts';
+import { processAlive, until } from './support/processes.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
 const env = { SLUICE_DATA_DIR: dataDir, DATABASE_URL: '' };
 const running: ChildProcess[] = [];
+/** The stack restarted after the kill -9, which later tests use and the last one stops. */
+let second: Awaited<ReturnType<typeof startCli>>;
 
 afterAll(async () => {
   await Promise.all(running.map(kill9));
@@ -36,10 +41,16 @@ describe('sluice CLI against `sluice dev`', () => {
     writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     const sent = await runCli(['send', file], { env });
     expect(sent.stdout).toContain('accepted 3000, rejected 0');
+    expect(sent.stdout).toMatch(/format compressed: \d+ Kinesis records/);
     expect(sent.code).toBe(0);
 
+    const parts = JSON.parse(readFileSync(join(dataDir, 'parts.json'), 'utf8')) as { name: string; pid: number }[];
+    expect(parts.map((p) => p.name).sort()).toEqual(['aggregator', 'archiver', 'database', 'firehose', 'ingest', 'kinesis', 'postgres']);
+    expect(parts.every((p) => processAlive(p.pid))).toBe(true);
+
     await kill9(first.child); // consumers are mid-stream: some batches applied, some not
-    const second = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env });
+    for (const p of parts) await until(() => !processAlive(p.pid), `${p.name} (pid ${p.pid}) gone after kill -9 of sluice dev`);
+    second = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env });
     running.push(second.child);
 
     for (const [type, byBucket] of expectedMinuteRollups(events)) {
@@ -64,6 +75,26 @@ describe('sluice CLI against `sluice dev`', () => {
     expect(r.stdout).toContain('accepted 2, rejected 2');
     expect(r.stderr).toMatch(/rejected line 2: .*type/);
     expect(r.stderr).toMatch(/rejected line 3: not valid JSON/);
+  });
+
+  it('puts KPL aggregates with --kpl, and says so', async () => {
+    const input = ['{"type":"kpl_event","value":1}', '{"type":"kpl_event","value":2}'].join('\n');
+    const r = await runCli(['send', '-', '--kpl', '--json'], { env, input });
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout) as { accepted: number; rejected: number; format: string; kinesisRecords: number };
+    expect(summary).toMatchObject({ accepted: 2, rejected: 0, format: 'kpl' });
+    expect(summary.kinesisRecords).toBeGreaterThanOrEqual(1); // one aggregate per shard the two events landed on
+  });
+
+  it('stops every part on Ctrl-C and leaves nothing that would hold the data directory', async () => {
+    const secondParts = JSON.parse(readFileSync(join(dataDir, 'parts.json'), 'utf8')) as { name: string; pid: number }[];
+    const exited = new Promise((r) => second.child.once('exit', r));
+    second.child.kill('SIGINT');
+    await exited;
+    expect(secondParts.filter((p) => processAlive(p.pid))).toEqual([]);
+    expect(existsSync(join(dataDir, 'stack.pid'))).toBe(false);
+    expect(existsSync(join(dataDir, 'parts.json'))).toBe(false);
+    expect(second.output()).toContain('sluice: stopped');
   });
 
   it('names a wrong flag and exits 2', async () => {

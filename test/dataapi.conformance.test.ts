@@ -1,15 +1,15 @@
 // Conformance of the local RDS Data API with Aurora PostgreSQL's, through
-// @aws-sdk/client-rds-data only: once on PGlite and, when DATABASE_URL is set, once
-// on a real PostgreSQL (a scratch database of its own).
+// @aws-sdk/client-rds-data only: on the embedded PostgreSQL (the default), on the
+// PostgreSQL DATABASE_URL names when set (a scratch database of its own), and on PGlite.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BatchExecuteStatementCommand, BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand,
   RDSDataClient, RollbackTransactionCommand, type ExecuteStatementCommandInput, type ResultSetOptions, type SqlParameter,
 } from '@aws-sdk/client-rds-data';
 import { DATA_API, MiB } from '../core/index.ts';
-import { openDatabase, type SqlDatabase } from '../local/database/index.ts';
+import type { SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, type DataApiServerOptions } from '../local/dataapi/index.ts';
-import { DATABASE_MODES as MODES, failure, scratchDatabaseUrl, tableNamer, type ScratchDatabase } from './support/database.ts';
+import { DATABASE_MODES as MODES, failure, openModeDatabase, tableNamer } from './support/database.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-local';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-local';
@@ -27,7 +27,7 @@ const table = tableNamer();
 
 describe.each(MODES)('Data API on $name', (mode) => {
   describe.skipIf(!mode.available)(mode.available ? 'conformance' : 'skipped: DATABASE_URL is not set, so there is no real PostgreSQL to run against', () => {
-    let scratch: ScratchDatabase | undefined;
+    let opened: Awaited<ReturnType<typeof openModeDatabase>> | undefined;
     let db: SqlDatabase;
     let server: DataApiServer;
     let client: RDSDataClient;
@@ -50,16 +50,15 @@ describe.each(MODES)('Data API on $name', (mode) => {
     };
 
     beforeAll(async () => {
-      if (mode.postgres) scratch = await scratchDatabaseUrl();
-      db = await openDatabase(scratch ? { databaseUrl: scratch.url } : {});
+      opened = await openModeDatabase(mode);
+      db = opened.db;
       server = await DataApiServer.start({ database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME });
       client = clientFor(server);
     });
     afterAll(async () => {
       for (const s of extra) await s.close();
       await server?.close();
-      await db?.close();
-      await scratch?.drop();
+      await opened?.close();
     });
 
     describe('statements', () => {
@@ -348,6 +347,45 @@ describe.each(MODES)('Data API on $name', (mode) => {
         await client.send(new CommitTransactionCommand({ ...ends, transactionId }));
         expect(second).toMatchObject({ name: 'DatabaseErrorException', message: 'Transaction is still running a query' });
         expect(await count(t)).toBe(1);
+      });
+
+      // Aurora serves a call outside any transaction on another connection at once; a
+      // single-connection engine would hold it until the open transaction ends, and its
+      // idle rollback would silently discard that transaction.
+      it.skipIf(!mode.postgres)('answers a call outside any transaction while another caller holds a transaction open', async () => {
+        const t = table('beside');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        const { server: s, client: c } = await startServer({ transactionIdleTimeoutMs: 3000 });
+        const { transactionId } = await c.send(new BeginTransactionCommand(coords));
+        await exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId }, c);
+
+        const outside = await exec({ sql: `SELECT count(*) AS n FROM ${t}` }, c);
+        const commit = await c.send(new CommitTransactionCommand({ ...ends, transactionId }));
+
+        expect(outside.records).toEqual([[{ longValue: 0 }]]);
+        expect(commit.transactionStatus).toBe('Transaction Committed');
+        expect(s.openTransactions).toBe(0);
+        expect(await count(t)).toBe(1);
+      });
+
+      // On Aurora a statement sent to a transaction whose statement still runs in the
+      // database is refused, not queued behind it.
+      it.skipIf(!mode.postgres)('refuses a statement sent to a transaction still running pg_sleep with "Transaction is still running a query"', async () => {
+        const t = table('sleeping');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        const { transactionId } = await client.send(new BeginTransactionCommand(coords));
+        const sleeping = exec({ sql: 'SELECT pg_sleep(1.5) AS slept', transactionId });
+        await until(async () => {
+          const r = await exec({ sql: "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND query LIKE 'SELECT pg_sleep(1.5)%'" });
+          return r.records![0]![0]!.longValue === 1;
+        });
+
+        const second = await failure(exec({ sql: `INSERT INTO ${t} VALUES (2)`, transactionId }));
+        await sleeping;
+        await client.send(new CommitTransactionCommand({ ...ends, transactionId }));
+
+        expect(second).toMatchObject({ name: 'DatabaseErrorException', message: 'Transaction is still running a query' });
+        expect(await count(t)).toBe(0);
       });
 
       it('rolls back a transaction left idle past the idle timeout', async () => {

@@ -1,13 +1,19 @@
-// The database layer under the local Data API: PGlite serialises sessions on its one
-// connection and persists in a data directory; PostgreSQL runs sessions
-// concurrently on a pool and can cancel a statement; scratch databases isolate tests.
+// The database layer under the local Data API: the embedded PostgreSQL server keeps
+// its data, stops when its owner dies and is taken over when a dead stack left it
+// running; PGlite serialises sessions on its one connection and persists in a data
+// directory; PostgreSQL runs sessions concurrently on a pool and can cancel a
+// statement; scratch databases isolate tests.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
-import { openDatabase, SqlStatementError, type SqlDatabase } from '../local/database/index.ts';
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { EmbeddedPostgres, openDatabase, SqlStatementError, type SqlDatabase } from '../local/database/index.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { processAlive as alive, until } from './support/processes.ts';
 
 const dirs: string[] = [];
 const opened: SqlDatabase[] = [];
@@ -18,22 +24,80 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
+describe('embedded PostgreSQL server', () => {
+  it('keeps its data across stop and start, on a new port each time', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sluice-embedded-')), 'postgres');
+    dirs.push(dir);
+    const first = await openDatabase({ dataDir: dir });
+    await first.query('CREATE TABLE kept (v text)');
+    await first.query('INSERT INTO kept VALUES ($1)', ['survives']);
+    await first.close();
+    const second = await openDatabase({ dataDir: dir });
+    opened.push(second);
+    const r = await second.query('SELECT v FROM kept');
+    expect(r.rows).toEqual([['survives']]);
+  });
+
+  it('stops when the process that started it is killed with SIGKILL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-embedded-owner-'));
+    dirs.push(dir);
+    const script = join(dir, 'owner.mts');
+    writeFileSync(script, `import { EmbeddedPostgres } from ${JSON.stringify(resolve('local/database/index.ts'))};
+const server = await EmbeddedPostgres.start(${JSON.stringify(join(dir, 'postgres'))});
+process.stdout.write(String(server.pid) + '\\n');
+setInterval(() => {}, 1000);
+`);
+    const owner = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    owner.stdout.on('data', (d) => (out += d));
+    await until(() => /\d+\n/.test(out) || owner.exitCode !== null, 'the owner printed the server pid');
+    const pid = Number(out.trim());
+    expect(alive(pid)).toBe(true);
+
+    owner.kill('SIGKILL');
+
+    await until(() => !alive(pid), `PostgreSQL (pid ${pid}) exited after its owner was killed`);
+  });
+
+  it('stops a server a dead stack left running on its directory, then serves the same data', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'sluice-embedded-left-')), 'postgres');
+    dirs.push(dir);
+    const left = await EmbeddedPostgres.start(dir);
+    const client = new pg.Client({ connectionString: left.url });
+    await client.connect();
+    await client.query("CREATE TABLE kept AS SELECT 'before' AS v");
+    await client.end();
+    // Its keeper killed too: nothing will stop this server but the next start.
+    (left as unknown as { keeper: { kill(s: string): void } }).keeper.kill('SIGKILL');
+
+    const next = await EmbeddedPostgres.start(dir);
+    const c2 = new pg.Client({ connectionString: next.url });
+    await c2.connect();
+    const r = await c2.query('SELECT v FROM kept');
+    await c2.end();
+    await next.stop();
+
+    expect(alive(left.pid)).toBe(false);
+    expect(r.rows).toEqual([{ v: 'before' }]);
+  });
+});
+
 describe('PGlite database', () => {
   // One in-memory database for the tests that need no directory: PGlite takes a second or two to start.
   let db: SqlDatabase;
   beforeAll(async () => {
-    db = await openDatabase({});
+    db = await openDatabase({ engine: 'pglite' });
     opened.push(db);
   });
 
   it('keeps its data in the data directory across close and reopen', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'sluice-pglite-')), 'pg');
     dirs.push(dataDir);
-    const first = await openDatabase({ dataDir });
+    const first = await openDatabase({ dataDir, engine: 'pglite' });
     await first.query('CREATE TABLE kept (v text)');
     await first.query('INSERT INTO kept VALUES ($1)', ['survives']);
     await first.close();
-    const second = await openDatabase({ dataDir });
+    const second = await openDatabase({ dataDir, engine: 'pglite' });
     opened.push(second);
     const r = await second.query('SELECT v FROM kept');
     expect(r.rows).toEqual([['survives']]);

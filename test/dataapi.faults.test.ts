@@ -1,6 +1,6 @@
 // Fault injection of the local Data API, as the aggregator's tests drive it: in
 // process (server.faults) and over the admin HTTP API, observed through
-// @aws-sdk/client-rds-data only. Runs on PGlite and, when DATABASE_URL is set, on a
+// @aws-sdk/client-rds-data only. Runs on the embedded PostgreSQL, on PGlite and, when DATABASE_URL is set, on a
 // real PostgreSQL.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,9 +8,9 @@ import {
   DatabaseResumingException, ExecuteStatementCommand, BadRequestException, InternalServerErrorException, RDSDataClient,
   ServiceUnavailableError, StatementTimeoutException, type ExecuteStatementCommandInput,
 } from '@aws-sdk/client-rds-data';
-import { openDatabase, type SqlDatabase } from '../local/database/index.ts';
+import type { SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, FAULTS_PATH } from '../local/dataapi/index.ts';
-import { DATABASE_MODES as MODES, failure, scratchDatabaseUrl, tableNamer, type ScratchDatabase } from './support/database.ts';
+import { DATABASE_MODES as MODES, failure, openModeDatabase, tableNamer } from './support/database.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-faults';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-faults';
@@ -22,7 +22,7 @@ const table = tableNamer();
 
 describe.each(MODES)('Data API faults on $name', (mode) => {
   describe.skipIf(!mode.available)(mode.available ? 'fault injection' : 'skipped: DATABASE_URL is not set, so there is no real PostgreSQL to run against', () => {
-    let scratch: ScratchDatabase | undefined;
+    let opened: Awaited<ReturnType<typeof openModeDatabase>> | undefined;
     let db: SqlDatabase;
     let server: DataApiServer;
     let client: RDSDataClient;
@@ -40,8 +40,8 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
       fetch(`${s.endpoint}${FAULTS_PATH}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
 
     beforeAll(async () => {
-      if (mode.postgres) scratch = await scratchDatabaseUrl();
-      db = await openDatabase(scratch ? { databaseUrl: scratch.url } : {});
+      opened = await openModeDatabase(mode);
+      db = opened.db;
       // A short statement timeout so "delayed past its timeout" is quick.
       server = await DataApiServer.start({
         database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME, faultInjection: true, statementTimeoutMs: 300,
@@ -51,8 +51,7 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
     afterEach(() => server.faults.clear());
     afterAll(async () => {
       await server?.close();
-      await db?.close();
-      await scratch?.drop();
+      await opened?.close();
     });
 
     it('fails the next N calls of the given operations with the named exception, then recovers', async () => {

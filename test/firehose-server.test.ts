@@ -41,6 +41,19 @@ afterEach(async () => {
 const lines = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(`{"n":${from + i}}\n`) }));
 
 describe('local Firehose server', () => {
+  it('refuses valid JSON of the wrong shape with a 400 SerializationException, never a 500', async () => {
+    const { server } = await start();
+    const answers: [number, string][] = [];
+    for (const body of ['null', '[]', '42', '"archive"']) {
+      const res = await fetch(server.endpoint, {
+        method: 'POST', body,
+        headers: { 'x-amz-target': 'Firehose_20150804.PutRecordBatch', 'content-type': 'application/x-amz-json-1.1' },
+      });
+      answers.push([res.status, ((await res.json()) as { __type: string }).__type]);
+    }
+    expect(answers).toEqual(Array.from({ length: 4 }, () => [400, 'SerializationException']));
+  });
+
   it('buffers PutRecordBatch records and writes them, in order, as one object under bucket/YYYY/MM/dd/HH/', async () => {
     const { server, client } = await start();
     const before = Date.now();

@@ -179,7 +179,7 @@ describe('3. an event nested deeper than the limit', () => {
 
     expect(res.status).toBe(400);
     expect(res.body.results[0]).toMatchObject({ status: 'rejected', field: 'payload', message: expect.stringContaining(`deeper than ${EVENT_LIMITS.maxPayloadDepth} levels`) });
-    expect(JSON.parse(cli.stdout)).toEqual({ accepted: 1, rejected: 1, failed: 0 });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
     expect(cli.stderr).toMatch(/rejected line 2: payload: nests arrays and objects deeper than/);
     expect(cli.code).toBe(1);
   });
@@ -202,7 +202,7 @@ describe('4. bytes that are not UTF-8', () => {
     expect(array.body.results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
     expect(array.body.results[1]).toMatchObject(rejectedCountry);
     expect(ndjson.body.results[0]).toMatchObject({ ...rejectedCountry, line: 1 });
-    expect(JSON.parse(cli.stdout)).toEqual({ accepted: 1, rejected: 1, failed: 0 });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
     const kept = JSON.parse(readFileSync(join(dir, 'rejects.ndjson'), 'utf8')) as { inputBase64: string; reason: string };
     expect(Buffer.from(kept.inputBase64, 'base64')).toEqual(notUtf8Event); // nothing lost, byte for byte
     expect(kept.reason).toMatch(/^dims\.country: is not valid UTF-8/);
@@ -293,7 +293,7 @@ describe('8. a leading byte order mark', () => {
 
     expect([array.status, array.body.accepted]).toEqual([200, 2]);
     expect([ndjson.status, ndjson.body.accepted]).toEqual([200, 2]);
-    expect(JSON.parse(cli.stdout)).toEqual({ accepted: 2, rejected: 0, failed: 0 });
+    expect(JSON.parse(cli.stdout)).toMatchObject({ accepted: 2, rejected: 0, failed: 0 });
     expect(cli.code).toBe(0);
   });
 });

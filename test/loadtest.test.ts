@@ -13,7 +13,7 @@ import { UsageError } from '../cli/errors.ts';
 import { main } from '../cli/index.ts';
 import {
   EventGenerator, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,
-  buildChartSvg, formatSummary, niceCeiling, percentile, renderHtmlReport, runLoadTest, seededRandom,
+  buildChartSvg, formatSummary, niceCeiling, percentile, renderHtmlReport, resolveOptions, runLoadTest, seededRandom,
   summarizeLatencies, watchRollups, type LoadTestReport, type SecondSample, type SendOutcome,
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
@@ -202,7 +202,7 @@ describe('SVG chart', () => {
 describe('HTML report', () => {
   const report = (over: Partial<LoadTestReport> = {}): LoadTestReport => ({
     runId: 'ab12', seed: 5, target: 'kinesis', endpoint: 'http://127.0.0.1:1/<x>', startedAt: '2026-11-28T15:00:00.000Z',
-    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10 },
+    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10 },
     sent: 20, accepted: 20, failed: 0, failures: {}, sendDurationMs: 2000, achievedRate: 10,
     latencyMs: { count: 20, p50: 1, p95: 2, p99: 3, max: 4, mean: 1.5 },
     timeline: [{ second: 0, sent: 10, acked: 10, failed: 0, latencyP50Ms: 1, latencyP99Ms: 3 }],
@@ -245,12 +245,17 @@ describe('loadtest flags', () => {
   };
 
   it('turns flags into options', () => {
-    const args = parseLoadtestArgs(['--rate', '250', '--duration', '3', '--types', '4', '--keys', '99', '--payload-bytes', '0', '--zipf', '0.8', '--http', '--json', '--no-verify', '--seed', '9']);
+    const args = parseLoadtestArgs(['--rate', '250', '--duration', '3', '--types', '4', '--keys', '99', '--payload-bytes', '0', '--zipf', '0.8', '--http', '--json', '--no-verify', '--seed', '9', '--kpl']);
 
     expect(args.json).toBe(true);
     expect(args.options).toEqual({
-      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', verify: false, allowRemote: false,
+      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', recordFormat: 'kpl', verify: false, allowRemote: false,
     });
+  });
+
+  it('puts compressed records unless --kpl is given', () => {
+    expect(parseLoadtestArgs([]).options.recordFormat).toBe('compressed');
+    expect(resolveOptions({}).recordFormat).toBe('compressed');
   });
 
   it.each([

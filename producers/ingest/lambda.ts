@@ -5,6 +5,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { ENV, awsClientConfig, readStackEnv, requireEnv } from '../../core/index.ts';
 import { KinesisProducer } from '../KinesisProducer.ts';
+import { compressionFor, recordFormatFromEnv } from '../RecordFormat.ts';
 import { handleIngest, type EventSink, type IngestOptions } from './IngestService.ts';
 
 let producer: KinesisProducer | undefined;
@@ -17,6 +18,8 @@ function defaultProducer(): KinesisProducer {
       streamName: requireEnv(env, ENV.streamName),
       // The caller waits for the acknowledgements, so batches leave quickly.
       maxBufferTimeMs: 10,
+      // Compressed aggregates unless SLUICE_RECORD_FORMAT=kpl (other consumers read the stream).
+      compression: compressionFor(recordFormatFromEnv(env)),
     });
   }
   return producer;
