@@ -26,6 +26,7 @@ import {
 import type { CheckpointKey, EventIdGroup, RecordIdentity } from '../consumers/aggregator/index.ts';
 import { ZipfSampler, seededRandom } from '../loadtest/index.ts';
 import { RollupAccumulator } from '../rollup/index.ts';
+import { kinesisRecord } from '../test/support/kinesisRecords.ts';
 
 const require = createRequire(import.meta.url);
 const kinesisAgg = require('aws-kinesis-agg') as {
@@ -75,11 +76,10 @@ function makeRecords(events: SluiceEvent[]): KinesisStreamRecord[] {
   const flush = () => {
     const data = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: pending.map((d) => ({ partitionKeyIndex: 0, data: d })) });
     seq += 1n;
-    records.push({
-      kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk-${records.length % 64}`, sequenceNumber: seq.toString(), data: data.toString('base64'), approximateArrivalTimestamp: 1_764_338_400 },
-      eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${seq}`, eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
-    });
+    records.push(kinesisRecord({
+      data, sequenceNumber: seq.toString(), partitionKey: `pk-${records.length % 64}`, arrivalMs: 1_764_338_400_000,
+      streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    }));
     pending = [];
     bytes = 0;
   };

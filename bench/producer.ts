@@ -14,7 +14,8 @@ import { ListShardsCommand, PutRecordsCommand, type KinesisClient, type PutRecor
 import {
   KINESIS, deaggregate, effectiveHashKey, encodeEvent, newEventId, normalizeEvent, serializeEvent, shardForHash, type EventInput, type HashKeyRange,
 } from '../core/index.ts';
-import { EventSlab, KinesisProducer, ShardPacker, loadShardMap, splitPutBatches } from '../producers/index.ts';
+import { KinesisProducer, ShardPacker, loadShardMap, splitPutBatches } from '../producers/index.ts';
+import { EventSlab } from '../producers/EventSlab.ts';
 import { seededRandom } from '../loadtest/index.ts';
 
 const require = createRequire(import.meta.url);

@@ -3,8 +3,8 @@
 // it fills) over the process environment, never from the local stack's file, so
 // nothing has to be copied by hand and nothing local leaks into an AWS run.
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DEFAULT_STACK_NAME, ENV, SluiceError, awsClientConfig, regionOf, type StackEnv } from '../core/index.ts';
-import { UsageError } from './flags.ts';
+import { DEFAULT_STACK_NAME, ENV, awsClientConfig, regionOf, type StackEnv } from '../core/index.ts';
+import { AwsTargetError, UsageError } from './errors.ts';
 
 /** The flags every command that reaches the stack takes. */
 export const TARGET_FLAGS = {
@@ -15,8 +15,6 @@ export const TARGET_FLAGS = {
 export const TARGET_USAGE = `  --target local|aws  the local stack (default; .sluice/env) or a deployed one
   --stack NAME        with --target aws: the CloudFormation stack (default ${DEFAULT_STACK_NAME})`;
 
-/** The stack is missing, or has none of sluice's outputs. */
-export class AwsTargetError extends SluiceError {}
 
 /** Variables a deployed stack's outputs can fill: the ones named in core `ENV` with a SLUICE_ prefix. */
 const OUTPUT_VARIABLES = new Set<string>(Object.values(ENV).filter((v) => v.startsWith('SLUICE_')));

@@ -3,7 +3,8 @@
 // then `sluice ready`; Ctrl-C stops it cleanly, keeping everything in --data-dir.
 import { ENV, DEFAULT_DATA_DIR, type StackEnv } from '../core/index.ts';
 import { DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, startStack } from '../local/index.ts';
-import { UsageError, intFlag, parseFlags } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `Usage: sluice dev [--data-dir DIR] [--database-url URL] [--database postgres|pglite] [--port N] [--shards N] [--ingest-kpl] [--faults]
 

@@ -2,13 +2,7 @@
 // mode: an unknown flag, a missing value or a stray argument is a UsageError, which
 // the CLI reports with the command's usage and exit code 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { SluiceError } from '../core/index.ts';
-
-export class UsageError extends SluiceError {
-  constructor(message: string, readonly usage: string) {
-    super(message);
-  }
-}
+import { UsageError } from './errors.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 

@@ -2,7 +2,7 @@
 // it. Each command lives in its own module and returns its exit code; a command is
 // loaded only when used, so `sluice send` does not pay for the CDK or PGlite.
 import { readStackEnv } from '../core/index.ts';
-import { UsageError } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 type Command = (argv: string[], env: ReturnType<typeof readStackEnv>, out: NodeJS.WritableStream) => Promise<number>;
 

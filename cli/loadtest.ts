@@ -11,7 +11,8 @@ import {
   renderHtmlReport, resolveOptions, runLoadTest, type LoadTestOptions,
 } from '../loadtest/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, isAwsTarget, resolveTarget } from './awsTarget.ts';
-import { UsageError, intFlag, parseFlags } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 const D = LOADTEST_DEFAULTS;
 export const LOADTEST_USAGE = `Usage: sluice loadtest [--rate N | --ramp FROM:TO | --steps R1,R2,...@S] [--duration S] [--types K] [--keys K] [--payload-bytes B]

@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { StackEnv } from '../core/index.ts';
 import { REFERENCE_FIGURES, capacityPlan, figuresFromReport, formatPlan, type LoadTestReport } from '../loadtest/index.ts';
-import { UsageError, intFlag, parseFlags } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 export const PLAN_USAGE = `Usage: sluice plan --rate N --event-bytes B [--types N] [--keys N] [--from REPORT.json] [--json]
 

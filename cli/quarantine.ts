@@ -10,7 +10,8 @@ import { KinesisProducer, compressionFor, recordFormatFromEnv } from '../produce
 import { QuarantineStore, redriveQuarantine } from '../query/index.ts';
 import type { QuarantineEntry, QuarantineFix, QuarantineStatus } from '../query/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
-import { intFlag, parseFlags, UsageError } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `Usage: sluice quarantine list [--status pending|redriven|all] [--limit N] [--format table|json]
                              [--target local|aws] [--stack NAME]

@@ -6,7 +6,8 @@ import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.t
 import { loadConfig } from '../consumers/index.ts';
 import { executeQuery, parseQueryParameters, QUERY_PARAMETERS, QueryError, planQuery } from '../query/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
-import { parseFlags, UsageError } from './flags.ts';
+import { parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 import { formatQueryResult, QUERY_FORMATS, type QueryFormat } from './queryFormats.ts';
 
 const flagLine = QUERY_PARAMETERS.map((p) => `[--${p.flag} ${p.name === 'where' ? 'DIM=VALUE' : p.flag.toUpperCase()}${p.repeatable ? ' ...' : ''}]`);

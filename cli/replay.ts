@@ -12,7 +12,8 @@ import { DEFAULT_SETTLE_SECONDS, LocalArchiveSource, S3ArchiveSource, replayArch
 import type { ArchiveProblem, ArchiveSource, ReplaySummary } from '../replay/index.ts';
 import { DataApiSession } from '../schema/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
-import { intFlag, parseFlags, UsageError } from './flags.ts';
+import { intFlag, parseFlags } from './flags.ts';
+import { UsageError } from './errors.ts';
 import { Progress } from './Progress.ts';
 
 const USAGE = `Usage: sluice replay --from ISO --to ISO [--type T] [--rollup NAME ...] [--dry-run]

@@ -5,7 +5,7 @@ export { createArchiverHandler } from './archiver/index.ts';
 export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
 export {
   createAggregatorHandler, applyBatch, decodeBatch,
-  classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements, backoffDelayMs,
+  classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements,
 } from './aggregator/index.ts';
 export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, Statement } from './aggregator/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, CONFIG_FILE } from './config/index.ts';

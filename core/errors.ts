@@ -25,3 +25,6 @@ export class EventNotJsonError extends EventValidationError {
 
 /** Bytes that are not UTF-8 where an event's JSON was expected; `field` holds them ('event' when outside any string). */
 export class EventNotUtf8Error extends EventValidationError {}
+
+/** A record that carries the magic but cannot be read: wrong checksum, truncated body. */
+export class CorruptRecordError extends SluiceError {}

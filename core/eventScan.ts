@@ -4,6 +4,7 @@
 // back to JSON.parse + parseEvent: any JSON from any producer still reads the same.
 import { isUtf8 } from 'node:buffer';
 import { EVENT_LIMITS, type IdOrigin, type SluiceEvent } from './event.ts';
+import { FNV_OFFSET, FNV_PRIME } from './fnv1a.ts';
 
 /** An event's fields without its payload: what `scanEvent` returns, what the aggregator decodes and rollups read. */
 export type ScannedEvent = Omit<SluiceEvent, 'payload'>;
@@ -72,6 +73,8 @@ const MAX_DIMS = EVENT_LIMITS.maxDims;
 const MAX_DIM_VALUE_CHARS = EVENT_LIMITS.maxDimValueChars;
 const MIN_TS = EVENT_LIMITS.minTs;
 const MAX_TS = EVENT_LIMITS.maxTs;
+const HASH_OFFSET = FNV_OFFSET;
+const HASH_PRIME = FNV_PRIME;
 
 /** 10^0 .. 10^22: the powers of ten a double holds exactly. */
 const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
@@ -146,13 +149,13 @@ function plainString(buf: Buffer, end: number, table: InternTable | null): strin
   const start = p;
   let i = start;
   let cls = 0;
-  let h = 0x811c9dc5 | 0; // FNV-1a, kept a 32-bit integer (a larger start would make it a heap number)
+  let h = HASH_OFFSET; // FNV-1a, kept a 32-bit integer (a larger start would make it a heap number)
   if (table === null) {
     while (i < end && (cls = STRING_BYTE[buf[i]!]!) === PLAIN) i++;
   } else {
     let c = 0;
     while (i < end && (cls = STRING_BYTE[c = buf[i]!]!) === PLAIN) {
-      h = Math.imul(h ^ c, 0x01000193);
+      h = Math.imul(h ^ c, HASH_PRIME);
       i++;
     }
   }

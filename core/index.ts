@@ -1,6 +1,6 @@
 // Code shared by producers and consumers: the event shape, service limits, the
 // record formats (and the events a record holds, from any producer), shard hashing and sequence-number order.
-export { SluiceError, EventValidationError, EventNotJsonError, EventNotUtf8Error } from './errors.ts';
+export { SluiceError, EventValidationError, EventNotJsonError, EventNotUtf8Error, CorruptRecordError } from './errors.ts';
 export { EVENT_LIMITS, normalizeEvent, parseEvent, parseStreamEvent, serializeEvent, deserializeEvent, encodeEvent } from './event.ts';
 export type { EventInput, IdOrigin, SluiceEvent, EncodedEvent, StreamEvent, StreamEventDefaults, DerivedField } from './event.ts';
 export {
@@ -14,10 +14,18 @@ export type { JsonFromBytes } from './utf8.ts';
 export { newEventId } from './ids.ts';
 export { MiB, KiB, KINESIS, LAMBDA_ESM, DATA_API, FIREHOSE } from './limits.ts';
 export { compareSequenceNumbers } from './sequence.ts';
-export { partitionKeyHash, effectiveHashKey, shardForHash } from './hash.ts';
+export {
+  partitionKeyHash, effectiveHashKey, shardForHash, partitionKeyHashHex, effectiveHashHex, decimalToHashHex, hashHexToDecimal,
+} from './hash.ts';
+export { backoffDelayMs, backoffCeilingMs } from './backoff.ts';
+export type { Backoff } from './backoff.ts';
+export { sleep } from './sleep.ts';
+export { fnv1a, FNV_OFFSET, FNV_PRIME } from './fnv1a.ts';
+export { awsErrorCode } from './awsErrorCode.ts';
+export type { AwsErrorCode } from './awsErrorCode.ts';
 export type { HashKeyRange } from './hash.ts';
 export {
-  KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, CorruptRecordError, varintSize, fieldSize, recordEntrySize,
+  KPL_MAGIC, COMPRESSED_MAGIC, DIGEST_BYTES, varintSize, fieldSize, recordEntrySize,
   encodeAggregatedRecord, encodeCompressedRecord, writeRecordEntry, writeRecordEntryText, finishAggregate,
   recordFormat, deaggregate, recordDigest,
 } from './kpl.ts';

@@ -8,14 +8,12 @@
 // 0xF3 can never start a JSON text, so neither magic collides with a plain event.
 import { createHash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync, constants as zlibConstants } from 'node:zlib';
-import { SluiceError } from './errors.ts';
+import { CorruptRecordError } from './errors.ts';
 
 export const KPL_MAGIC = Buffer.from([0xf3, 0x89, 0x9a, 0xc2]);
 export const COMPRESSED_MAGIC = Buffer.from([0xf3, 0x53, 0x4c, 0x5a]);
 export const DIGEST_BYTES = 16;
 
-/** A record that carries the magic but cannot be read: wrong checksum, truncated body. */
-export class CorruptRecordError extends SluiceError {}
 
 export interface AggregatedRecord {
   partitionKeyTable: string[];

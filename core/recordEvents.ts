@@ -8,10 +8,10 @@
 // byte-for-byte resend.
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { EventNotJsonError, EventNotUtf8Error, EventValidationError } from './errors.ts';
+import { CorruptRecordError, EventNotJsonError, EventNotUtf8Error, EventValidationError } from './errors.ts';
 import { parseStreamEvent, type StreamEvent, type StreamEventDefaults } from './event.ts';
 import { scanEvent, type ScannedEvent } from './eventScan.ts';
-import { CorruptRecordError, deaggregate, recordDigest, recordFormat } from './kpl.ts';
+import { deaggregate, recordDigest, recordFormat } from './kpl.ts';
 import { MiB } from './limits.ts';
 import { eventJsonFromBytes } from './utf8.ts';
 

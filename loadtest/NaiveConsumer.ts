@@ -4,7 +4,7 @@
 // which the verification reports). Its table lives beside sluice's in the same database.
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { awsClientConfig, type StackEnv } from '../core/index.ts';
+import { awsClientConfig, sleep, type StackEnv } from '../core/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
 import { NAIVE_STREAM } from './NaiveSink.ts';
 
@@ -74,8 +74,4 @@ export class NaiveConsumer {
     await Promise.all(this.loops);
     this.rdsData.destroy();
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -2,6 +2,7 @@
 // each of the run's types until their count and sum equal what the target accepted
 // (or a surplus shows, or time runs out), then reads every rollup that groups per
 // group value, and reports lost and double-counted events separately.
+import { sleep as defaultSleep } from '../core/index.ts';
 import type { RollupConfig } from '../rollup/index.ts';
 import type { GroupTotals } from './RunTally.ts';
 import type { Discrepancy, RollupTotals, RollupVerification } from './types.ts';
@@ -51,7 +52,7 @@ export function compareTotals(scope: Discrepancy['scope'], expected: RollupTotal
 
 export async function watchRollups(reader: RollupReader, o: WatchOptions): Promise<RollupVerification> {
   const now = o.now ?? Date.now;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? defaultSleep;
   const deadline = now() + o.timeoutMs;
   const types = Object.keys(o.expected);
   const observed: Record<string, RollupTotals> = {};

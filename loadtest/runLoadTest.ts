@@ -10,7 +10,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, RESOURCE_NAMES, type StackEnv } from '../core/index.ts';
+import { ENV, RESOURCE_NAMES, sleep, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
@@ -331,8 +331,4 @@ function dbWork(before: DbCounters, after: DbCounters, events: number): DbWork {
 async function shardCount(client: KinesisClient, env: StackEnv): Promise<number> {
   const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: env[ENV.streamName] ?? RESOURCE_NAMES.stream }));
   return d.StreamDescriptionSummary?.OpenShardCount ?? 4;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,8 +1,7 @@
 // The embedded local stack: emulators of the AWS services sluice uses, and the
 // runner that plays the Lambda event source mapping.
-export { KinesisServer, KINESIS_FRONT_TIMEOUTS } from './kinesis/KinesisServer.ts';
-export type { KinesisServerOptions } from './kinesis/KinesisServer.ts';
-export { KinesisFaults } from './kinesis/KinesisFaults.ts';
+export { KinesisServer, KinesisFaults, KINESIS_FRONT_TIMEOUTS } from './kinesis/index.ts';
+export type { KinesisServerOptions } from './kinesis/index.ts';
 export { startStack, DEFAULT_DEV_PORTS, QUERY_PORT_OFFSET, LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN } from './stack.ts';
 export type { LocalStack, LocalStackOptions, ConsumerHandle, DataApiHandle } from './stack.ts';
 export { StackPart, PartFailedError, processTreeCpuMicros, readPartsFile } from './process/index.ts';

@@ -1,8 +1,7 @@
 // Shard-aware packing of user records into one Kinesis record: a KPL aggregate (or
 // sluice's compressed variant) whose size is tracked exactly as records are added,
 // so the result always fits the record limit. Pure: no clock, no I/O.
-import { hashHexToDecimal } from './HashKey.ts';
-import { DIGEST_BYTES, KPL_MAGIC, fieldSize, finishAggregate, recordEntrySize, writeRecordEntry, writeRecordEntryText } from '../core/index.ts';
+import { DIGEST_BYTES, KPL_MAGIC, hashHexToDecimal, fieldSize, finishAggregate, recordEntrySize, writeRecordEntry, writeRecordEntryText } from '../core/index.ts';
 
 /** What packing needs to know of a user record. */
 export interface PackableRecord {

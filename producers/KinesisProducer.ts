@@ -5,7 +5,7 @@
 // collection, rate and retry decisions live in pure modules; this class does the I/O.
 import { performance } from 'node:perf_hooks';
 import { PutRecordsCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, MiB, type EventInput } from '../core/index.ts';
+import { KINESIS, MiB, awsErrorCode, backoffDelayMs, sleep, type Backoff, type EventInput } from '../core/index.ts';
 import { AggregateBuilder, plainEntry, type PutEntry } from './AggregateBuilder.ts';
 import {
   BufferFullError, CloseDeadlineError, NonRetryableSendError, ProducerClosedError, ProducerConfigError,
@@ -13,7 +13,7 @@ import {
 } from './errors.ts';
 import { ProducerMetrics, type ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 import { nextPutBatch } from './PutBatch.ts';
-import { backoffDelayMs, classifyFailure, type BackoffPolicy, type FailureKind } from './RetryPolicy.ts';
+import { classifyFailure, type FailureKind } from './RetryPolicy.ts';
 import { packingSettings, positive } from './PackingSettings.ts';
 import { RecordEncoder, type EncodedRecord } from './RecordEncoder.ts';
 import { BatchSend, SingleSend, type Settlement } from './Settlement.ts';
@@ -88,7 +88,7 @@ export class KinesisProducer {
   private readonly compressionLevel: number | undefined;
   private readonly rate: ShardRateLimit | false;
   private readonly recordTtlMs: number;
-  private readonly backoff: BackoffPolicy;
+  private readonly backoff: Backoff;
   private readonly maxBufferedBytes: number;
   private readonly maxBufferedEvents: number;
   private readonly onBufferFull: 'wait' | 'reject';
@@ -139,7 +139,7 @@ export class KinesisProducer {
     }
     this.rate = o.shardRateLimit === false ? false : (o.shardRateLimit ?? { recordsPerSec: KINESIS.shardWriteRecordsPerSec, bytesPerSec: KINESIS.shardWriteBytesPerSec });
     this.recordTtlMs = positive('recordTtlMs', o.recordTtlMs ?? 30_000);
-    this.backoff = { baseMs: positive('backoff.baseMs', o.backoff?.baseMs ?? 100), maxMs: positive('backoff.maxMs', o.backoff?.maxMs ?? 5_000) };
+    this.backoff = { baseMs: positive('backoff.baseMs', o.backoff?.baseMs ?? 100), maxMs: positive('backoff.maxMs', o.backoff?.maxMs ?? 5_000), jitter: 'equal' };
     this.maxBufferedBytes = positive('maxBufferedBytes', o.maxBufferedBytes ?? 64 * MiB);
     this.maxBufferedEvents = positive('maxBufferedEvents', o.maxBufferedEvents ?? 100_000);
     this.onBufferFull = oneOf('onBufferFull', o.onBufferFull ?? 'wait', ['wait', 'reject'] as const);
@@ -367,12 +367,12 @@ export class KinesisProducer {
         if (map.ranges.length === 0) throw new ShardMapError('the stream has no open shards');
         return map;
       } catch (err) {
-        const { code, status } = errorCode(err);
-        const delay = backoffDelayMs(attempt, this.backoff);
+        const { code, status } = awsErrorCode(err);
+        const delay = backoffDelayMs(this.backoff, attempt);
         if (err instanceof ShardMapError || classifyFailure(code, status) === 'fatal' || now() + delay > giveUpAt || this.closed) {
           throw err instanceof ShardMapError ? err : new ShardMapError(`ListShards failed: ${code}: ${(err as Error).message}`, { cause: err });
         }
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
       }
     }
   }
@@ -617,7 +617,7 @@ export class KinesisProducer {
       } else {
         // A whole call that failed may still have written its records (a 5xx, a dropped
         // connection): what it carried goes again unchanged.
-        const { code, status } = errorCode(err);
+        const { code, status } = awsErrorCode(err);
         const kind = classifyFailure(code, status);
         for (const r of batch) this.failed(r, code, (err as Error).message, kind, err, 'unknown');
       }
@@ -666,7 +666,7 @@ export class KinesisProducer {
     }
     const t = now();
     q.failures++;
-    q.backoffUntil = Math.max(q.backoffUntil, t + backoffDelayMs(q.failures, this.backoff));
+    q.backoffUntil = Math.max(q.backoffUntil, t + backoffDelayMs(this.backoff, q.failures));
     if (kind === 'throttled') this.stats.eventsThrottled += items.length;
     if (outcome === 'unknown') {
       for (const item of items) {
@@ -746,9 +746,4 @@ function lastExpiry(entry: PutEntry<PendingEvent>): number {
 function oneOf<T extends string>(name: string, v: T, allowed: readonly T[]): T {
   if (!allowed.includes(v)) throw new ProducerConfigError(`${name} must be one of ${allowed.join(', ')}, got ${String(v)}`);
   return v;
-}
-
-function errorCode(err: unknown): { code: string; status: number | undefined } {
-  const e = err as { name?: string; code?: string; $metadata?: { httpStatusCode?: number } };
-  return { code: e.code && /^E[A-Z0-9_]+$/.test(e.code) ? e.code : (e.name ?? 'Error'), status: e.$metadata?.httpStatusCode };
 }

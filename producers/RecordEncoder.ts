@@ -2,11 +2,11 @@
 // left as text for an aggregate builder to write), its routing key checked and
 // hashed, its size checked against the record limit. KinesisProducer and ShardPacker
 // both encode with it.
-import { KINESIS, encodeEvent, type EventInput } from '../core/index.ts';
+import { KINESIS, decimalToHashHex, encodeEvent, partitionKeyHashHex, type EventInput } from '../core/index.ts';
 import { aggregateOfOneSize, type PackableRecord } from './AggregateBuilder.ts';
 import { EventSlab } from './EventSlab.ts';
 import { InvalidRoutingKeyError, RecordTooLargeError } from './errors.ts';
-import { PartitionKeyHashCache, decimalToHashHex, partitionKeyHashHex } from './HashKey.ts';
+import { PartitionKeyHashCache } from './PartitionKeyHashCache.ts';
 import type { SendOptions } from './types.ts';
 
 const EXPLICIT_HASH_KEY = /^(0|[1-9]\d{0,38})$/;

@@ -1,5 +1,5 @@
-// Which Kinesis failures are worth retrying, and how long to wait before the next
-// attempt (exponential backoff with jitter). Pure: no clock, no I/O.
+// Which Kinesis failures are worth retrying (the wait before the next attempt is
+// core's backoff with equal jitter). Pure: no clock, no I/O.
 
 export type FailureKind = 'throttled' | 'retryable' | 'fatal';
 
@@ -23,19 +23,4 @@ export function classifyFailure(code: string, httpStatus?: number): FailureKind 
   if (TRANSIENT.has(code)) return 'retryable';
   if (httpStatus === undefined) return LOCAL_FATAL.has(code) ? 'fatal' : 'retryable';
   return httpStatus >= 500 ? 'retryable' : 'fatal';
-}
-
-export interface BackoffPolicy {
-  baseMs: number;
-  maxMs: number;
-}
-
-/**
- * Delay before retry number `attempt` (1-based): half of min(max, base * 2^(attempt-1))
- * fixed, half random ("equal jitter"), so producers that failed together spread out
- * while each still waits a growing minimum.
- */
-export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.min(Math.max(attempt - 1, 0), 30));
-  return ceiling / 2 + random() * (ceiling / 2);
 }

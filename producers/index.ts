@@ -17,15 +17,13 @@ export {
 export { LatencyHistogram } from './ProducerMetrics.ts';
 export type { ProducerMetricsSnapshot } from './ProducerMetrics.ts';
 export { AggregateBuilder, plainEntry, plainRecordSize, recordDataBytes, laneKey, LANE_KEY_BYTES, aggregateOfOneSize } from './AggregateBuilder.ts';
-export { EventSlab, EVENT_SLAB_BYTES } from './EventSlab.ts';
 export type { PackableRecord, PutEntry } from './AggregateBuilder.ts';
 export { nextPutBatch, splitPutBatches, PUT_BATCH_LIMITS } from './PutBatch.ts';
 export type { PutBatchLimits } from './PutBatch.ts';
-export { classifyFailure, backoffDelayMs } from './RetryPolicy.ts';
-export type { FailureKind, BackoffPolicy } from './RetryPolicy.ts';
+export { classifyFailure } from './RetryPolicy.ts';
+export type { FailureKind } from './RetryPolicy.ts';
 export { TokenBucket, ShardRateLimiter } from './TokenBucket.ts';
 export { ShardMap, loadShardMap } from './ShardMap.ts';
-export { PartitionKeyHashCache, partitionKeyHashHex, effectiveHashHex, decimalToHashHex, hashHexToDecimal } from './HashKey.ts';
 export { createIngestHandler } from './ingest/IngestHandler.ts';
 export { createIngestServer } from './ingest/IngestServer.ts';
 export { handleIngest, INGEST_PATH, INGEST_DEFAULTS } from './ingest/IngestService.ts';

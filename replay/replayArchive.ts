@@ -5,8 +5,8 @@
 // (rollup/'s upsert, chunked to the Data API's limits). Events
 // the aggregator has not applied yet (past its checkpoints, read under a share lock
 // in that transaction) are left to it, so live traffic is counted once.
-import { compareSequenceNumbers } from '../core/index.ts';
-import { backoffDelayMs, classifyDataApiError, upsertRollupStatements } from '../consumers/index.ts';
+import { backoffDelayMs, compareSequenceNumbers, sleep } from '../core/index.ts';
+import { classifyDataApiError, upsertRollupStatements } from '../consumers/index.ts';
 import type { SluiceConfig, Statement } from '../consumers/index.ts';
 import { RollupAccumulator, type RollupDelta } from '../rollup/index.ts';
 import { fieldNumber, fieldText, type DataApiSession } from '../schema/index.ts';
@@ -249,7 +249,7 @@ async function rebuildRollup(
     } catch (err) {
       // The transaction replaces rows whatever they held, so running it again is safe.
       if (attempt >= MAX_ATTEMPTS || classifyDataApiError(err) === 'permanent') throw err;
-      await new Promise((r) => setTimeout(r, backoffDelayMs({ baseDelayMs: 200, maxDelayMs: 5_000, reserveMs: 0 }, attempt)));
+      await sleep(backoffDelayMs({ baseMs: 200, maxMs: 5_000, jitter: 'full' }, attempt));
     }
   }
 }

@@ -1,5 +1,6 @@
 // A thin layer over the RDS Data API client: one statement per call, transactions
 // by id, and a hook that sees every call's name and latency (for metrics).
+import { sleep } from '../core/index.ts';
 import {
   BeginTransactionCommand, CommitTransactionCommand, ExecuteStatementCommand, RollbackTransactionCommand,
 } from '@aws-sdk/client-rds-data';
@@ -100,7 +101,7 @@ export class DataApiSession {
         const retryable = busy || e.name === 'DatabaseResumingException' || e.name === 'ServiceUnavailableError'
           || e.name === 'InternalServerErrorException' || (err as { code?: string }).code === 'ECONNRESET';
         if (!retryable || Date.now() + delay > deadline) return false;
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
       }
     }
   }

@@ -3,7 +3,7 @@
 // however often a batch is delivered or a Data API call fails.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { KinesisStreamEvent, KinesisStreamRecord, Context } from 'aws-lambda';
+import type { KinesisStreamRecord, Context } from 'aws-lambda';
 import { encodeAggregatedRecord, encodeCompressedRecord, serializeEvent, normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import type { DataApiServer } from '../local/index.ts';
@@ -15,6 +15,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { vi } from 'vitest';
 import { createRequire } from 'node:module';
 import { queryRollups, QuarantineStore } from '../query/index.ts';
+import { kinesisEvent, kinesisRecord } from './support/kinesisRecords.ts';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/agg-test';
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -33,16 +34,10 @@ let seq = 10n ** 55n;
 function record(data: Buffer, partitionKey: string, shard = 'shardId-000000000000', arrivalMs = Date.now()): KinesisStreamRecord {
   seq += 1000n;
   const sequenceNumber = seq.toString();
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: arrivalMs / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${shard}:${sequenceNumber}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/agg', awsRegion: 'us-east-1', eventSourceARN: STREAM_ARN,
-  };
+  return kinesisRecord({ data, sequenceNumber, partitionKey, shardId: shard, arrivalMs, streamArn: STREAM_ARN });
 }
 
-function batch(records: KinesisStreamRecord[]): KinesisStreamEvent {
-  return { Records: records };
-}
+const batch = kinesisEvent;
 
 function makeEvents(n: number, types = ['click', 'view', 'buy']): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => normalizeEvent({

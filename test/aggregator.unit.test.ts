@@ -6,20 +6,19 @@ import fc from 'fast-check';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { DATA_API, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
 import {
-  advanceCheckpointsStatements, backoffDelayMs, canRetry, chunkJsonArray, classifyDataApiError, decodeRecord,
-  escapedJsonBytes, lockCheckpointsStatements, MAX_PARAMETER_BYTES, quarantineStatements, recordEventIdsStatements,
+  retryDelayMs, canRetry, classifyDataApiError, decodeRecord,
+  lockCheckpointsStatements, recordEventIdsStatements,
   upsertRollupStatements, DEFAULT_RETRY_POLICY,
 } from '../consumers/aggregator/index.ts';
+// Internal to the aggregator (not on its surface): the parameter-size arithmetic.
+import { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from '../consumers/aggregator/chunking.ts';
 import { RollupAccumulator } from '../rollup/index.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { splitSqlStatements, loadMigrations, TABLES } from '../schema/index.ts';
+import { kinesisRecord as lambdaKinesisRecord } from './support/kinesisRecords.ts';
 
 function kinesisRecord(data: Buffer, sequenceNumber = '49590338271490256608559692538361571095921575989136588898'): KinesisStreamRecord {
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'pk', sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: 1_700_000_000.5 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000006:${sequenceNumber}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::0:role/r', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:0:stream/s',
-  };
+  return lambdaKinesisRecord({ data, sequenceNumber, shardId: 'shardId-000000000006', arrivalMs: 1_700_000_000_500 });
 }
 
 const good = (i: number) => normalizeEvent({ type: 't', value: i });
@@ -187,21 +186,6 @@ describe('statements', () => {
     }
     expect(expected).toBe(60_000);
   });
-
-  it('compare sequence numbers numerically in SQL (numeric), never as text', () => {
-    const [st] = advanceCheckpointsStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k', sequenceNumber: '10' }]);
-
-    expect(st!.sql).toMatch(/c\.sequence_number < CAST\(v\.n AS numeric\)/);
-  });
-
-  it('quarantine raw bytes as base64 and decode them in SQL', () => {
-    const raw = Buffer.from([0xf3, 0x89, 0, 1, 2]);
-
-    const [st] = quarantineStatements([{ streamArn: 's', shardId: 'h', partitionKey: 'k', sequenceNumber: '1', subSequenceNumber: -1, raw, reason: 'r' }]);
-
-    expect(JSON.parse(st!.parameters[0]!.value!.stringValue!)[0].b).toBe(raw.toString('base64'));
-    expect(st!.sql).toContain("decode(q.b, 'base64')");
-  });
 });
 
 describe('classifyDataApiError', () => {
@@ -227,7 +211,7 @@ describe('retry budget', () => {
   it('backs off exponentially up to the cap', () => {
     const max = () => 0.999999;
 
-    expect([1, 2, 3, 10].map((a) => backoffDelayMs(DEFAULT_RETRY_POLICY, a, max))).toEqual([99, 199, 399, 4999]);
+    expect([1, 2, 3, 10].map((a) => retryDelayMs(DEFAULT_RETRY_POLICY, a, max))).toEqual([99, 199, 399, 4999]);
   });
 
   it('retries only while the reserve before the deadline stays free', () => {

@@ -15,6 +15,7 @@ import { chunkRecords, packLines } from '../consumers/archiver/index.ts';
 import { KinesisServer } from '../local/index.ts';
 import { FirehoseServer } from '../local/firehose/index.ts';
 import { EventSourceRunner, createLambdaContext } from '../local/runner/index.ts';
+import { kinesisRecord as lambdaKinesisRecord } from './support/kinesisRecords.ts';
 
 beforeAll(() => {
   // EMF lines on stdout would drown the test output.
@@ -44,7 +45,7 @@ function handlerFor(client: FirehoseClient, extra: Partial<ArchiverDeps> = {}) {
   return createArchiverHandler({ firehose: client, deliveryStreamName: 'archive', retry: { baseDelayMs: 1, maxDelayMs: 5, maxAttempts: 4, reserveMs: 0 }, ...extra });
 }
 
-const context = (): Context => createLambdaContext({ functionName: 'archiver', region: 'us-east-1', accountId: '000000000000', timeoutMs: 60_000, memoryLimitInMB: 128, startedAt: Date.now() });
+const context = (): Context => createLambdaContext({ functionName: 'archiver', region: 'us-east-1', accountId: '000000000000', timeoutMs: 60_000, memoryLimitInMB: 128 });
 
 function events(n: number, payloadBytes = 0): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => normalizeEvent({ type: 'click', dims: { page: `p${i % 3}` }, ...(payloadBytes ? { payload: 'x'.repeat(payloadBytes) } : {}) }));
@@ -52,12 +53,7 @@ function events(n: number, payloadBytes = 0): SluiceEvent[] {
 
 /** A Lambda Kinesis record holding `data`, at sequence number 1000 + i. */
 function kinesisRecord(data: Buffer, i: number): KinesisStreamRecord {
-  const seq = String(1000 + i);
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i}`, sequenceNumber: seq, data: data.toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${seq}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/archiver', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/events',
-  };
+  return lambdaKinesisRecord({ data, sequenceNumber: String(1000 + i), partitionKey: `pk${i}` });
 }
 
 async function archivedLines(server: FirehoseServer): Promise<string[]> {

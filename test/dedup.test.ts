@@ -4,7 +4,7 @@
 // time moves on, and a duplicate that lands on another shard after a reshard is caught.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
-import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import type { Context, KinesisStreamRecord } from 'aws-lambda';
 import { encodeAggregatedRecord, normalizeEvent, serializeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import type { DataApiServer } from '../local/index.ts';
@@ -12,6 +12,7 @@ import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixtu
 import { DataApiSession, fieldNumber, fieldText, TABLES } from '../schema/index.ts';
 import { applyBatch, createAggregatorHandler, decodeBatch, validateConfig } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
+import { kinesisEvent, kinesisRecord } from './support/kinesisRecords.ts';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/dedup-test';
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -31,20 +32,10 @@ function record(events: SluiceEvent[], opts: { shard?: string; partitionKey?: st
   const data = events.length === 1
     ? serializeEvent(events[0]!)
     : encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: events.map((e) => ({ partitionKeyIndex: 0, data: serializeEvent(e) })) });
-  const shard = opts.shard ?? SHARD_A;
-  return {
-    kinesis: {
-      kinesisSchemaVersion: '1.0', partitionKey: opts.partitionKey ?? 'lane-0', sequenceNumber,
-      data: data.toString('base64'), approximateArrivalTimestamp: opts.arrivalMs / 1000,
-    },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `${shard}:${sequenceNumber}`, eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'arn:aws:iam::000000000000:role/agg', awsRegion: 'us-east-1', eventSourceARN: STREAM_ARN,
-  };
+  return kinesisRecord({ data, sequenceNumber, partitionKey: opts.partitionKey ?? 'lane-0', shardId: opts.shard ?? SHARD_A, arrivalMs: opts.arrivalMs, streamArn: STREAM_ARN });
 }
 
-function batch(records: KinesisStreamRecord[]): KinesisStreamEvent {
-  return { Records: records };
-}
+const batch = kinesisEvent;
 
 function clicks(n: number, prefix: string): SluiceEvent[] {
   return Array.from({ length: n }, (_, i) => normalizeEvent({ id: `${prefix}-${i}`, type: 'click', ts: T0 + i, value: 1 }));

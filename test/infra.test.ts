@@ -21,6 +21,7 @@ import { DataApiServer, FirehoseServer, KinesisServer, openDatabase, type SqlDat
 import { startRecordingProxy, type RecordingProxy } from './support/recordingProxy.ts';
 import { INGEST_PATH } from '../producers/index.ts';
 import { MIGRATIONS_DIR } from '../schema/index.ts';
+import { kinesisRecord } from './support/kinesisRecords.ts';
 
 const run = promisify(execFile);
 type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
@@ -308,10 +309,9 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
       }
     };
     const kinesisEvent = (events: object[]) => ({
-      Records: events.map((e, i) => ({
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey: `pk${i}`, sequenceNumber: String(1000 + i), data: Buffer.from(JSON.stringify(e)).toString('base64'), approximateArrivalTimestamp: Date.now() / 1000 },
-        eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${1000 + i}`, eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'arn:aws:iam::123456789012:role/f', awsRegion: 'eu-west-1', eventSourceARN: 'arn:aws:kinesis:eu-west-1:123456789012:stream/events',
+      Records: events.map((e, i) => kinesisRecord({
+        data: Buffer.from(JSON.stringify(e)), sequenceNumber: String(1000 + i), partitionKey: `pk${i}`,
+        invokeIdentityArn: 'arn:aws:iam::123456789012:role/f', streamArn: 'arn:aws:kinesis:eu-west-1:123456789012:stream/events',
       })),
     });
     const someEvents = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `bundle-${i}`, type: 'bundle.test', ts: Date.UTC(2026, 10, 30, 12, 0, i), value: i }));

@@ -1,20 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
   CorruptRecordError, deaggregate, encodeAggregatedRecord, encodeCompressedRecord, recordFormat,
   type AggregatedRecord,
 } from '../core/index.ts';
+import { kplVectors, type KplVectorCase } from './support/sharedVectors.ts';
 
-interface VectorCase {
-  name: string;
-  outerPartitionKey: string;
-  aggregated: string;
-  userRecords: { subSequenceNumber: number; partitionKey: string; explicitHashKey: string | null; data: string }[] | null;
-}
-const vectors = JSON.parse(
-  readFileSync(new URL('../../shared/vectors/kpl-aggregated-records.json', import.meta.url), 'utf8'),
-) as { cases: VectorCase[] };
+type VectorCase = KplVectorCase;
+const vectors = { cases: kplVectors() };
 
 /** Rebuilds the AggregatedRecord a vector's user records describe, tables in first-seen order. */
 function aggregateOf(users: NonNullable<VectorCase['userRecords']>): AggregatedRecord {

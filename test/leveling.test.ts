@@ -5,7 +5,7 @@
 // PostgreSQL (PGlite, or the server DATABASE_URL names). Each test ends with exact
 // totals and a dedup table bounded by what it sent.
 import { spawn } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,7 @@ import {
   DescribeStreamCommand, PutRecordsCommand, SplitShardCommand, waitUntilStreamExists, type KinesisClient, type PutRecordsRequestEntry,
 } from '@aws-sdk/client-kinesis';
 import { encodeAggregatedRecord, normalizeEvent, parseEvent, serializeEvent, type EventInput, type SluiceEvent } from '../core/index.ts';
-import type { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import type { KinesisServer } from '../local/index.ts';
 import type { DataApiServer } from '../local/index.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer, ShardPacker, createIngestHandler, loadShardMap, splitPutBatches, type PutEntry } from '../producers/index.ts';
@@ -24,6 +24,8 @@ import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG } from
 import { queryRollups } from '../query/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
+import { kinesisRecord } from './support/kinesisRecords.ts';
+import { kplVectors } from './support/sharedVectors.ts';
 
 const TYPES = ['click', 'view', 'buy'];
 const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
@@ -128,11 +130,7 @@ async function putAll(streamName: string, entries: readonly PutRecordsRequestEnt
 }
 
 function lambdaRecord(data: Uint8Array) {
-  return {
-    kinesis: { kinesisSchemaVersion: '1.0', partitionKey: 'k', sequenceNumber: '1', data: Buffer.from(data).toString('base64'), approximateArrivalTimestamp: T0 / 1000 },
-    eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: 'shardId-000000000000:1', eventName: 'aws:kinesis:record',
-    invokeIdentityArn: 'x', awsRegion: 'us-east-1', eventSourceARN: 'x',
-  };
+  return kinesisRecord({ data, sequenceNumber: '1', partitionKey: 'k', arrivalMs: T0 });
 }
 
 describe('a Kinesis record written twice counts once, at one row per record', () => {
@@ -155,10 +153,7 @@ describe('a Kinesis record written twice counts once, at one row per record', ()
   });
 
   it('catches aggregates put twice by aws-kinesis-agg (the shared vectors), quarantining a bad sub-record once', async () => {
-    const vectors = JSON.parse(readFileSync(resolve('../shared/vectors/kpl-aggregated-records.json'), 'utf8')) as {
-      cases: { name: string; outerPartitionKey: string; aggregated: string; userRecords: { data: string }[] | null }[];
-    };
-    const aggregated = vectors.cases.filter((c) => c.userRecords !== null && c.name !== 'plain-not-aggregated');
+    const aggregated = kplVectors().filter((c) => c.userRecords !== null && c.name !== 'plain-not-aggregated');
     // The vectors' events carry ids of their own (a client's), reused across cases:
     // the first copy of each id counts.
     const events = new Map<string, SluiceEvent>();
@@ -418,11 +413,8 @@ describe('the upgrade migration', () => {
         partitionKeyTable: ['k'], explicitHashKeyTable: [], records: oldEvents.map((e) => ({ partitionKeyIndex: 0, data: Buffer.from(JSON.stringify(e)) })),
       }));
       const arrival = Date.now() - 60_000;
-      const record = (sequenceNumber: string, partitionKey: string, data: Buffer, arrivalMs: number) => ({
-        kinesis: { kinesisSchemaVersion: '1.0', partitionKey, sequenceNumber, data: data.toString('base64'), approximateArrivalTimestamp: arrivalMs / 1000 },
-        eventSource: 'aws:kinesis', eventVersion: '1.0', eventID: `shardId-000000000000:${sequenceNumber}`, eventName: 'aws:kinesis:record',
-        invokeIdentityArn: 'x', awsRegion: 'us-east-1', eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/old',
-      });
+      const record = (sequenceNumber: string, partitionKey: string, data: Buffer, arrivalMs: number) =>
+        kinesisRecord({ data, sequenceNumber, partitionKey, arrivalMs, streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/old' });
       const sum = oldEvents.reduce((s, e) => s + e.value, 0);
       await session.execute(`INSERT INTO ${TABLES.rollups} (rollup, window_s, event_type, bucket, dim_key, dims, count, sum, min, max)
         VALUES ('by_type', 60, 'click', to_timestamp(${T0 / 1000}), '[]', '{}', 40, ${sum}, -2, 4)`);

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, isLoopbackUrl } from '../core/index.ts';
 import { parseLoadtestArgs, runLoadtest } from '../cli/loadtest.ts';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../cli/errors.ts';
 import { main } from '../cli/index.ts';
 import {
   EventGenerator, LatencyHistogram, LoadTestOptionError, RemoteTargetError, RunTally, TargetNotConfiguredError, Timeline, ZipfSampler,

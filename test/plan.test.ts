@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runPlan } from '../cli/plan.ts';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../cli/errors.ts';
 import { MAX_DATABASE_WRITERS } from '../core/index.ts';
 import { PRICES, REFERENCE_FIGURES, SHARD_LIMITS, capacityPlan, type MeasuredFigures } from '../loadtest/index.ts';
 

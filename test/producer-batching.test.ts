@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { KINESIS, deaggregate, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
+import { KINESIS, deaggregate, effectiveHashHex, effectiveHashKey, partitionKeyHash, recordFormat, shardForHash } from '../core/index.ts';
 import {
-  AggregateBuilder, KinesisProducer, RecordTooLargeError, ShardPacker, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, effectiveHashHex, TokenBucket, backoffDelayMs, classifyFailure, nextPutBatch, splitPutBatches,
+  AggregateBuilder, KinesisProducer, RecordTooLargeError, ShardPacker, LANE_KEY_BYTES, aggregateOfOneSize, laneKey, LatencyHistogram, ProducerConfigError, ShardMap, ShardRateLimiter, TokenBucket, classifyFailure, nextPutBatch, splitPutBatches,
   type PackableRecord,
 } from '../producers/index.ts';
 
@@ -237,16 +237,6 @@ describe('retry policy', () => {
     ['ValidationException', 400, 'fatal'],
   ] as const)('classifies %s (HTTP %s) as %s', (code, status, kind) => {
     expect(classifyFailure(code, status)).toBe(kind);
-  });
-
-  it('backs off exponentially with jitter, capped', () => {
-    const policy = { baseMs: 100, maxMs: 5000 };
-
-    expect(backoffDelayMs(1, policy, () => 0)).toBe(50);
-    expect(backoffDelayMs(1, policy, () => 1)).toBe(100);
-    expect(backoffDelayMs(4, policy, () => 0)).toBe(400);
-    expect(backoffDelayMs(30, policy, () => 1)).toBe(5000);
-    expect(backoffDelayMs(30, policy, () => 0)).toBe(2500);
   });
 });
 

@@ -3,8 +3,10 @@
 // events with the same keys, in the same order.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { KINESIS, deaggregate, deserializeEvent, encodeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
-import { AggregateBuilder, EventSlab, effectiveHashHex, type PackableRecord, type PutEntry } from '../producers/index.ts';
+import { KINESIS, deaggregate, deserializeEvent, effectiveHashHex, encodeEvent, normalizeEvent, serializeEvent, type SluiceEvent } from '../core/index.ts';
+import { AggregateBuilder, type PackableRecord, type PutEntry } from '../producers/index.ts';
+// Internal to the producer (not on its surface): the slab events are encoded into.
+import { EventSlab } from '../producers/EventSlab.ts';
 
 const dimName = fc.stringMatching(/^[a-z][a-z0-9_]{0,10}$/);
 const eventArb = fc.record({

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
-import { KinesisServer } from '../local/kinesis/KinesisServer.ts';
+import { KinesisServer } from '../local/index.ts';
 import type { DataApiServer } from '../local/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { EventSourceRunner } from '../local/runner/index.ts';

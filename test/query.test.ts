@@ -20,7 +20,7 @@ import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
 import { queryRollups, QueryError } from '../query/index.ts';
 import { runQuery } from '../cli/query.ts';
 import { countBar } from '../cli/queryFormats.ts';
-import { UsageError } from '../cli/flags.ts';
+import { UsageError } from '../cli/errors.ts';
 
 const target = {
   resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:query-test',

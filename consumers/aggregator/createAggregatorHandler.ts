@@ -7,6 +7,7 @@ import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
+import { sleep } from '../../core/index.ts';
 import { DataApiSession } from '../../schema/index.ts';
 import type { DataApiTarget } from '../../schema/index.ts';
 import { DEFAULT_CONFIG } from '../config/index.ts';
@@ -17,7 +18,7 @@ import { classifyDataApiError } from './dataApiErrors.ts';
 import { decodeBatch } from './decodeBatch.ts';
 import { RollupAccumulator } from '../../rollup/index.ts';
 import { BatchNotAppliedError } from './errors.ts';
-import { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
+import { retryDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 import type { RetryPolicy } from './retryPolicy.ts';
 import { pruneStatements } from './batchStatements.ts';
 import { AGGREGATOR_METRICS as M } from './metricNames.ts';
@@ -62,7 +63,6 @@ export interface AggregatorBatchReport {
 
 export type AggregatorHandler = (event: KinesisStreamEvent, context: Context) => Promise<KinesisStreamBatchResponse>;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler {
   const config = deps.config ?? DEFAULT_CONFIG;
@@ -121,7 +121,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
         break;
       } catch (err) {
         const kind = classifyDataApiError(err);
-        const delay = backoffDelayMs(policy, attempt);
+        const delay = retryDelayMs(policy, attempt);
         const retry = kind !== 'permanent' && canRetry(policy, deadline - now(), delay, now() - attemptStarted);
         deps.logger?.warn('batch transaction failed', { ...logKeys, attempt, kind, retry, error: err as Error });
         if (!retry) {

@@ -10,10 +10,9 @@ export {
   MAX_RECORD_IDS_PER_STATEMENT,
 } from './batchStatements.ts';
 export type { Statement, CheckpointKey, EventIdGroup, RecordIdentity, ShardStreamTime } from './batchStatements.ts';
-export { chunkJsonArray, escapedJsonBytes, MAX_PARAMETER_BYTES } from './chunking.ts';
 export { classifyDataApiError } from './dataApiErrors.ts';
 export type { DataApiFailureKind } from './dataApiErrors.ts';
-export { backoffDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
+export { retryDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 export type { RetryPolicy } from './retryPolicy.ts';
 export { BatchNotAppliedError } from './errors.ts';
 export type { DecodedRecord, PoisonRecord, RecordPosition } from './types.ts';

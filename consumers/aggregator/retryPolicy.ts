@@ -1,5 +1,6 @@
-// When to try a failed batch transaction again: exponential backoff with full jitter,
+// When to try a failed batch transaction again: core's backoff with full jitter,
 // only while the invocation has time left for another attempt.
+import { backoffDelayMs } from '../../core/index.ts';
 
 export interface RetryPolicy {
   /** First backoff ceiling. Default 100 ms. */
@@ -12,10 +13,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 100, maxDelayMs: 5_000, reserveMs: 3_000 };
 
-/** The backoff before attempt `attempt` (1 = first retry), with full jitter. */
-export function backoffDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.min(attempt - 1, 30));
-  return Math.floor(random() * ceiling);
+/** The backoff before attempt `attempt` (1 = first retry), in whole milliseconds. */
+export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+  return Math.floor(backoffDelayMs({ baseMs: policy.baseDelayMs, maxMs: policy.maxDelayMs, jitter: 'full' }, attempt, random));
 }
 
 /**

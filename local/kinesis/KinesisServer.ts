@@ -16,7 +16,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { KINESIS, answerClientErrors, effectiveHashKey, shardForHash, type HashKeyRange } from '../../core/index.ts';
+import { KINESIS, answerClientErrors, effectiveHashKey, shardForHash, sleep, type HashKeyRange } from '../../core/index.ts';
 import { KinesisFaults } from './KinesisFaults.ts';
 import { ShardWriteMeter } from './ShardWriteMeter.ts';
 import { answerStoreWriteErrors } from './StoreWriteErrors.ts';
@@ -148,7 +148,7 @@ export class KinesisServer {
       const d = await this.call('DescribeStreamSummary', { StreamName: name });
       const status = (JSON.parse(d.body.toString()) as { StreamDescriptionSummary?: { StreamStatus?: string } }).StreamDescriptionSummary?.StreamStatus;
       if (status === 'ACTIVE') return;
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 

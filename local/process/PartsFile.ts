@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLiveProcess } from './liveProcess.ts';
+import { sleep } from '../../core/index.ts';
 
 const FILE = 'parts.json';
 const LEFTOVER_WAIT_MS = 45_000;
@@ -39,7 +40,7 @@ export async function waitForLeftoverParts(dataDir: string, log: (line: string) 
   if (left.length === 0) return;
   log(`waiting for ${left.map((p) => `${p.name} (pid ${p.pid})`).join(', ')} of the previous stack to stop`);
   const deadline = Date.now() + LEFTOVER_WAIT_MS;
-  while (left.some((p) => isPart(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (left.some((p) => isPart(p.pid)) && Date.now() < deadline) await sleep(100);
   for (const p of left) if (isPart(p.pid)) process.kill(p.pid, 'SIGKILL');
 }
 

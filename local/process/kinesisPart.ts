@@ -1,5 +1,5 @@
 // The Kinesis part: kinesalite and its front, in a process of their own.
-import { KinesisServer } from '../kinesis/KinesisServer.ts';
+import { KinesisServer } from '../kinesis/index.ts';
 import type { RunningPart } from './RunningPart.ts';
 
 export interface KinesisPartConfig { path: string; port: number; streams: { name: string; shardCount: number }[] }

@@ -3,11 +3,13 @@
 // children start), invokes a handler with Lambda's KinesisStreamEvent and Context,
 // and keeps its position per shard in a checkpoint file so a restart goes on from
 // where it was.
+import { sleep } from '../../core/index.ts';
 import { DescribeStreamSummaryCommand, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { interpretBatchResponse, type BatchResponseOutcome } from './BatchResponse.ts';
 import { CheckpointFile } from './CheckpointFile.ts';
 import { ConcurrencyLimit } from './ConcurrencyLimit.ts';
+import { runnerClock, type RunnerClock } from './RunnerClock.ts';
 import { FunctionTimeoutError, RunnerNotIdleError } from './errors.ts';
 import { createLambdaContext, functionArn } from './LambdaContext.ts';
 import { resolveSettings, type MappingSettings } from './MappingSettings.ts';
@@ -29,6 +31,7 @@ export class EventSourceRunner {
   private iteratorAgeMs = 0;
   private maxIteratorAgeMs = 0;
   private ctx: ShardPollerContext | undefined;
+  private readonly clock: RunnerClock;
   private started = false;
   private stopping = false;
   private initialized = false;
@@ -42,6 +45,7 @@ export class EventSourceRunner {
   constructor(options: EventSourceRunnerOptions) {
     this.settings = resolveSettings(options);
     this.options = options;
+    this.clock = runnerClock(options.clock);
     this.checkpoints = new CheckpointFile(options.checkpointPath, options.streamName, options.functionName);
     this.destination = new OnFailureDestination(options.onFailureDir, options.onFailure);
     this.concurrency = new ConcurrencyLimit(this.settings.maxConcurrentInvocations);
@@ -78,16 +82,16 @@ export class EventSourceRunner {
    */
   async waitIdle(options: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.started) throw new RunnerNotIdleError(`${this.options.functionName}: waitIdle() before start()`);
-    const since = performance.now();
-    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+    const since = this.clock.elapsed();
+    const deadline = options.timeoutMs === undefined ? Infinity : since + options.timeoutMs;
     for (;;) {
       if (this.fatal) throw this.fatal;
       if (this.stopping) throw new RunnerNotIdleError(`${this.options.functionName}: runner stopped`);
       if (this.isIdleSince(since)) return;
-      if (Date.now() > deadline) {
+      if (this.clock.elapsed() > deadline) {
         throw new RunnerNotIdleError(`${this.options.functionName}: not idle after ${options.timeoutMs} ms: ${JSON.stringify(this.stats.shards)}`);
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await sleep(20);
     }
   }
 
@@ -131,7 +135,7 @@ export class EventSourceRunner {
       destination: this.destination,
       source: { region: s.region, streamArn, invokeIdentityArn: `arn:aws:iam::${s.accountId}:role/${o.functionName}-role` },
       functionArn: functionArn(s.region, s.accountId, o.functionName),
-      clock: o.clock ?? Date.now,
+      clock: this.clock,
       log: this.log,
       invoke: (shardId, records) => this.invoke(shardId, records),
       counters: this.counters,
@@ -195,7 +199,7 @@ export class EventSourceRunner {
     await this.concurrency.acquire();
     const context = createLambdaContext({
       functionName: this.options.functionName, region: s.region, accountId: s.accountId,
-      timeoutMs: s.functionTimeoutMs, memoryLimitInMB: s.memoryLimitInMB, startedAt: Date.now(),
+      timeoutMs: s.functionTimeoutMs, memoryLimitInMB: s.memoryLimitInMB, clock: this.clock,
     });
     this.invocations++;
     let timer: NodeJS.Timeout | undefined;
@@ -220,7 +224,7 @@ export class EventSourceRunner {
       clearTimeout(timer);
     }
     const last = records[records.length - 1]!;
-    this.iteratorAgeMs = Math.max(0, Date.now() - last.kinesis.approximateArrivalTimestamp * 1000);
+    this.iteratorAgeMs = Math.max(0, this.clock.now() - last.kinesis.approximateArrivalTimestamp * 1000);
     this.maxIteratorAgeMs = Math.max(this.maxIteratorAgeMs, this.iteratorAgeMs);
     return { outcome, requestId: context.awsRequestId, functionError };
   }

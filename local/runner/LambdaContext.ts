@@ -3,6 +3,7 @@
 // down from the function timeout.
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { runnerClock, type RunnerClock } from './RunnerClock.ts';
 
 export interface LambdaContextOptions {
   functionName: string;
@@ -10,13 +11,14 @@ export interface LambdaContextOptions {
   accountId: string;
   timeoutMs: number;
   memoryLimitInMB: number;
-  /** Epoch ms the invocation started. */
-  startedAt: number;
+  /** Where the invocation's start and remaining time are read. Default: the real clock. */
+  clock?: RunnerClock;
 }
 
 export function createLambdaContext(o: LambdaContextOptions): Context {
-  const deadline = o.startedAt + o.timeoutMs;
-  const d = new Date(o.startedAt);
+  const clock = o.clock ?? runnerClock();
+  const deadline = clock.elapsed() + o.timeoutMs;
+  const d = new Date(clock.now());
   const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`;
   return {
     callbackWaitsForEmptyEventLoop: true,
@@ -27,7 +29,7 @@ export function createLambdaContext(o: LambdaContextOptions): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${o.functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    getRemainingTimeInMillis: () => Math.max(0, deadline - clock.elapsed()),
     // The callback-style members are deprecated and unused by async handlers.
     done: () => {},
     fail: () => {},

@@ -6,13 +6,14 @@
 import { randomUUID } from 'node:crypto';
 import { GetRecordsCommand, GetShardIteratorCommand, type KinesisClient, type _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { KINESIS, LAMBDA_ESM } from '../../core/index.ts';
+import { KINESIS, LAMBDA_ESM, backoffDelayMs, fnv1a } from '../../core/index.ts';
 import type { BatchResponseOutcome } from './BatchResponse.ts';
 import type { CheckpointFile } from './CheckpointFile.ts';
 import { toEventRecord, type EventRecordSource } from './KinesisEventRecord.ts';
 import { MIN_POLL_GAP_MS, type MappingSettings } from './MappingSettings.ts';
 import type { OnFailureDestination } from './OnFailureDestination.ts';
 import type { OnFailureRecord } from './types.ts';
+import type { RunnerClock } from './RunnerClock.ts';
 import { Wakeup } from './Wakeup.ts';
 
 export type ShardStart =
@@ -37,7 +38,7 @@ export interface ShardPollerContext {
   destination: OnFailureDestination;
   source: Omit<EventRecordSource, 'shardId'>;
   functionArn: string;
-  clock: () => number;
+  clock: RunnerClock;
   log: (line: string) => void;
   invoke(shardId: string, records: KinesisStreamRecord[]): Promise<InvocationResult>;
   /** Counters the runner reports in its stats. */
@@ -72,7 +73,7 @@ export class ShardPoller {
   private stopping = false;
   private ended = false;
   private finished = false;
-  /** performance.now() when the latest read that found the shard at its tip began; -Infinity after a read with records. */
+  /** clock.elapsed() when the latest read that found the shard at its tip began; -Infinity after a read with records. */
   private tipReadAt = -Infinity;
   private lastCallAt = -Infinity;
   private lastReadSeq: string | undefined;
@@ -153,14 +154,14 @@ export class ShardPoller {
 
   private backoff(attempt: number): number {
     const { retryBaseDelayMs, retryMaxDelayMs } = this.ctx.settings;
-    return Math.min(retryMaxDelayMs, retryBaseDelayMs * 2 ** Math.min(attempt, 20));
+    return backoffDelayMs({ baseMs: retryBaseDelayMs, maxMs: retryMaxDelayMs, jitter: 'none' }, attempt + 1);
   }
 
   /** Waits so GetRecords and GetShardIterator together stay at 5 calls/s on this shard. */
   private async pace(): Promise<void> {
-    const wait = this.lastCallAt + MIN_POLL_GAP_MS - performance.now();
+    const wait = this.lastCallAt + MIN_POLL_GAP_MS - this.ctx.clock.elapsed();
     if (wait > 0) await this.sleep(wait);
-    this.lastCallAt = performance.now();
+    this.lastCallAt = this.ctx.clock.elapsed();
   }
 
   private async iteratorFor(position: ShardStart): Promise<string | undefined> {
@@ -232,7 +233,7 @@ export class ShardPoller {
   }
 
   private enqueue(records: KinesisRecord[]): void {
-    const now = Date.now();
+    const now = this.ctx.clock.elapsed();
     const pf = this.lanes.length;
     for (const r of records) {
       const record = toEventRecord(r, this.source);
@@ -265,7 +266,7 @@ export class ShardPoller {
         continue;
       }
       if (batchingWindowMs > 0 && !this.ended && q.length < batchSize && this.laneBytes[lane]! < LAMBDA_ESM.maxPayloadBytes) {
-        const wait = q[0]!.enqueuedAt + batchingWindowMs - Date.now();
+        const wait = q[0]!.enqueuedAt + batchingWindowMs - this.ctx.clock.elapsed();
         if (wait > 0) {
           await this.wake.wait(wait);
           continue;
@@ -312,7 +313,7 @@ export class ShardPoller {
     while (work.length) {
       const w = work[0]!;
       if (s.maximumRecordAgeInSeconds >= 0) {
-        const oldest = this.ctx.clock() - s.maximumRecordAgeInSeconds * 1000;
+        const oldest = this.ctx.clock.now() - s.maximumRecordAgeInSeconds * 1000;
         let n = 0;
         while (n < w.items.length && w.items[n]!.arrivalMs < oldest) n++;
         if (n > 0) {
@@ -382,7 +383,7 @@ export class ShardPoller {
         ...(last?.functionError ? { functionError: last.functionError } : {}),
       },
       version: '1.0',
-      timestamp: new Date(this.ctx.clock()).toISOString(),
+      timestamp: new Date(this.ctx.clock.now()).toISOString(),
       KinesisBatchInfo: {
         shardId: this.shardId,
         startSequenceNumber: first.seq,
@@ -413,12 +414,7 @@ export class ShardPoller {
   }
 }
 
-/** FNV-1a of the partition key: a stable lane per key. */
+/** A stable lane per partition key. */
 function laneOf(partitionKey: string, lanes: number): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < partitionKey.length; i++) {
-    h ^= partitionKey.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) % lanes;
+  return fnv1a(partitionKey) % lanes;
 }

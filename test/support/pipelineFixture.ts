@@ -1,7 +1,7 @@
 // The local Kinesis server beside a migrated database behind the local Data API, for
 // suites that run the real pipeline (producer, stream, event source runner, aggregator).
 import { CreateStreamCommand, KinesisClient, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { KinesisServer } from '../../local/kinesis/KinesisServer.ts';
+import { KinesisServer } from '../../local/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './dataApiFixture.ts';
 
 export interface PipelineFixture {
