@@ -433,7 +433,7 @@ describe('the upgrade migration', () => {
       const newRecord = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(newEvent) }] });
       await handler({ Records: [record('100', 'lane-0', oldRecord, arrival), record('150', 'lane-1', oldRecord, arrival + 2000), record('160', 'lane-1', newRecord, arrival + 3000)] }, context);
 
-      expect(applied).toEqual(['004_record_ids']);
+      expect(applied).toEqual(['004_record_ids', '005_drop_hll_aggregate']);
       const { totals } = await queryRollups(old.client, old.target, { type: 'click' });
       expect(totals).toMatchObject({ count: 41, sum: sum + 10 });
       const count = async (t: string) => fieldNumber((await session.execute(`SELECT count(*) FROM ${t}`))[0]![0])!;
