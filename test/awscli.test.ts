@@ -1,7 +1,7 @@
 // The AWS CLI against the local stack with only the variables the stack prints (and
 // writes to .sluice/env): AWS_DEFAULT_REGION for the CLI v1, which ignores
-// AWS_REGION, the per-service AWS_ENDPOINT_URL_* overrides, and placeholder
-// credentials when the machine has none. Skipped where no `aws` is installed.
+// AWS_REGION, the per-service AWS_ENDPOINT_URL_* overrides (S3 included), and
+// placeholder credentials when the machine has none. Skipped where no `aws` is installed.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,5 +59,15 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
     const out = await aws('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
 
     expect(out.DeliveryStreamDescription.DeliveryStreamName).toBe(stack.env[ENV.deliveryStreamName]);
+  }, 60_000);
+
+  it('lists the archive bucket and its objects over the read-only S3 endpoint', async () => {
+    const bucket = stack.env[ENV.archiveBucket]!;
+
+    const buckets = await aws('s3api', 'list-buckets');
+    const objects = await aws('s3api', 'list-objects-v2', '--bucket', bucket);
+
+    expect(buckets.Buckets.map((b: { Name: string }) => b.Name)).toEqual([bucket]);
+    expect(objects.KeyCount ?? 0).toBe(0);
   }, 60_000);
 });
