@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { DatabaseClosedError, toSqlError } from './errors.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
+import { queryOnOwnSession } from './queryOnOwnSession.ts';
 
 // Every value stays in PostgreSQL's text format: the Data API maps types itself.
 const rawTypes = { getTypeParser: () => (value: string) => value };
@@ -47,13 +48,8 @@ export class PostgresDatabase implements SqlDatabase {
     };
   }
 
-  async query(sql: string, params: readonly SqlParam[] = []): Promise<SqlResult> {
-    const s = await this.acquire();
-    try {
-      return await s.query(sql, params);
-    } finally {
-      s.release();
-    }
+  query(sql: string, params?: readonly SqlParam[]): Promise<SqlResult> {
+    return queryOnOwnSession(this, sql, params);
   }
 
   async close(): Promise<void> {
@@ -73,7 +69,8 @@ async function run(client: pg.PoolClient, sql: string, params: readonly SqlParam
       command: (r.command ?? '').toUpperCase(),
       rowCount: r.rowCount ?? r.rows.length,
       fields: fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier, tableOid: f.tableID, columnNumber: f.columnID })),
-      rows: (r.rows as unknown[][]).map((row) => row.map((v) => (v === null || v === undefined ? null : String(v)))),
+      // Every type parser is rawTypes': a value is its text, or null.
+      rows: (r.rows as (string | null | undefined)[][]).map((row) => row.map((v) => v ?? null)),
     };
   } catch (err) {
     throw toSqlError(err);
