@@ -7,27 +7,23 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
-import { KinesisServer } from '../local/index.ts';
-import type { DataApiServer } from '../local/index.ts';
-import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
-import { EventSourceRunner } from '../local/runner/index.ts';
+import type { DataApiFixture } from './support/dataApiFixture.ts';
+import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
+import type { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, TABLES } from '../schema/index.ts';
-import { createAggregatorHandler } from '../consumers/index.ts';
-import { QuarantineStore, queryRollups } from '../query/index.ts';
+import { QuarantineStore, queryRollups, type QuarantineEntry } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
 
-const STREAM = 'quarantine-test';
 const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
 
 let dir: string;
-let fx: DataApiFixture;
+let pipeline: PipelineFixture;
+let STREAM: string;
 let target: DataApiFixture['target'];
-let dataApi: DataApiServer;
-let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
 let rds: RDSDataClient;
 let runner: EventSourceRunner;
@@ -35,7 +31,7 @@ let env: Record<string, string>;
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';
-  const stream = new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } });
+  const stream = new Writable({ write(chunk: Buffer, _enc, cb) { text += chunk.toString(); cb(); } });
   return { stream, text: () => text };
 }
 
@@ -45,6 +41,11 @@ async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
   return { code, text: out.text() };
 }
 
+/** The entries `quarantine list --format json` printed (the preview as text). */
+function listedEntries(text: string): (Omit<QuarantineEntry, 'preview'> & { preview: string })[] {
+  return (JSON.parse(text) as { entries: (Omit<QuarantineEntry, 'preview'> & { preview: string })[] }).entries;
+}
+
 async function clickTotals() {
   await runner.waitIdle({ timeoutMs: 60_000 });
   return (await queryRollups(rds, target, { type: 'click' })).totals;
@@ -52,29 +53,21 @@ async function clickTotals() {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-quarantine-'));
-  fx = await startDataApiFixture('quarantine');
-  ({ target, server: dataApi, client: rds } = fx);
-  kinesisServer = await KinesisServer.start({ streams: [] });
-  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint });
-  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
-  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: STREAM });
+  pipeline = await startPipelineFixture('quarantine');
+  ({ kinesis } = pipeline);
+  ({ target, client: rds } = pipeline.data);
+  STREAM = await pipeline.createStream(1);
   env = {
     [ENV.region]: 'us-east-1', [ENV.accessKeyId]: 'x', [ENV.secretAccessKey]: 'x',
-    [ENV.kinesisEndpoint]: kinesisServer.endpoint, [ENV.rdsDataEndpoint]: dataApi.endpoint, [ENV.streamName]: STREAM,
+    [ENV.kinesisEndpoint]: pipeline.kinesisServer.endpoint, [ENV.rdsDataEndpoint]: pipeline.data.server.endpoint, [ENV.streamName]: STREAM,
     [ENV.dbClusterArn]: target.resourceArn, [ENV.dbSecretArn]: target.secretArn, [ENV.dbName]: target.database,
   };
-  runner = new EventSourceRunner({
-    kinesis, streamName: STREAM, functionName: 'agg-quarantine', handler: createAggregatorHandler({ rdsData: rds, ...target }),
-    batchSize: 100, pollIntervalMs: 200, log: () => {},
-  });
-  runner.start();
+  runner = pipeline.startAggregatorRunner(STREAM);
 });
 
 afterAll(async () => {
   await runner?.stop();
-  kinesis?.destroy();
-  await kinesisServer?.close();
-  await fx?.close();
+  await pipeline?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -97,8 +90,8 @@ describe('quarantine', () => {
     // Act 1: list
     const listed = await cli('list', '--format', 'json');
     expect(listed.code).toBe(0);
-    const entries = JSON.parse(listed.text).entries;
-    expect(entries.map((e: { reason: string }) => e.reason)).toEqual([
+    const entries = listedEntries(listed.text);
+    expect(entries.map((e) => e.reason)).toEqual([
       expect.stringMatching(/^invalid event: value:/), // its id is derived, its value is not a number
       expect.stringMatching(/^invalid event: event: not valid JSON/),
       expect.stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
@@ -118,8 +111,8 @@ describe('quarantine', () => {
     expect(first.code).toBe(1);
     expect(first.text).toMatch(/redriven 2, still pending 1/);
     expect(await clickTotals()).toMatchObject({ count: 102, sum: 247 });
-    const after = JSON.parse((await cli('list', '--status', 'all', '--format', 'json')).text).entries;
-    expect(after.map((e: { status: string }) => e.status)).toEqual(['redriven', 'redriven', 'pending']);
+    const after = listedEntries((await cli('list', '--status', 'all', '--format', 'json')).text);
+    expect(after.map((e) => e.status)).toEqual(['redriven', 'redriven', 'pending']);
 
     // Act 3: again, and after a crash that lost the "redriven" marks: nothing counts twice.
     const again = await cli('redrive', '--fix', fix);
@@ -131,7 +124,7 @@ describe('quarantine', () => {
   });
 
   it('redrives only the entries named by --id, and --dry-run changes nothing', async () => {
-    const pending = JSON.parse((await cli('list', '--format', 'json')).text).entries;
+    const pending = listedEntries((await cli('list', '--format', 'json')).text);
     expect(pending).toHaveLength(1);
 
     const dry = await cli('redrive', '--id', String(pending[0].id), '--dry-run');
@@ -140,7 +133,7 @@ describe('quarantine', () => {
     expect(dry.text).toMatch(/would redrive 0, still pending 1/);
     expect(dry.text).toMatch(/not JSON: needs --fix/);
     expect(other.text).toMatch(/redriven 0, still pending 0/);
-    expect(JSON.parse((await cli('list', '--format', 'json')).text).entries[0].note).toMatch(/^redrive: the fix script left it/);
+    expect(listedEntries((await cli('list', '--format', 'json')).text)[0].note).toMatch(/^redrive: the fix script left it/);
   });
 
   it('redrives exactly once even when re-run (or the event resent) long after the dedup horizon', async () => {
@@ -150,13 +143,13 @@ describe('quarantine', () => {
     const before = await clickTotals();
     await kinesis.send(new PutRecordCommand({ StreamName: STREAM, PartitionKey: 'late', Data: Buffer.from(`{"type":"click","ts":${T0},"value":"5"}`) }));
     await runner.waitIdle({ timeoutMs: 60_000 });
-    const entry = JSON.parse((await cli('list', '--format', 'json')).text).entries.at(-1);
+    const entry = listedEntries((await cli('list', '--format', 'json')).text).at(-1)!;
     expect(entry.partitionKey).toBe('late');
     expect((await cli('redrive', '--id', String(entry.id), '--fix', fix)).text).toMatch(/redriven 1, still pending 0/);
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const session = new DataApiSession(rds, target);
     const [applied] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(applied).toMatchObject({ redriveEventId: expect.stringMatching(/^q-/), appliedAt: expect.any(String) });
+    expect(applied).toMatchObject({ redriveEventId: expect.stringMatching(/^q-/) as string, appliedAt: expect.any(String) as string });
 
     // Act 1: the horizon passes (every remembered id forgotten) and a crash lost the "redriven" mark.
     await session.execute(`DELETE FROM ${TABLES.eventIds}`);
@@ -172,7 +165,7 @@ describe('quarantine', () => {
     expect(rerun.text).toMatch(/redriven 1, still pending 0/);
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const [done] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(done).toMatchObject({ status: 'redriven', note: expect.stringMatching(/applied/) });
+    expect(done).toMatchObject({ status: 'redriven', note: expect.stringMatching(/applied/) as string });
   });
 
   it('refuses an unknown subcommand or a fix script without a default export', async () => {
