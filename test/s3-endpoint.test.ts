@@ -3,6 +3,7 @@
 // page by page, fetched whole and by range, and S3's errors for what is not there.
 // The bucket is read-only: writes are refused and change nothing on disk.
 import { createHash } from 'node:crypto';
+import http from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,6 +109,28 @@ describe('the local S3 endpoint of the archive buckets', () => {
     expect(ranged.$metadata.httpStatusCode).toBe(206);
     expect(ranged.ContentRange).toBe(`bytes 10-29/${stored.length}`);
     expect(part.equals(stored.subarray(10, 30))).toBe(true);
+  });
+
+  it('takes virtual-hosted requests too (Host: <bucket>.localhost), and keeps `..` in a raw path part of the key', async () => {
+    const object = written[1]!;
+    const get = (path: string, host: string) => new Promise<{ status: number; body: Buffer }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: server.port, path, headers: { host } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks) }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    writeFileSync(join(firehose.objectsDir, 'outside.txt'), 'not an object');
+
+    const hosted = await get(`/${object.key}`, `${BUCKET}.localhost:${server.port}`);
+    const escaping = await get(`/${BUCKET}/../outside.txt`, `127.0.0.1:${server.port}`);
+
+    expect(hosted.status).toBe(200);
+    expect(hosted.body.equals(readFileSync(object.path))).toBe(true);
+    expect(escaping.status).toBe(404);
+    expect(escaping.body.toString()).toContain('<Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>../outside.txt</Key>');
   });
 
   it('answers a missing key with NoSuchKey (HeadObject: NotFound) and an unknown bucket with NoSuchBucket, all 404', async () => {
