@@ -248,9 +248,10 @@ describe('aggregator handler', () => {
       spy.mockRestore();
     }
 
-    const emf = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((o) => o?._aws);
-    expect(emf).toMatchObject({ EventsIn: 11, EventsApplied: 10, EventsQuarantined: 1, RollupRowsWritten: expect.any(Number) });
-    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining([
+    type Emf = { _aws?: { CloudWatchMetrics: { Metrics: { Name: string }[] }[] } };
+    const emf = lines.map((l) => { try { return JSON.parse(l) as Emf; } catch { return undefined; } }).find((o) => o?._aws);
+    expect(emf).toMatchObject({ EventsIn: 11, EventsApplied: 10, EventsQuarantined: 1, RollupRowsWritten: expect.any(Number) as number });
+    expect(emf!._aws!.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)).toEqual(expect.arrayContaining([
       'EventsIn', 'EventsQuarantined', 'RollupRowsWritten', 'DataApiCalls', 'DataApiLatency', 'EventsPerStatement', 'BatchLag',
     ]));
   });

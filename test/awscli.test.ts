@@ -34,7 +34,8 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const aws = async (...args: string[]) => JSON.parse((await run('aws', [...args, '--output', 'json'], { env, timeout: 60_000 })).stdout);
+  /** What the CLI printed with --output json, as the shape the caller names. */
+  const aws = async <T>(...args: string[]) => JSON.parse((await run('aws', [...args, '--output', 'json'], { env, timeout: 60_000 })).stdout) as T;
 
   it('writes AWS_DEFAULT_REGION beside AWS_REGION', () => {
     const written = parseEnvFile(readFileSync(join(dataDir, STACK_ENV_FILE), 'utf8'));
@@ -43,20 +44,20 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
   });
 
   it('lists the stream', async () => {
-    const out = await aws('kinesis', 'list-streams');
+    const out = await aws<{ StreamNames: string[] }>('kinesis', 'list-streams');
 
     expect(out.StreamNames).toContain(stack.env[ENV.streamName]);
   }, 60_000);
 
   it('runs a statement through the Data API', async () => {
-    const out = await aws('rds-data', 'execute-statement', '--resource-arn', stack.env[ENV.dbClusterArn]!, '--secret-arn', stack.env[ENV.dbSecretArn]!,
+    const out = await aws<{ records: unknown[][] }>('rds-data', 'execute-statement', '--resource-arn', stack.env[ENV.dbClusterArn]!, '--secret-arn', stack.env[ENV.dbSecretArn]!,
       '--database', stack.env[ENV.dbName]!, '--sql', "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'sluice_rollups'");
 
     expect(out.records).toEqual([[{ longValue: 1 }]]);
   }, 60_000);
 
   it('describes the delivery stream', async () => {
-    const out = await aws('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
+    const out = await aws<{ DeliveryStreamDescription: { DeliveryStreamName: string } }>('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
 
     expect(out.DeliveryStreamDescription.DeliveryStreamName).toBe(stack.env[ENV.deliveryStreamName]);
   }, 60_000);
@@ -64,10 +65,10 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
   it('lists the archive bucket and its objects over the read-only S3 endpoint', async () => {
     const bucket = stack.env[ENV.archiveBucket]!;
 
-    const buckets = await aws('s3api', 'list-buckets');
-    const objects = await aws('s3api', 'list-objects-v2', '--bucket', bucket);
+    const buckets = await aws<{ Buckets: { Name: string }[] }>('s3api', 'list-buckets');
+    const objects = await aws<{ KeyCount?: number }>('s3api', 'list-objects-v2', '--bucket', bucket);
 
-    expect(buckets.Buckets.map((b: { Name: string }) => b.Name)).toEqual([bucket]);
+    expect(buckets.Buckets.map((b) => b.Name)).toEqual([bucket]);
     expect(objects.KeyCount ?? 0).toBe(0);
   }, 60_000);
 });
