@@ -129,7 +129,7 @@ function makeEvents(n: number): string {
   const countries = ['JP', 'US', 'DE', 'FR', 'BR', 'IN'];
   const devices = ['ios', 'android', 'web'];
   const now = Date.now();
-  const lines: string[] = new Array(n);
+  const lines: string[] = new Array<string>(n);
   for (let i = 0; i < n; i++) {
     lines[i] = JSON.stringify({
       type: TYPES[i % TYPES.length],
