@@ -9,3 +9,4 @@ export const anyNumber = (): number => expect.any(Number) as number;
 export const anyString = (): string => expect.any(String) as string;
 export const objectContaining = <T extends object>(part: T): T => expect.objectContaining<unknown>(part) as T;
 export const arrayContaining = <T>(items: T[]): T[] => expect.arrayContaining<unknown>(items) as T[];
+export const closeTo = (n: number, digits?: number): number => expect.closeTo(n, digits) as number;
