@@ -72,8 +72,8 @@ function readValues(row: NamedRow, distinct: boolean): MeasureValues {
     sum: Number(sumExact),
     sumExact,
     // An empty range merges to NULL: no smallest or largest value.
-    min: row.min === null ? null : measure('min').read(row.min),
-    max: row.max === null ? null : measure('max').read(row.max),
+    min: row.min === null ? null : Number(measure('min').read(row.min)),
+    max: row.max === null ? null : Number(measure('max').read(row.max)),
   };
   if (distinct) values.distinct = estimateFromStats(Number(row[COLUMNS.registers] ?? 0), Number(row[COLUMNS.harmonic] ?? 0));
   return values;
