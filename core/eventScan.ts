@@ -50,8 +50,6 @@ const TS_KEY = asciiBytes(',"ts":');
 const VALUE_KEY = asciiBytes(',"value":');
 const DIMS_KEY = asciiBytes('"dims":{');
 const PAYLOAD_KEY = asciiBytes('"payload":');
-const ZERO = 0x30;
-const NINE = 0x39;
 
 // EVENT_LIMITS, copied once: the scan reads them per event, and a module loader may
 // turn each read of an import into a getter call.
@@ -141,46 +139,63 @@ export class EventScanner {
     const end = c.end;
     const start = c.pos;
     let i = start;
-    let cls = 0;
     let h = HASH_OFFSET; // FNV-1a, kept a 32-bit integer (a larger start would make it a heap number)
     if (table === null) {
-      while (i < end && (cls = STRING_BYTE[buf[i]!]!) === PLAIN) i++;
+      i = this.plainRun(start);
     } else {
       let b = 0;
-      while (i < end && (cls = STRING_BYTE[b = buf[i]!]!) === PLAIN) {
+      while (i < end && STRING_BYTE[b = buf[i]!]! === PLAIN) {
         h = Math.imul(h ^ b, HASH_PRIME);
         i++;
       }
     }
-    if (i >= end || cls === GIVE_UP) return undefined;
+    const cls = i < end ? STRING_BYTE[buf[i]!]! : GIVE_UP;
     if (cls === END_QUOTE) {
       c.pos = i + 1;
       return table === null ? latin1Slice(buf, start, i) : table.ascii(buf, start, i, h);
     }
-    i = endOfNonAscii(buf, i, end);
-    if (i < 0) return undefined;
-    c.pos = i + 1;
-    const s = buf.toString('utf8', start, i);
-    return s.includes('\uFFFD') || (table !== null && !table.valid(s)) ? undefined : s;
+    if (cls === GIVE_UP) return undefined;
+    const s = this.nonAsciiString(start, i);
+    return s === undefined || (table !== null && !table.valid(s)) ? undefined : s;
+  }
+
+  /** Where the run of plain ASCII string bytes from `i` stops: at a quote, an escape, a control or non-ASCII byte, or the end. */
+  private plainRun(i: number): number {
+    const c = this.c;
+    const buf = c.buf;
+    const end = c.end;
+    while (i < end && STRING_BYTE[buf[i]!]! === PLAIN) i++;
+    return i;
+  }
+
+  /**
+   * The rest of a plain string from `start` found to hold a non-ASCII byte at `i`:
+   * decoded, with the cursor after its closing quote; undefined when it holds an
+   * escape or a control character, is unterminated, or is not UTF-8 (decoding would
+   * put a replacement character where the bad bytes were).
+   */
+  private nonAsciiString(start: number, i: number): string | undefined {
+    const c = this.c;
+    const buf = c.buf;
+    for (; i < c.end; i++) {
+      const cls = STRING_BYTE[buf[i]!]!;
+      if (cls === GIVE_UP) return undefined;
+      if (cls === END_QUOTE) {
+        c.pos = i + 1;
+        const s = buf.toString('utf8', start, i);
+        return s.includes('\uFFFD') ? undefined : s;
+      }
+    }
+    return undefined;
   }
 
   /** ts: a plain JSON integer (no sign, fraction or exponent) inside EVENT_LIMITS. */
   private plainTs(): number | undefined {
     const c = this.c;
-    const buf = c.buf;
-    const end = c.end;
     const start = c.pos;
-    let p = start;
-    let n = 0;
-    while (p < end) {
-      const b = buf[p]!;
-      if (b < ZERO || b > NINE) break;
-      n = n * 10 + (b - ZERO);
-      p++;
-    }
-    c.pos = p;
-    const digits = p - start;
-    if (digits === 0 || digits > EXACT_DIGITS || (buf[start] === ZERO && digits > 1)) return undefined;
+    // Only digits stepped over: the grammar's integer part, without sign, fraction or exponent.
+    if (!c.number() || c.negative || c.pos - start !== c.digits || c.digits > EXACT_DIGITS) return undefined;
+    const n = c.mantissa;
     return n >= MIN_TS && n < MAX_TS ? n : undefined;
   }
 
@@ -232,33 +247,17 @@ export class EventScanner {
    */
   private skipDimValue(): boolean {
     const c = this.c;
-    const buf = c.buf;
-    const end = c.end;
     const start = c.pos;
-    let i = start;
-    let cls = 0;
-    while (i < end && (cls = STRING_BYTE[buf[i]!]!) === PLAIN) i++;
-    if (i >= end || cls === GIVE_UP) return false;
+    const i = this.plainRun(start);
+    const cls = i < c.end ? STRING_BYTE[c.buf[i]!]! : GIVE_UP;
     if (cls === END_QUOTE) {
       c.pos = i + 1;
       return i - start <= MAX_DIM_VALUE_CHARS;
     }
-    i = endOfNonAscii(buf, i, end);
-    if (i < 0) return false;
-    c.pos = i + 1;
-    const s = buf.toString('utf8', start, i);
-    return !s.includes('\uFFFD') && s.length <= MAX_DIM_VALUE_CHARS;
+    if (cls === GIVE_UP) return false;
+    const s = this.nonAsciiString(start, i);
+    return s !== undefined && s.length <= MAX_DIM_VALUE_CHARS;
   }
-}
-
-/** The closing quote's index for a string found to hold non-ASCII bytes at `i`, or -1 to give up. */
-function endOfNonAscii(buf: Buffer, i: number, end: number): number {
-  for (; i < end; i++) {
-    const cls = STRING_BYTE[buf[i]!]!;
-    if (cls === END_QUOTE) return i;
-    if (cls === GIVE_UP) return -1;
-  }
-  return -1;
 }
 
 /** The scanner behind `scanEvent`: one per process, so its intern tables stay warm from batch to batch. */
