@@ -42,9 +42,10 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
     beforeAll(async () => {
       opened = await openModeDatabase(mode);
       db = opened.db;
-      // A short statement timeout so "delayed past its timeout" is quick.
+      // A short statement timeout so "delayed past its timeout" is quick, yet long enough
+      // that an ordinary statement on a loaded machine never reaches it.
       server = await DataApiServer.start({
-        database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME, faultInjection: true, statementTimeoutMs: 300,
+        database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME, faultInjection: true, statementTimeoutMs: 1_500,
       });
       client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     });

@@ -118,6 +118,7 @@ describe('local event source runner', () => {
     const ctx = rec.calls[0]!.context;
     expect(ctx).toMatchObject({ functionName: 'fn', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn', logGroupName: '/aws/lambda/fn' });
     expect(ctx.getRemainingTimeInMillis()).toBeLessThanOrEqual(30_000);
+    expect(Number.isInteger(ctx.getRemainingTimeInMillis())).toBe(true);
     expect(new Set(rec.calls.map((c) => c.context.awsRequestId)).size).toBe(rec.calls.length);
     expect(r.stats).toMatchObject({ records: 250, errors: 0, batches: rec.calls.length, invocations: rec.calls.length });
   });
