@@ -17,6 +17,7 @@ import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, TABLES } from '../schema/index.ts';
 import { QuarantineStore, queryRollups, type QuarantineEntry } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
+import { anyString, stringMatching } from './support/matchers.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
 
@@ -41,7 +42,7 @@ async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
   return { code, text: out.text() };
 }
 
-/** The entries `quarantine list --format json` printed (the preview as text). */
+/** The entries `list --format json` printed (the preview as printable text). */
 function listedEntries(text: string): (Omit<QuarantineEntry, 'preview'> & { preview: string })[] {
   return (JSON.parse(text) as { entries: (Omit<QuarantineEntry, 'preview'> & { preview: string })[] }).entries;
 }
@@ -92,9 +93,9 @@ describe('quarantine', () => {
     expect(listed.code).toBe(0);
     const entries = listedEntries(listed.text);
     expect(entries.map((e) => e.reason)).toEqual([
-      expect.stringMatching(/^invalid event: value:/), // its id is derived, its value is not a number
-      expect.stringMatching(/^invalid event: event: not valid JSON/),
-      expect.stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
+      stringMatching(/^invalid event: value:/), // its id is derived, its value is not a number
+      stringMatching(/^invalid event: event: not valid JSON/),
+      stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
     ]);
     expect(entries[1]).toMatchObject({ shardId: 'shardId-000000000000', subSequenceNumber: -1, rawBytes: 7, preview: 'click,7', status: 'pending' });
     expect((await cli('list')).text).toMatch(/#\d+ .* pending {2}shardId-000000000000 {2}seq \d+\n {4}reason: invalid event/);
@@ -127,13 +128,13 @@ describe('quarantine', () => {
     const pending = listedEntries((await cli('list', '--format', 'json')).text);
     expect(pending).toHaveLength(1);
 
-    const dry = await cli('redrive', '--id', String(pending[0].id), '--dry-run');
-    const other = await cli('redrive', '--id', String(pending[0].id + 1000));
+    const dry = await cli('redrive', '--id', String(pending[0]!.id), '--dry-run');
+    const other = await cli('redrive', '--id', String(pending[0]!.id + 1000));
 
     expect(dry.text).toMatch(/would redrive 0, still pending 1/);
     expect(dry.text).toMatch(/not JSON: needs --fix/);
     expect(other.text).toMatch(/redriven 0, still pending 0/);
-    expect(listedEntries((await cli('list', '--format', 'json')).text)[0].note).toMatch(/^redrive: the fix script left it/);
+    expect(listedEntries((await cli('list', '--format', 'json')).text)[0]!.note).toMatch(/^redrive: the fix script left it/);
   });
 
   it('redrives exactly once even when re-run (or the event resent) long after the dedup horizon', async () => {
@@ -149,7 +150,7 @@ describe('quarantine', () => {
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const session = new DataApiSession(rds, target);
     const [applied] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(applied).toMatchObject({ redriveEventId: expect.stringMatching(/^q-/) as string, appliedAt: expect.any(String) as string });
+    expect(applied).toMatchObject({ redriveEventId: stringMatching(/^q-/), appliedAt: anyString() });
 
     // Act 1: the horizon passes (every remembered id forgotten) and a crash lost the "redriven" mark.
     await session.execute(`DELETE FROM ${TABLES.eventIds}`);
@@ -165,7 +166,7 @@ describe('quarantine', () => {
     expect(rerun.text).toMatch(/redriven 1, still pending 0/);
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const [done] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(done).toMatchObject({ status: 'redriven', note: expect.stringMatching(/applied/) as string });
+    expect(done).toMatchObject({ status: 'redriven', note: stringMatching(/applied/) });
   });
 
   it('refuses an unknown subcommand or a fix script without a default export', async () => {

@@ -69,7 +69,7 @@ async function run(client: pg.PoolClient, sql: string, params: readonly SqlParam
       command: (r.command ?? '').toUpperCase(),
       rowCount: r.rowCount ?? r.rows.length,
       fields: fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier, tableOid: f.tableID, columnNumber: f.columnID })),
-      // Every type parser is rawTypes': a value is its text, or null.
+      // rawTypes leaves every value as PostgreSQL's text.
       rows: (r.rows as (string | null | undefined)[][]).map((row) => row.map((v) => v ?? null)),
     };
   } catch (err) {
