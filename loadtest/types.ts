@@ -2,6 +2,7 @@
 // JSON output and the HTML report.
 import type { ChaosEvent } from './ChaosPlan.ts';
 import type { CostEstimate } from './costModel.ts';
+import type { ConsumerCrash } from './StackControlClient.ts';
 import type { LatencySummary } from './LatencyHistogram.ts';
 import type { SecondSample } from './Timeline.ts';
 import type { RecordFormat } from '../producers/index.ts';
@@ -137,7 +138,7 @@ export interface LoadTestReport {
   /** Malformed records mixed in, and how many of them the quarantine holds. */
   poison: { sent: number; quarantined: number | null };
   /** The faults injected, each with when it began (seconds from the start). */
-  chaos: Array<ChaosEvent & { firedAtSec: number | null; error?: string }>;
+  chaos: Array<ChaosEvent & { firedAtSec: number | null; error?: string; crash?: ConsumerCrash }>;
   costPerMillionEventsUsd: number | null;
   cost: CostEstimate | null;
   /** With `compare: 'naive'`: the naive baseline's run on the same schedule and seed. */
