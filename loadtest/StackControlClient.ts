@@ -4,6 +4,7 @@
 // starting the naive baseline's consumer as a part of the stack.
 import { ENV, type StackEnv } from '../core/index.ts';
 import { FaultControlError, TargetNotConfiguredError } from './errors.ts';
+import type { CrashMoment } from './ChaosPlan.ts';
 import { assertLoopback } from './loopback.ts';
 
 /** The control API's paths (local/StackControl.ts serves them). */
@@ -19,6 +20,7 @@ export interface ConsumerCrash {
   newPid: number;
   restarts: number;
   downMs: number;
+  moment: CrashMoment;
   /** The batch it was killed inside (records 0 and midBatch false when none came in time). */
   records: number;
   msIntoBatch: number;
@@ -27,7 +29,9 @@ export interface ConsumerCrash {
 
 /** One line for the report: which process died where, and when its successor served. */
 export function describeCrash(c: ConsumerCrash): string {
-  const where = c.midBatch ? `${Math.round(c.msIntoBatch)} ms into a batch of ${c.records} records` : 'with no batch in flight';
+  const where = !c.midBatch ? 'with no batch in flight'
+    : c.moment === 'after-commit' ? `after its batch of ${c.records} records committed, before its checkpoint`
+    : `${Math.round(c.msIntoBatch)} ms into a batch of ${c.records} records, before its commit`;
   return `${c.name} (pid ${c.pid}) killed (${c.exit}) ${where}; restarted as pid ${c.newPid} after ${(c.downMs / 1000).toFixed(1)} s (restart ${c.restarts})`;
 }
 
@@ -48,8 +52,8 @@ export class StackControlClient {
   }
 
   /** Kills the consumer's process mid-batch; resolves once the stack has restarted it. */
-  async crashConsumer(consumer = 'aggregator'): Promise<ConsumerCrash> {
-    return this.post(CRASH_PATH, { consumer }, 'consumer-crash') as Promise<ConsumerCrash>;
+  async crashConsumer(consumer: string, moment: CrashMoment = 'mid-batch'): Promise<ConsumerCrash> {
+    return this.post(CRASH_PATH, { consumer, moment }, 'consumer-crash') as Promise<ConsumerCrash>;
   }
 
   /** Starts the naive baseline's consumer in the stack (once; later calls find it running). */

@@ -9,7 +9,7 @@
 // the run drains, verifies the rollups exactly and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { sleep, type StackEnv } from '../core/index.ts';
+import { DATA_API, sleep, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
@@ -19,6 +19,7 @@ import { KinesisSink } from './KinesisSink.ts';
 import { NaiveReader } from './NaiveReader.ts';
 import { NaiveSink } from './NaiveSink.ts';
 import { resolveOptions, type ResolvedOptions } from './options.ts';
+import type { CrashMoment } from './ChaosPlan.ts';
 import { PoisonSender } from './PoisonSender.ts';
 import { RateSchedule, type RateShape } from './RateSchedule.ts';
 import { watchRollups, type RollupReader } from './RollupWatcher.ts';
@@ -47,7 +48,7 @@ export interface LoadTestDeps {
   /** The rollups the stack keeps. Default: DEFAULT_ROLLUPS. */
   rollups?: RollupSet;
   /** Kills the aggregator mid-batch and restarts it (consumer-crash). Default: the local stack's control API (StackControlClient). */
-  crashConsumer?: () => Promise<ConsumerCrash>;
+  crashConsumer?: (moment: CrashMoment) => Promise<ConsumerCrash>;
 }
 
 export function scheduleOf(o: ResolvedOptions): RateSchedule {
@@ -65,7 +66,8 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
   const progress = opts.progress ?? (() => {});
   const report = await runOne({ ...opts, seed, compare: undefined, mode: 'sluice' }, env, deps);
   progress('naive baseline: the same schedule, one PutRecord and one INSERT per event ...');
-  const naive = await runOne({ ...opts, seed, compare: undefined, mode: 'naive', poison: 0, chaos: (opts.chaos ?? []).filter((c) => c.kind === 'db-outage') }, env, deps);
+  // The same faults: a consumer-crash kills the baseline's consumer, which has no dedup to count on.
+  const naive = await runOne({ ...opts, seed, compare: undefined, mode: 'naive', poison: 0 }, env, deps);
   report.options.compare = 'naive';
   report.naive = naive;
   return report;
@@ -101,10 +103,10 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
       progress(`naive baseline: its consumer runs in the stack (pid ${naive.pid}), reading ${naive.stream}`);
       const sink = new NaiveSink(env, o.allowRemote);
       closers.push(() => sink.close());
-      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? (() => control.crashConsumer('naive')) });
+      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? ((moment) => control.crashConsumer('naive', moment)) });
     }
     const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote, o.recordFormat));
-    const crashConsumer = deps.crashConsumer ?? (() => control.crashConsumer('aggregator'));
+    const crashConsumer = deps.crashConsumer ?? ((moment: CrashMoment) => control.crashConsumer('aggregator', moment));
     return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer });
   } finally {
     for (const close of closers.reverse()) await close();
@@ -120,7 +122,7 @@ interface RunParts {
   probe: StackProbe | undefined;
   poison: PoisonSender | undefined;
   rollups: RollupSet;
-  crashConsumer: () => Promise<ConsumerCrash>;
+  crashConsumer: (moment: CrashMoment) => Promise<ConsumerCrash>;
 }
 
 async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
@@ -212,7 +214,7 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
         if (c.firedAtSec !== null || tSec < c.atSec) continue;
         c.firedAtSec = tSec;
         progress(`chaos: ${c.kind}${c.kind === 'db-outage' ? ` for ${c.durationSec} s` : ''} at ${tSec.toFixed(1)} s`);
-        const fire = c.kind === 'db-outage' ? probe!.databaseOutage(c.durationSec * 1000) : p.crashConsumer().then((crash) => {
+        const fire = c.kind === 'db-outage' ? probe!.databaseOutage(c.durationSec * 1000) : p.crashConsumer(c.moment ?? 'mid-batch').then((crash) => {
           c.crash = crash;
           progress(`chaos: ${describeCrash(crash)}`);
         });
@@ -238,7 +240,10 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
   const lastAckAtMs = startedAt.getTime() + (tally.lastAckAt || performance.now()) - t0;
   const expected = tally.expected;
   let rollups: LoadTestReport['rollups'] = { checked: false, matched: false, lagMs: null, lost: 0, duplicated: 0, perType: [], groups: [], groupsChecked: 0, expected, observed: {} };
-  const settleTimeoutMs = o.settleTimeoutSec * 1000 + chaos.reduce((n, c) => n + c.durationSec * 1000, 0);
+  // A consumer killed inside its transaction leaves it open, holding the rows it wrote,
+  // until the Data API rolls it back (3 minutes on Aurora): the rollups wait that long.
+  const orphanedMs = chaos.some((c) => c.kind === 'consumer-crash' && (c.moment ?? 'mid-batch') === 'mid-batch') ? DATA_API.transactionIdleTimeoutMs : 0;
+  const settleTimeoutMs = o.settleTimeoutSec * 1000 + chaos.reduce((n, c) => n + c.durationSec * 1000, 0) + orphanedMs;
   let verifyTicker: ReturnType<typeof setInterval> | undefined;
   if (o.verify && reader) {
     progress(`verifying rollups of ${generator.typeNames.length} types (up to ${Math.round(settleTimeoutMs / 1000)} s) ...`);

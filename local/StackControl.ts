@@ -4,7 +4,7 @@
 // naive baseline's consumer as a part of the stack. On 127.0.0.1 only.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CrashReport } from './process/index.ts';
+import type { CrashMoment, CrashReport } from './process/index.ts';
 
 /** The paths it serves. */
 export const CONTROL_PATHS = {
@@ -26,7 +26,7 @@ export interface PartStatus {
 export interface StackControlActions {
   parts(): PartStatus[];
   /** Kills a consumer's process mid-batch and waits for its restart; undefined when faults are off. */
-  crashConsumer?: (consumer: string, deadlineMs: number) => Promise<CrashReport>;
+  crashConsumer?: (consumer: string, moment: CrashMoment, deadlineMs: number) => Promise<CrashReport>;
   /** Starts the naive baseline's consumer (once) and says where it reads and writes. */
   startNaiveBaseline(): Promise<{ pid: number; stream: string; table: string }>;
 }
@@ -77,19 +77,20 @@ async function route(actions: StackControlActions, method: string, path: string,
   }
   if (method === 'POST' && path === CONTROL_PATHS.consumerCrash) {
     if (!actions.crashConsumer) return [404, { error: FAULTS_OFF }];
-    let spec: { consumer?: unknown; deadlineMs?: unknown };
+    let spec: { consumer?: unknown; moment?: unknown; deadlineMs?: unknown };
     try {
       spec = body.trim() === '' ? {} : JSON.parse(body) as typeof spec;
     } catch {
-      return [400, { error: 'the body must be JSON: {"consumer": "aggregator", "deadlineMs": 10000}' }];
+      return [400, { error: 'the body must be JSON: {"consumer": "aggregator", "moment": "mid-batch", "deadlineMs": 10000}' }];
     }
     const consumer = spec.consumer ?? 'aggregator';
+    const moment = spec.moment ?? 'mid-batch';
     const deadlineMs = spec.deadlineMs ?? DEFAULT_CRASH_DEADLINE_MS;
-    if (typeof consumer !== 'string' || typeof deadlineMs !== 'number' || !(deadlineMs >= 0)) {
-      return [400, { error: 'consumer must be a consumer\'s name and deadlineMs a number of milliseconds' }];
+    if (typeof consumer !== 'string' || (moment !== 'mid-batch' && moment !== 'after-commit') || typeof deadlineMs !== 'number' || !(deadlineMs >= 0)) {
+      return [400, { error: 'consumer must be a consumer\'s name, moment mid-batch or after-commit, deadlineMs a number of milliseconds' }];
     }
     if (!actions.parts().some((p) => p.consumer && p.name === consumer)) return [404, { error: `no consumer named ${consumer}` }];
-    return [200, await actions.crashConsumer(consumer, deadlineMs)];
+    return [200, await actions.crashConsumer(consumer, moment, deadlineMs)];
   }
   if (method === 'POST' && path === CONTROL_PATHS.naiveBaseline) return [200, await actions.startNaiveBaseline()];
   return [404, { error: `no route ${method} ${path}` }];

@@ -55,6 +55,12 @@ export interface LocalStackOptions {
   ports?: Partial<Record<keyof typeof DEFAULT_DEV_PORTS, number>>;
   /** Shards of the stream, created on first start. Default 4 (a new on-demand stream). */
   shardCount?: number;
+  /**
+   * How long the Data API keeps a transaction no call uses before rolling it back.
+   * Default Aurora's 3 minutes: a consumer killed inside its transaction holds the
+   * rows it wrote that long. Tests shorten it.
+   */
+  transactionIdleTimeoutMs?: number;
   /** Serve the Data API and Firehose fault-injection admin APIs (tests only). Default false. */
   faultInjection?: boolean;
   /** The configuration (rollups the aggregator keeps and the query API reads, subscribers). Default: loadConfig() (./sluice.config.json or the defaults). */
@@ -189,6 +195,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       secretArn: LOCAL_DB_SECRET_ARN,
       databaseName: RESOURCE_NAMES.database,
       faultInjection: options.faultInjection ?? false,
+      ...(options.transactionIdleTimeoutMs !== undefined ? { transactionIdleTimeoutMs: options.transactionIdleTimeoutMs } : {}),
       region: LOCAL_REGION,
       } satisfies DatabasePartConfig),
       // The archive's layout is the deployed one (core ARCHIVE_LAYOUT): GZIP objects, the
@@ -311,9 +318,9 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
         name: p.name, pid: p.pid, running: p.running, restarts: p instanceof SupervisedPart ? p.restarts : 0, consumer: p instanceof SupervisedPart,
       })),
       ...(options.faultInjection ? {
-        crashConsumer: (name: string, deadlineMs: number) => {
+        crashConsumer: (name, moment, deadlineMs) => {
           const part = parts.find((p): p is SupervisedPart => p instanceof SupervisedPart && p.name === name);
-          return part ? part.crashMidBatch(deadlineMs) : Promise.reject(new PartFailedError(`no consumer named ${name}`));
+          return part ? part.crash(moment, deadlineMs) : Promise.reject(new PartFailedError(`no consumer named ${name}`));
         },
       } : {}),
       startNaiveBaseline: () => {

@@ -1,18 +1,21 @@
 // The consumer-crash fault of the local stack: armed by the parent, it kills the
-// consumer's own process with SIGKILL while a batch is inside the handler (its
-// statements sent, its commit not made, its checkpoint not moved), as a Lambda
-// runtime that dies mid-invocation. The parent's supervisor restarts the part.
+// consumer's own process with SIGKILL inside a batch, as a Lambda runtime that dies
+// mid-invocation: `mid-batch`, its statements sent and its commit not made, or
+// `after-commit`, its transaction committed but its answer never returned, so the
+// checkpoint does not move and the batch comes again. The parent restarts the part.
 import { performance } from 'node:perf_hooks';
 import type { KinesisHandler } from '../runner/index.ts';
 import type { CrashPoint } from './SupervisedPart.ts';
 
-/** How far into a batch the kill comes: past its first Data API calls, before a typical commit. */
+/** How far into a batch a mid-batch kill comes: past its first Data API calls, before a typical commit. */
 const INTO_BATCH_MS = 5;
+
+export type CrashMoment = 'mid-batch' | 'after-commit';
 
 export class CrashSwitch {
   private readonly inFlight = new Map<number, { records: number; startedAt: number }>();
   private nextId = 0;
-  private armed = false;
+  private armed: CrashMoment | undefined;
   private deadline: NodeJS.Timeout | undefined;
 
   /** `die` tells the parent where the crash comes, then kills the process. */
@@ -23,20 +26,29 @@ export class CrashSwitch {
     return async (event, context) => {
       const id = ++this.nextId;
       this.inFlight.set(id, { records: event.Records.length, startedAt: performance.now() });
-      if (this.armed) this.strikeSoon(id);
+      if (this.armed === 'mid-batch') this.strikeSoon(id);
       try {
-        return await handler(event, context);
+        const out = await handler(event, context);
+        if (this.armed === 'after-commit') {
+          this.strike(id);
+          // The answer never reaches the runner: the process is going down.
+          await new Promise(() => {});
+        }
+        return out;
       } finally {
         this.inFlight.delete(id);
       }
     };
   }
 
-  /** Kills the process inside the next batch (one in flight now counts), or after `deadlineMs` whatever it is doing. */
-  arm(deadlineMs: number): void {
-    this.armed = true;
+  /**
+   * Kills the process inside the next batch (mid-batch: one in flight now counts), or
+   * after `deadlineMs` whatever it is doing.
+   */
+  arm(moment: CrashMoment, deadlineMs: number): void {
+    this.armed = moment;
     const [id] = this.inFlight.keys();
-    if (id !== undefined) this.strikeSoon(id);
+    if (id !== undefined && moment === 'mid-batch') this.strikeSoon(id);
     this.deadline = setTimeout(() => this.strike(undefined), deadlineMs);
   }
 
@@ -48,12 +60,13 @@ export class CrashSwitch {
   }
 
   private strike(id: number | undefined): void {
-    if (!this.armed) return;
-    this.armed = false;
+    const moment = this.armed;
+    if (!moment) return;
+    this.armed = undefined;
     clearTimeout(this.deadline);
     const batch = id === undefined ? undefined : this.inFlight.get(id);
     this.die(batch
-      ? { records: batch.records, msIntoBatch: performance.now() - batch.startedAt, midBatch: true }
-      : { records: 0, msIntoBatch: 0, midBatch: false });
+      ? { moment, records: batch.records, msIntoBatch: performance.now() - batch.startedAt, midBatch: true }
+      : { moment, records: 0, msIntoBatch: 0, midBatch: false });
   }
 }

@@ -7,6 +7,7 @@
 import { sleep } from '../../core/index.ts';
 import { PartFailedError } from './errors.ts';
 import type { CpuMicros, PartRole } from './PartMessages.ts';
+import type { CrashMoment } from './CrashSwitch.ts';
 import { StackPart } from './StackPart.ts';
 
 export interface RestartPolicy {
@@ -36,6 +37,8 @@ export interface PartRestart {
 
 /** What a part killed itself with when asked to crash (consumerPart's `crashMidBatch`). */
 export interface CrashPoint {
+  /** Inside the handler's work (`mid-batch`) or once it returned, before the runner heard (`after-commit`). */
+  moment: CrashMoment;
   /** Records of the batch it was inside, or 0 when no batch came before the deadline. */
   records: number;
   /** How far into that batch it was killed. */
@@ -131,10 +134,11 @@ export class SupervisedPart {
   }
 
   /**
-   * Kills the part's process while it is inside a batch (or after `deadlineMs`
-   * without one) with SIGKILL, and resolves once the restarted process serves.
+   * Kills the part's process with SIGKILL inside a batch (`moment`; after
+   * `deadlineMs` without one, whatever it is doing), and resolves once the restarted
+   * process serves.
    */
-  async crashMidBatch(deadlineMs: number): Promise<CrashReport> {
+  async crash(moment: CrashMoment, deadlineMs: number): Promise<CrashReport> {
     const part = await (this.restarting ?? this.current);
     let point: CrashPoint | undefined;
     part.on('crashing', (v) => { point = v as CrashPoint; });
@@ -146,9 +150,9 @@ export class SupervisedPart {
       this.listeners.set('restarted', [...this.listeners.get('restarted') ?? [], once]);
       void this.givenUp.then((reason) => reject(new PartFailedError(reason)));
     });
-    await part.request('armCrash', { deadlineMs });
+    await part.request('armCrash', { moment, deadlineMs });
     const restart = await restarted;
-    return { ...(point ?? { records: 0, msIntoBatch: 0, midBatch: false }), ...restart };
+    return { ...(point ?? { moment, records: 0, msIntoBatch: 0, midBatch: false }), ...restart };
   }
 
   stop(): Promise<void> {

@@ -7,7 +7,7 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type StackEnv } from '../../core/index.ts';
 import type { RegisteredSubscriber, SluiceConfig } from '../../consumers/index.ts';
 import { EventSourceRunner, type EventSourceRunnerOptions } from '../runner/index.ts';
-import { CrashSwitch } from './CrashSwitch.ts';
+import { CrashSwitch, type CrashMoment } from './CrashSwitch.ts';
 import { instantiateSubscriber } from './instantiateSubscriber.ts';
 import type { PartChannel, RunningPart } from './RunningPart.ts';
 
@@ -33,7 +33,7 @@ export async function startConsumerPart(config: ConsumerPartConfig, channel: Par
   const kinesis = new KinesisClient(awsClientConfig(env, 'kinesis'));
   const m = config.mapping;
   // The consumer-crash fault: the process kills itself inside a batch once the parent
-  // has heard where (SupervisedPart.crashMidBatch), and the parent restarts it.
+  // has heard where (SupervisedPart.crash), and the parent restarts it.
   const crash = new CrashSwitch((point) => channel.emit('crashing', point, () => process.kill(process.pid, 'SIGKILL')));
   const runner = new EventSourceRunner({
     kinesis,
@@ -57,7 +57,10 @@ export async function startConsumerPart(config: ConsumerPartConfig, channel: Par
     info: {},
     requests: {
       waitIdle: () => runner.waitIdle(),
-      armCrash: async (args) => { crash.arm((args as { deadlineMs: number }).deadlineMs); },
+      armCrash: async (args) => {
+        const { moment, deadlineMs } = args as { moment: CrashMoment; deadlineMs: number };
+        crash.arm(moment, deadlineMs);
+      },
     },
     stats: () => runner.stats,
     async stop() {
