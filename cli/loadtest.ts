@@ -105,6 +105,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     verify: !values['no-verify'],
     // Naming a deployed stack is the explicit choice --allow-remote otherwise stands for.
     allowRemote: !!values['allow-remote'] || isAwsTarget(values, LOADTEST_USAGE),
+    deployed: isAwsTarget(values, LOADTEST_USAGE),
   };
   if (values.zipf !== undefined) {
     const z = Number(values.zipf);

@@ -105,7 +105,7 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
       closers.push(() => sink.close());
       return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? ((moment) => control.crashConsumer('naive', moment)) });
     }
-    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote, o.recordFormat));
+    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote, o.deployed) : new KinesisSink(env, o.allowRemote, o.recordFormat, o.deployed));
     const crashConsumer = deps.crashConsumer ?? ((moment: CrashMoment) => control.crashConsumer('aggregator', moment));
     return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer });
   } finally {

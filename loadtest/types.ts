@@ -39,6 +39,8 @@ export interface LoadTestOptions {
   target?: LoadTarget;
   /** Records the producer SDK puts (target kinesis): sluice's compressed aggregates, or KPL's. The HTTP ingest's are its server's choice. @default 'compressed' */
   recordFormat?: RecordFormat;
+  /** The stack is a deployed one (`--target aws`): HTTP requests are signed with SigV4 and clients take the SDK's default credential chain, whatever the endpoint. @default false */
+  deployed?: boolean;
   /** Allow an endpoint that is not loopback. @default false */
   allowRemote?: boolean;
   /** Check that the rollups reach the exact totals. @default true */

@@ -253,7 +253,7 @@ describe('HTML report', () => {
   });
   const report = (over: Partial<LoadTestReport> = {}): LoadTestReport => ({
     runId: 'ab12', seed: 5, target: 'kinesis', endpoint: 'http://127.0.0.1:1/<x>', startedAt: '2026-11-28T15:00:00.000Z',
-    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10, poison: 0, mode: 'sluice' },
+    options: { rate: 10, durationSec: 2, types: 1, keys: 5, payloadBytes: 0, zipfExponent: 1.1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, deployed: false, verify: true, settleTimeoutSec: 5, maxInFlight: 10, poison: 0, mode: 'sluice' },
     schedule: '10 events/s for 2 s', offered: 20, sent: 20, shortfall: 0, accepted: 20, failed: 0, failures: {}, sendDurationMs: 2000, achievedEventsPerSec: 10,
     latency: { ack: lat, e2e: { ...lat, p50: 700 } }, lost: 0, duplicated: 0,
     db: { dataApiCalls: 8, statementsPer10kEvents: 4000, eventsPerStatement: 2.5, tupleWrites: 18, tupleWritesPer10kEvents: 9000, transactions: 2, maxConcurrentTransactions: 2 }, meanEventBytes: 150,
@@ -415,7 +415,7 @@ function reportWith(rollups: LoadTestReport['rollups']): LoadTestReport {
   const lat = { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN };
   return {
     runId: 'x', seed: 1, target: 'kinesis', endpoint: 'e', startedAt: '', schedule: '', offered: 0, sent: 0, shortfall: 0, accepted: 0, failed: 0, failures: {},
-    options: { rate: 1, durationSec: 1, types: 1, keys: 1, payloadBytes: 0, zipfExponent: 1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, verify: true, settleTimeoutSec: 1, maxInFlight: 1, poison: 0, mode: 'sluice' },
+    options: { rate: 1, durationSec: 1, types: 1, keys: 1, payloadBytes: 0, zipfExponent: 1, target: 'kinesis', recordFormat: 'compressed', allowRemote: false, deployed: false, verify: true, settleTimeoutSec: 1, maxInFlight: 1, poison: 0, mode: 'sluice' },
     sendDurationMs: 1, achievedEventsPerSec: 0, latency: { ack: lat, e2e: lat }, lost: rollups.lost, duplicated: rollups.duplicated,
     db: { dataApiCalls: null, statementsPer10kEvents: null, eventsPerStatement: null, tupleWrites: null, tupleWritesPer10kEvents: null, transactions: null, maxConcurrentTransactions: 'not measured' }, meanEventBytes: 0,
     poison: { sent: 0, quarantined: null }, chaos: [], costPerMillionEventsUsd: null, cost: null, problems: [], timeline: [], sinkMetrics: {}, rollups, ok: false,
