@@ -53,6 +53,11 @@ export async function verifySigV4(req: SignedRequest, keys: Record<string, Known
   const amzDate = String(req.headers['x-amz-date'] ?? '');
   if (!/^\d{8}T\d{6}Z$/.test(amzDate) || amzDate.slice(0, 8) !== day) return { ok: false, reason: 'x-amz-date is missing or not the credential scope\'s day' };
   if (key.sessionToken !== undefined && req.headers['x-amz-security-token'] !== key.sessionToken) return { ok: false, reason: 'The security token included in the request is invalid' };
+  // The signer takes a payload hash header as given: the body must match it.
+  const declared = req.headers['x-amz-content-sha256'];
+  if (typeof declared === 'string' && declared !== 'UNSIGNED-PAYLOAD' && declared !== createHash('sha256').update(req.body).digest('hex')) {
+    return { ok: false, reason: 'The provided x-amz-content-sha256 header does not match what was computed.' };
+  }
   const signedHeaders = signedList!.split(';');
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
