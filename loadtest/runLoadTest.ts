@@ -216,6 +216,8 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
         progress(`chaos: ${c.kind}${c.kind === 'db-outage' ? ` for ${c.durationSec} s` : ''} at ${tSec.toFixed(1)} s`);
         const fire = c.kind === 'db-outage' ? probe!.databaseOutage(c.durationSec * 1000) : p.crashConsumer(c.moment ?? 'mid-batch').then((crash) => {
           c.crash = crash;
+          // The fault lasts from its second until the new process serves (the timeline marks those seconds).
+          c.durationSec = Math.round(((performance.now() - t0) / 1000 - c.atSec) * 10) / 10;
           progress(`chaos: ${describeCrash(crash)}`);
         });
         background.push(fire.catch((err: unknown) => { c.error = err instanceof Error ? err.message : String(err); }));
