@@ -98,6 +98,8 @@ export class SupervisedPart {
 
   get cpu(): CpuMicros {
     const out: CpuMicros = { ...this.deadCpu };
+    // A dead process's last reading is already in deadCpu.
+    if (this.restarting !== undefined || !this.current.running) return out;
     for (const [k, v] of Object.entries(this.current.cpu)) out[k] = (out[k] ?? 0) + v;
     return out;
   }
