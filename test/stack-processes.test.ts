@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ENV } from '../core/index.ts';
 import { readPartsFile, startStack, type LocalStack } from '../local/index.ts';
 import { processAlive, until } from './support/processes.ts';
 
@@ -33,6 +34,14 @@ describe('local stack processes', () => {
     expect(archiver().pid).not.toBe(first);
     expect(readPartsFile(dataDir).find((p) => p.name === 'archiver')!.pid).toBe(archiver().pid);
     expect(log).toContain(`archiver (pid ${first}) exited (SIGKILL); restarting it (restart 1)`);
+    // The control API lists it with its restart; without --faults it refuses to crash a consumer.
+    const control = stack.env[ENV.controlUrl]!;
+    const listing = await (await fetch(`${control}/_sluice/parts`)).json() as { parts: { name: string; pid: number; restarts: number; consumer: boolean }[] };
+    expect(listing.parts.find((p) => p.name === 'archiver')).toEqual({ name: 'archiver', pid: archiver().pid, running: true, restarts: 1, consumer: true });
+    expect(listing.parts.find((p) => p.name === 'kinesis')).toMatchObject({ restarts: 0, consumer: false });
+    const refused = await fetch(`${control}/_sluice/faults/consumer-crash`, { method: 'POST', body: '{}' });
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toEqual({ error: 'fault injection is off: start the stack with `sluice dev --faults`' });
     await stack.runners.archiver.waitIdle(); // the new process serves requests
 
     // Three more deaths within the minute: the fourth is one too many.
