@@ -40,3 +40,5 @@ export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, SUBSCRIBER_MAPPING, MAX_DATABASE_
 export type { ConsumerMapping } from './mappings.ts';
 export { answerClientErrors } from './httpClientErrors.ts';
 export type { ErrorBody } from './httpClientErrors.ts';
+export { STACK_CONTROL_PATHS } from './stackControl.ts';
+export type { CrashMoment, CrashPoint, ConsumerRestart, ConsumerCrashReport } from './stackControl.ts';

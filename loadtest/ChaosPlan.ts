@@ -4,6 +4,7 @@
 //                        (its commit not made) and the stack restarts it
 //   consumer-crash@30s:after-commit   killed once its batch committed, before the
 //                        runner heard: the batch comes again and must not count twice
+import type { CrashMoment } from '../core/index.ts';
 import { LoadTestOptionError } from './errors.ts';
 
 export type ChaosKind = 'db-outage' | 'consumer-crash';
@@ -17,8 +18,6 @@ export interface ChaosEvent {
   /** consumer-crash: where in the batch the process dies. @default 'mid-batch' */
   moment?: CrashMoment;
 }
-
-export type CrashMoment = 'mid-batch' | 'after-commit';
 
 export function parseChaos(text: string): ChaosEvent {
   const outage = /^db-outage@(\d+(?:\.\d+)?)s?:(\d+(?:\.\d+)?)s?$/.exec(text.trim());

@@ -2,30 +2,12 @@
 // by the process that supervises the parts): the consumer-crash fault, which kills
 // a consumer's process inside a batch and answers once it has been restarted, and
 // starting the naive baseline's consumer as a part of the stack.
-import { ENV, type StackEnv } from '../core/index.ts';
+import { ENV, STACK_CONTROL_PATHS, type ConsumerCrashReport, type CrashMoment, type StackEnv } from '../core/index.ts';
 import { FaultControlError, TargetNotConfiguredError } from './errors.ts';
-import type { CrashMoment } from './ChaosPlan.ts';
 import { assertLoopback } from './loopback.ts';
 
-/** The control API's paths (local/StackControl.ts serves them). */
-const CRASH_PATH = '/_sluice/faults/consumer-crash';
-const NAIVE_PATH = '/_sluice/naive-baseline';
-
-/** What the stack answers about a consumer crash (local/process SupervisedPart's CrashReport). */
-export interface ConsumerCrash {
-  name: string;
-  /** The process killed, how it exited, the one that replaced it. */
-  pid: number;
-  exit: string;
-  newPid: number;
-  restarts: number;
-  downMs: number;
-  moment: CrashMoment;
-  /** The batch it was killed inside (records 0 and midBatch false when none came in time). */
-  records: number;
-  msIntoBatch: number;
-  midBatch: boolean;
-}
+/** What the stack answers about a consumer crash. */
+export type ConsumerCrash = ConsumerCrashReport;
 
 /** One line for the report: which process died where, and when its successor served. */
 export function describeCrash(c: ConsumerCrash): string {
@@ -46,20 +28,20 @@ export class StackControlClient {
   /** Fails out early when the stack cannot crash a consumer (an older stack, or faults off). */
   async assertCrashFault(): Promise<void> {
     if (!this.url) throw new FaultControlError('consumer-crash', `${ENV.controlUrl} is not set: start the local stack with \`sluice dev --faults\``);
-    const res = await fetch(new URL(CRASH_PATH, this.url)).catch(() => undefined);
+    const res = await fetch(new URL(STACK_CONTROL_PATHS.consumerCrash, this.url)).catch(() => undefined);
     const text = await res?.text();
     if (!res?.ok) throw new FaultControlError('consumer-crash', res ? `the stack answered ${res.status}: ${text}` : `nothing answers at ${this.url}`);
   }
 
   /** Kills the consumer's process mid-batch; resolves once the stack has restarted it. */
   async crashConsumer(consumer: string, moment: CrashMoment = 'mid-batch'): Promise<ConsumerCrash> {
-    return this.post(CRASH_PATH, { consumer, moment }, 'consumer-crash') as Promise<ConsumerCrash>;
+    return this.post(STACK_CONTROL_PATHS.consumerCrash, { consumer, moment }, 'consumer-crash') as Promise<ConsumerCrash>;
   }
 
   /** Starts the naive baseline's consumer in the stack (once; later calls find it running). */
   async startNaiveBaseline(): Promise<{ pid: number; stream: string; table: string }> {
     if (!this.url) throw new TargetNotConfiguredError(ENV.controlUrl, 'start the naive baseline\'s consumer with (restart the local stack: this one is older)');
-    return this.post(NAIVE_PATH, {}, 'naive baseline') as Promise<{ pid: number; stream: string; table: string }>;
+    return this.post(STACK_CONTROL_PATHS.naiveBaseline, {}, 'naive baseline') as Promise<{ pid: number; stream: string; table: string }>;
   }
 
   private async post(path: string, body: object, what: string): Promise<unknown> {

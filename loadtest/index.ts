@@ -9,7 +9,7 @@ export type {
 export { RateSchedule, parseRamp, parseSteps } from './RateSchedule.ts';
 export type { RateShape } from './RateSchedule.ts';
 export { parseChaos, parsePoison } from './ChaosPlan.ts';
-export type { ChaosEvent, ChaosKind, CrashMoment } from './ChaosPlan.ts';
+export type { ChaosEvent, ChaosKind } from './ChaosPlan.ts';
 export { LatencyHistogram } from './LatencyHistogram.ts';
 export type { LatencySummary } from './LatencyHistogram.ts';
 export { VisibilityTracker } from './VisibilityTracker.ts';

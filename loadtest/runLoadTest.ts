@@ -9,7 +9,7 @@
 // the run drains, verifies the rollups exactly and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DATA_API, sleep, type StackEnv } from '../core/index.ts';
+import { DATA_API, sleep, type CrashMoment, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
@@ -19,7 +19,6 @@ import { KinesisSink } from './KinesisSink.ts';
 import { NaiveReader } from './NaiveReader.ts';
 import { NaiveSink } from './NaiveSink.ts';
 import { resolveOptions, type ResolvedOptions } from './options.ts';
-import type { CrashMoment } from './ChaosPlan.ts';
 import { PoisonSender } from './PoisonSender.ts';
 import { RateSchedule, type RateShape } from './RateSchedule.ts';
 import { watchRollups, type RollupReader } from './RollupWatcher.ts';

@@ -4,14 +4,7 @@
 // naive baseline's consumer as a part of the stack. On 127.0.0.1 only.
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CrashMoment, CrashReport } from './process/index.ts';
-
-/** The paths it serves. */
-export const CONTROL_PATHS = {
-  parts: '/_sluice/parts',
-  consumerCrash: '/_sluice/faults/consumer-crash',
-  naiveBaseline: '/_sluice/naive-baseline',
-} as const;
+import { STACK_CONTROL_PATHS as CONTROL_PATHS, type ConsumerCrashReport, type CrashMoment } from '../core/index.ts';
 
 /** A part as GET /_sluice/parts lists it. */
 export interface PartStatus {
@@ -26,7 +19,7 @@ export interface PartStatus {
 export interface StackControlActions {
   parts(): PartStatus[];
   /** Kills a consumer's process mid-batch and waits for its restart; undefined when faults are off. */
-  crashConsumer?: (consumer: string, moment: CrashMoment, deadlineMs: number) => Promise<CrashReport>;
+  crashConsumer?: (consumer: string, moment: CrashMoment, deadlineMs: number) => Promise<ConsumerCrashReport>;
   /** Starts the naive baseline's consumer (once) and says where it reads and writes. */
   startNaiveBaseline(): Promise<{ pid: number; stream: string; table: string }>;
 }

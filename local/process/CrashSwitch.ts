@@ -5,12 +5,10 @@
 // checkpoint does not move and the batch comes again. The parent restarts the part.
 import { performance } from 'node:perf_hooks';
 import type { KinesisHandler } from '../runner/index.ts';
-import type { CrashPoint } from './SupervisedPart.ts';
+import type { CrashMoment, CrashPoint } from '../../core/index.ts';
 
 /** How far into a batch a mid-batch kill comes: past its first Data API calls, before a typical commit. */
 const INTO_BATCH_MS = 5;
-
-export type CrashMoment = 'mid-batch' | 'after-commit';
 
 export class CrashSwitch {
   private readonly inFlight = new Map<number, { records: number; startedAt: number }>();

@@ -4,10 +4,9 @@
 // exact). A part that keeps dying fast is given up on with the reason, never
 // restarted forever. It is asked and listened to like a StackPart; a request made
 // while it restarts waits for the new process.
-import { sleep } from '../../core/index.ts';
+import { sleep, type ConsumerCrashReport, type ConsumerRestart, type CrashMoment, type CrashPoint } from '../../core/index.ts';
 import { PartFailedError } from './errors.ts';
 import type { CpuMicros, PartRole } from './PartMessages.ts';
-import type { CrashMoment } from './CrashSwitch.ts';
 import { StackPart } from './StackPart.ts';
 
 export interface RestartPolicy {
@@ -20,33 +19,6 @@ export interface RestartPolicy {
 }
 
 export const DEFAULT_RESTART_POLICY: RestartPolicy = { maxRestarts: 3, windowMs: 60_000, backoffMs: 250 };
-
-/** One restart, as the part's listeners of 'restarted' receive it. */
-export interface PartRestart {
-  name: string;
-  /** The process that died, and how. */
-  pid: number;
-  exit: string;
-  /** The new process. */
-  newPid: number;
-  /** Restarts so far, this one included. */
-  restarts: number;
-  /** From the exit until the new process served. */
-  downMs: number;
-}
-
-/** What a part killed itself with when asked to crash (consumerPart's `crashMidBatch`). */
-export interface CrashPoint {
-  /** Inside the handler's work (`mid-batch`) or once it returned, before the runner heard (`after-commit`). */
-  moment: CrashMoment;
-  /** Records of the batch it was inside, or 0 when no batch came before the deadline. */
-  records: number;
-  /** How far into that batch it was killed. */
-  msIntoBatch: number;
-  midBatch: boolean;
-}
-
-export interface CrashReport extends CrashPoint, PartRestart {}
 
 export class SupervisedPart {
   /** Restarts since the stack started. */
@@ -114,7 +86,7 @@ export class SupervisedPart {
     return this.givenUp;
   }
 
-  /** Calls `listener` with each event `name` of every process of the part, and 'restarted' with a PartRestart. */
+  /** Calls `listener` with each event `name` of every process of the part, and 'restarted' with a ConsumerRestart. */
   on(name: string, listener: (value: unknown) => void): void {
     this.listeners.set(name, [...this.listeners.get(name) ?? [], listener]);
     if (name !== 'restarted') this.current.on(name, listener);
@@ -140,14 +112,14 @@ export class SupervisedPart {
    * `deadlineMs` without one, whatever it is doing), and resolves once the restarted
    * process serves.
    */
-  async crash(moment: CrashMoment, deadlineMs: number): Promise<CrashReport> {
+  async crash(moment: CrashMoment, deadlineMs: number): Promise<ConsumerCrashReport> {
     const part = await (this.restarting ?? this.current);
     let point: CrashPoint | undefined;
     part.on('crashing', (v) => { point = v as CrashPoint; });
-    const restarted = new Promise<PartRestart>((resolve, reject) => {
+    const restarted = new Promise<ConsumerRestart>((resolve, reject) => {
       const once = (v: unknown) => {
         this.listeners.set('restarted', (this.listeners.get('restarted') ?? []).filter((l) => l !== once));
-        resolve(v as PartRestart);
+        resolve(v as ConsumerRestart);
       };
       this.listeners.set('restarted', [...this.listeners.get('restarted') ?? [], once]);
       void this.givenUp.then((reason) => reject(new PartFailedError(reason)));
@@ -209,7 +181,7 @@ export class SupervisedPart {
       if (event !== 'restarted') for (const l of listeners) next.on(event, l);
     }
     this.watch(next);
-    const restart: PartRestart = { name: this.name, pid: dead.pid, exit, newPid: next.pid, restarts: this.restarts, downMs: Date.now() - diedAt };
+    const restart: ConsumerRestart = { name: this.name, pid: dead.pid, exit, newPid: next.pid, restarts: this.restarts, downMs: Date.now() - diedAt };
     this.log(`${this.name} restarted as pid ${next.pid} after ${restart.downMs} ms`);
     this.current = next;
     this.restarting = undefined;

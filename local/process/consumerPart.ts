@@ -4,10 +4,10 @@
 // limits on a consumer's concurrent invocations hold across its shards, and a
 // subscriber that crashes takes only its own process down.
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type StackEnv } from '../../core/index.ts';
+import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type CrashMoment, type StackEnv } from '../../core/index.ts';
 import type { RegisteredSubscriber, SluiceConfig } from '../../consumers/index.ts';
 import { EventSourceRunner, type EventSourceRunnerOptions } from '../runner/index.ts';
-import { CrashSwitch, type CrashMoment } from './CrashSwitch.ts';
+import { CrashSwitch } from './CrashSwitch.ts';
 import { instantiateSubscriber } from './instantiateSubscriber.ts';
 import type { PartChannel, RunningPart } from './RunningPart.ts';
 

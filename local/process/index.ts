@@ -3,8 +3,7 @@
 export { forkEntry } from './forkEntry.ts';
 export { StackPart } from './StackPart.ts';
 export { SupervisedPart, DEFAULT_RESTART_POLICY } from './SupervisedPart.ts';
-export type { RestartPolicy, PartRestart, CrashPoint, CrashReport } from './SupervisedPart.ts';
-export type { CrashMoment } from './CrashSwitch.ts';
+export type { RestartPolicy } from './SupervisedPart.ts';
 export { PartFailedError } from './errors.ts';
 export { processTreeCpuMicros } from './processCpu.ts';
 export { isLiveProcess } from './liveProcess.ts';

@@ -3,10 +3,12 @@
 // (@smithy/signature-v4), from the secret of the access key the request names, and
 // must equal the one it carries. A server built on it refuses (403, as API Gateway
 // answers) what does not verify and hands the rest on to the real endpoint.
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
+// The signer's hash, as the producer's signing uses it (an internal, imported directly).
+import { Sha256 } from '../../producers/ingest/signIngestRequest.ts';
 
 export interface KnownKey { secretAccessKey: string; sessionToken?: string }
 
@@ -19,25 +21,6 @@ export interface SignedRequest {
 }
 
 export type Verdict = { ok: true; accessKeyId: string; region: string; service: string } | { ok: false; reason: string };
-
-/** SHA-256 (HMAC with a secret) in the shape SignatureV4 expects. */
-class Sha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBytes(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return this.hash.digest();
-  }
-}
-
-function toBytes(d: string | ArrayBuffer | ArrayBufferView): string | Uint8Array {
-  if (typeof d === 'string') return d;
-  return ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : new Uint8Array(d);
-}
 
 const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
