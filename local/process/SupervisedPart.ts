@@ -99,10 +99,12 @@ export class SupervisedPart {
       try {
         return await part.request<T>(name);
       } catch (err) {
-        await part.whenExited().catch(() => {});
+        // A refusal from a live process is the answer; only a death is asked again.
+        if (this.stopped || part.running) throw err;
+        await part.whenExited();
         // Let the exit handler decide whether a new process comes.
         await sleep(0);
-        if (this.stopped || part.running || this.restarting === undefined) throw err;
+        if (this.restarting === undefined) throw err;
       }
     }
   }
