@@ -303,8 +303,13 @@ describe('loadtest flags', () => {
 
     expect(args.json).toBe(true);
     expect(args.options).toEqual({
-      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', recordFormat: 'kpl', verify: false, allowRemote: false,
+      rate: 250, durationSec: 3, types: 4, keys: 99, payloadBytes: 0, zipfExponent: 0.8, seed: 9, target: 'http', recordFormat: 'kpl', verify: false, allowRemote: false, deployed: false,
     });
+  });
+
+  it('loads a deployed stack with --target aws: remote endpoints allowed, requests signed', () => {
+    expect(parseLoadtestArgs(['--target', 'aws', '--http']).options).toMatchObject({ target: 'http', allowRemote: true, deployed: true });
+    expect(parseLoadtestArgs(['--target', 'local']).options).toMatchObject({ allowRemote: false, deployed: false });
   });
 
   it('puts compressed records unless --kpl is given', () => {
