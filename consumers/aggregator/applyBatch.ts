@@ -57,12 +57,15 @@ function keyOf(k: CheckpointKey): string {
 /**
  * `releaseDeadline` (epoch ms) bounds how long a failed attempt waits to roll its
  * transaction back (a timed-out statement may still hold locks).
+ * `idleInTransactionTimeoutMs` (default DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS) is how
+ * long PostgreSQL lets the transaction sit idle before ending it, should this process
+ * die inside it: set by the first statement every attempt sends (the checkpoint lock).
  */
 export async function applyBatch(
   session: DataApiSession,
   records: DecodedRecord[],
   config: SluiceConfig,
-  options: { releaseDeadline?: number } = {},
+  options: { releaseDeadline?: number; idleInTransactionTimeoutMs?: number } = {},
 ): Promise<BatchOutcome> {
   let statements = 0;
   const fallbackArrivalMs = Date.now();
@@ -78,7 +81,7 @@ export async function applyBatch(
       if (!keys.has(k)) keys.set(k, { streamArn: r.streamArn, shardId: r.shardId, partitionKey: r.partitionKey });
     }
     const applied = new Map<string, string>();
-    for (const { statement, keys: part } of lockCheckpointsStatements([...keys.values()])) {
+    for (const { statement, keys: part } of lockCheckpointsStatements([...keys.values()], options.idleInTransactionTimeoutMs)) {
       for (const row of await exec(statement)) {
         const ord = fieldNumber(row[0]);
         const seq = fieldText(row[1]);
@@ -196,6 +199,6 @@ export async function applyBatch(
       idsPruned,
       recordIdsPruned,
     };
-  }, options);
+  }, options.releaseDeadline !== undefined ? { releaseDeadline: options.releaseDeadline } : {});
   return { ...outcome, calls: statements + 2 };
 }

@@ -24,6 +24,29 @@ export const DUPLICATES_PER_ROW = 5000;
 export type CheckpointKey = Pick<RecordPosition, 'streamArn' | 'shardId' | 'partitionKey'>;
 
 /**
+ * How long PostgreSQL lets a batch transaction sit idle (between two statements, or
+ * after the last one before the commit) before it ends the session and rolls the
+ * transaction back. A Lambda that dies inside its transaction (crash, timeout, OOM)
+ * leaves it open, holding row locks on the checkpoints and rollups it touched; the
+ * Data API only rolls it back after 3 minutes idle, and until then the retry of the
+ * same shard waits on those locks. PostgreSQL's own timeout ends that wait sooner,
+ * on Aurora as locally.
+ *
+ * Why 30 s: a live aggregator's idle gap is the time between a Data API answer and
+ * its next call, i.e. the handler's own work on an already-decoded batch (dedup sets,
+ * rollup accumulation: milliseconds even for 10,000 records) plus one HTTPS round
+ * trip. A statement's run time is not idle time. No backoff sits between two
+ * statements of one transaction: the aggregator's client makes one attempt per call
+ * (maxAttempts 1, lambda.ts), and the retry policy's backoff (at most 5 s) runs
+ * between transactions, after the failed one is rolled back. 30 s leaves two orders
+ * of magnitude over a live gap, even on a cold or throttled network path, and is six
+ * times shorter than the Data API's own 3 minutes. Ending a transaction that was
+ * merely slow costs one retry of the batch, never data: it did not commit, and the
+ * checkpoints make the retry exact.
+ */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
  * Locks the checkpoint row of each key (creating it at -1 when new) and returns, for
  * keys already applied up to some point, `ord` (1-based index into the chunk's keys)
  * and the applied sequence number as text. Rows at -1 are not returned.
@@ -34,7 +57,10 @@ export type CheckpointKey = Pick<RecordPosition, 'streamArn' | 'shardId' | 'part
  * inserted after this statement's snapshot meets the insert's conflict and is locked
  * and read there, at its latest value.
  */
-export function lockCheckpointsStatements(keys: CheckpointKey[]): { statement: Statement; keys: CheckpointKey[] }[] {
+export function lockCheckpointsStatements(
+  keys: CheckpointKey[],
+  idleInTransactionTimeoutMs: number = DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+): { statement: Statement; keys: CheckpointKey[] }[] {
   const out: { statement: Statement; keys: CheckpointKey[] }[] = [];
   for (let i = 0; i < keys.length; i += MAX_CHECKPOINT_KEYS_PER_STATEMENT) {
     const part = keys.slice(i, i + MAX_CHECKPOINT_KEYS_PER_STATEMENT);
@@ -42,7 +68,11 @@ export function lockCheckpointsStatements(keys: CheckpointKey[]): { statement: S
     out.push({
       keys: part,
       statement: {
-        sql: `WITH k AS (SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(o int, s text, h text, p text)),
+        // set_config(..., true) is SET LOCAL: evaluated with the keys (a volatile call,
+        // so k is materialized and read whole by the insert below), it bounds this
+        // transaction's idle time from its first statement on, at no extra call.
+        sql: `WITH k AS (SELECT * FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(o int, s text, h text, p text)
+  WHERE set_config('idle_in_transaction_session_timeout', :idle, true) IS NOT NULL),
 locked AS (
   SELECT c.stream_arn, c.shard_id, c.partition_key, c.sequence_number FROM ${TABLES.checkpoints} c
   JOIN k ON k.s = c.stream_arn AND k.h = c.shard_id AND k.p = c.partition_key
@@ -59,7 +89,7 @@ created AS (
 SELECT k.o, x.sequence_number::text FROM (SELECT * FROM locked UNION ALL SELECT * FROM created) x
 JOIN k ON k.s = x.stream_arn AND k.h = x.shard_id AND k.p = x.partition_key
 WHERE x.sequence_number >= 0`,
-        parameters: sqlParameters({ keys: json }),
+        parameters: sqlParameters({ keys: json, idle: `${Math.max(1, Math.round(idleInTransactionTimeoutMs))}ms` }),
       },
     });
   }

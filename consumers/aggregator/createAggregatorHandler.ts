@@ -20,7 +20,7 @@ import { RollupAccumulator } from '../../rollup/index.ts';
 import { BatchNotAppliedError } from './errors.ts';
 import { retryDelayMs, canRetry, DEFAULT_RETRY_POLICY } from './retryPolicy.ts';
 import type { RetryPolicy } from './retryPolicy.ts';
-import { pruneStatements } from './batchStatements.ts';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS, pruneStatements } from './batchStatements.ts';
 import { AGGREGATOR_METRICS as M } from './metricNames.ts';
 
 export interface AggregatorDeps extends DataApiTarget {
@@ -41,6 +41,12 @@ export interface AggregatorDeps extends DataApiTarget {
    * Default 60 s; 0 never.
    */
   pruneIntervalMs?: number;
+  /**
+   * How long PostgreSQL lets a batch transaction sit idle before it ends it, so one
+   * this process abandoned (crash, timeout, OOM) stops holding row locks. Default
+   * DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS (30 s; batchStatements.ts says why).
+   */
+  idleInTransactionTimeoutMs?: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
   /**
@@ -70,6 +76,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
   const policy = deps.retryPolicy ?? DEFAULT_RETRY_POLICY;
   const now = deps.now ?? Date.now;
   const pruneIntervalMs = deps.pruneIntervalMs ?? 60_000;
+  const idleInTransactionTimeoutMs = deps.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
   const target: DataApiTarget = { resourceArn: deps.resourceArn, secretArn: deps.secretArn, database: deps.database };
   let lastPrune = now();
   let pruning = false;
@@ -117,7 +124,7 @@ export function createAggregatorHandler(deps: AggregatorDeps): AggregatorHandler
     for (let attempt = 1; ; attempt++) {
       const attemptStarted = now();
       try {
-        outcome = await applyBatch(session, decoded, config, { releaseDeadline: deadline - policy.reserveMs });
+        outcome = await applyBatch(session, decoded, config, { releaseDeadline: deadline - policy.reserveMs, idleInTransactionTimeoutMs });
         break;
       } catch (err) {
         const kind = classifyDataApiError(err);

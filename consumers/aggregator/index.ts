@@ -7,7 +7,7 @@ export { decodeBatch, decodeRecord, shardIdOf } from './decodeBatch.ts';
 export {
   lockCheckpointsStatements, recordRecordIdsStatements, recordEventIdsStatements, quarantineStatements, upsertRollupStatements,
   advanceCheckpointsStatements, pruneStatements, pruneShardIdsStatement, MAX_CHECKPOINT_KEYS_PER_STATEMENT, MAX_EVENT_IDS_PER_STATEMENT,
-  MAX_RECORD_IDS_PER_STATEMENT,
+  MAX_RECORD_IDS_PER_STATEMENT, DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
 } from './batchStatements.ts';
 export type { Statement, CheckpointKey, EventIdGroup, RecordIdentity, ShardStreamTime } from './batchStatements.ts';
 export { classifyDataApiError } from './dataApiErrors.ts';

@@ -196,6 +196,10 @@ export class DataApiService {
       throw new DataApiError('ServiceUnavailableError', 'The local Data API is shutting down');
     }
     const tx = this.transactions.add(session, this.o.databaseName, (t) => this.expire(t));
+    // PostgreSQL may end the backend under an open transaction (its
+    // idle_in_transaction_session_timeout, pg_terminate_backend): the transaction is
+    // gone, so later calls with its id answer "not found", as on Aurora.
+    session.onLost(() => this.lose(tx));
     return { body: { transactionId: tx.id } };
   }
 
@@ -236,8 +240,38 @@ export class DataApiService {
     try {
       return { body: await fn(tx) };
     } finally {
+      const serverIdleMs = this.pgliteIdleTimeouts.get(tx.session);
+      if (serverIdleMs !== undefined) {
+        this.pgliteIdleTimeouts.delete(tx.session);
+        tx.serverIdleMs = serverIdleMs;
+      }
       this.transactions.unclaim(tx, (t) => this.expire(t));
     }
+  }
+
+  /** idle_in_transaction_session_timeout a statement set on PGlite (ms), taken over by the service. */
+  private readonly pgliteIdleTimeouts = new WeakMap<SqlSession, number>();
+
+  /**
+   * PGlite runs PostgreSQL in one in-process session: when its
+   * idle_in_transaction_session_timeout fires, PGlite hangs for good (its backend
+   * "exits" under the host). So after a statement that names the setting (SET, SET
+   * LOCAL, set_config), the service reads it, puts it back to 0 in PGlite, and
+   * enforces it itself: a transaction left idle that long is rolled back and
+   * forgotten, as a PostgreSQL server ends the backend. Statements that do not name
+   * the setting cost nothing more. A value set to 0 again later is not seen (the
+   * last nonzero one keeps applying).
+   */
+  private async takeOverIdleTimeout(session: SqlSession): Promise<void> {
+    const r = await session.query("SELECT setting, set_config('idle_in_transaction_session_timeout', '0', false) FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'").catch(() => undefined);
+    const ms = Number(r?.rows[0]?.[0]);
+    if (Number.isFinite(ms) && ms > 0) this.pgliteIdleTimeouts.set(session, ms);
+  }
+
+  /** The backend under `tx` is gone (PostgreSQL ended it): forget the transaction, never reuse the connection. */
+  private lose(tx: Transaction): void {
+    this.transactions.remove(tx);
+    tx.session.release(true);
   }
 
   /**
@@ -272,6 +306,7 @@ export class DataApiService {
         if (cancels) ctx.cancelRequested = true;
       }
       if (ctx.cancelRequested && this.o.database.kind === 'pglite') await this.abortAfterCancel(session);
+      if (this.o.database.kind === 'pglite' && IDLE_TIMEOUT_SETTING.test(bound.sql)) await this.takeOverIdleTimeout(session);
       return result;
     } catch (err) {
       throw this.databaseError(err, bound);
@@ -419,6 +454,9 @@ export class DataApiService {
 
 // Statements PostgreSQL refuses inside a transaction block.
 const OUTSIDE_TRANSACTION_BLOCK = /^\s*(VACUUM|CREATE\s+DATABASE|DROP\s+DATABASE|ALTER\s+SYSTEM|CREATE\s+(UNIQUE\s+)?INDEX\s+CONCURRENTLY|DROP\s+INDEX\s+CONCURRENTLY|REINDEX|CREATE\s+TABLESPACE|DROP\s+TABLESPACE|BEGIN|START|COMMIT|END|ROLLBACK|ABORT|SAVEPOINT|RELEASE|PREPARE\s+TRANSACTION|COMMIT\s+PREPARED|ROLLBACK\s+PREPARED)\b/i;
+
+// Statements that may set idle_in_transaction_session_timeout (PGlite cannot enforce it).
+const IDLE_TIMEOUT_SETTING = /idle_in_transaction_session_timeout/i;
 
 // Statements that open a transaction block (ended with the call that ran them).
 const OPENS_TRANSACTION_BLOCK = /^\s*(BEGIN|START\s+TRANSACTION)\b/i;

@@ -8,6 +8,13 @@ import { DataApiError } from './errors.ts';
 
 export class Transaction {
   busy = false;
+  /**
+   * idle_in_transaction_session_timeout the transaction set (ms, 0 none), on PGlite
+   * only, where the service enforces it (DataApiService.takeOverIdleTimeout): the
+   * idle clock then runs the shorter of it and the Data API's own timeout. On a
+   * PostgreSQL server the server enforces it.
+   */
+  serverIdleMs = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private lifetimeTimer: NodeJS.Timeout | undefined;
 
@@ -16,7 +23,7 @@ export class Transaction {
   /** Restarts the idle clock; `onExpire` rolls the transaction back. */
   touch(idleMs: number, onExpire: () => void): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(onExpire, idleMs);
+    this.idleTimer = setTimeout(onExpire, this.serverIdleMs > 0 ? Math.min(idleMs, this.serverIdleMs) : idleMs);
     this.idleTimer.unref();
   }
 

@@ -39,6 +39,7 @@ export class PgliteDatabase implements SqlDatabase {
         return this.run(sql, params ?? []);
       },
       cancel: async () => false,
+      onLost: () => {},
       release: () => {
         if (released) return;
         released = true;

@@ -1,7 +1,7 @@
 // An external PostgreSQL through a `pg` pool: each session is one pooled client,
 // so transactions of different callers run concurrently as they do on Aurora.
 import pg from 'pg';
-import { DatabaseClosedError, toSqlError } from './errors.ts';
+import { ConnectionLostError, DatabaseClosedError, toSqlError } from './errors.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
 import { queryOnOwnSession } from './queryOnOwnSession.ts';
 
@@ -28,11 +28,27 @@ export class PostgresDatabase implements SqlDatabase {
     const client = await this.pool.connect();
     const pid = (client as unknown as { processID: number }).processID;
     let released = false;
+    let lost: Error | undefined;
+    const listeners: ((err: Error) => void)[] = [];
+    // The pool listens for errors only on idle clients: a held client whose server
+    // ends the connection (idle_in_transaction_session_timeout, pg_terminate_backend)
+    // emits 'error' with no listener, which would crash the process.
+    const onError = (err: Error) => {
+      if (lost) return;
+      lost = err;
+      for (const l of listeners.splice(0)) l(err);
+    };
+    client.on('error', onError);
     return {
       connectionId: pid,
       query: (sql, params) => {
         if (released) return Promise.reject(new Error('session already released'));
+        if (lost) return Promise.reject(new ConnectionLostError(pid, lost));
         return run(client, sql, params ?? []);
+      },
+      onLost: (listener) => {
+        if (lost) listener(lost);
+        else listeners.push(listener);
       },
       cancel: async () => {
         // A cancel goes over another connection; pg_cancel_backend only stops the
@@ -43,7 +59,9 @@ export class PostgresDatabase implements SqlDatabase {
       release: (broken) => {
         if (released) return;
         released = true;
-        client.release(broken ? true : undefined);
+        client.removeListener('error', onError);
+        // A lost connection is never handed out again.
+        client.release(broken || lost ? true : undefined);
       },
     };
   }

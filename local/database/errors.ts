@@ -23,6 +23,13 @@ export class DatabaseClosedError extends SluiceError {
   }
 }
 
+/** The server ended a held connection (its backend was terminated); what it held is gone. */
+export class ConnectionLostError extends SluiceError {
+  constructor(readonly connectionId: number, cause: Error) {
+    super(`the connection to PostgreSQL (backend ${connectionId}) was lost: ${cause.message}`, { cause });
+  }
+}
+
 /** Turns a driver error (pg or PGlite) into a SqlStatementError when it carries a SQLSTATE. */
 export function toSqlError(err: unknown): unknown {
   if (err instanceof SqlStatementError) return err;

@@ -5,5 +5,5 @@ export { EmbeddedPostgres } from './EmbeddedPostgres.ts';
 export { EmbeddedPostgresDatabase } from './EmbeddedPostgresDatabase.ts';
 export { PgliteDatabase } from './PgliteDatabase.ts';
 export { PostgresDatabase } from './PostgresDatabase.ts';
-export { SqlStatementError, DatabaseClosedError, EmbeddedPostgresError } from './errors.ts';
+export { SqlStatementError, DatabaseClosedError, EmbeddedPostgresError, ConnectionLostError } from './errors.ts';
 export type { SqlDatabase, SqlSession, SqlResult, SqlField, SqlParam, OpenDatabaseOptions, EmbeddedEngine } from './types.ts';

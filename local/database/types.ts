@@ -45,6 +45,13 @@ export interface SqlSession {
   readonly connectionId: number;
   /** Returns the connection; `broken` discards it (after a failure left it unusable). */
   release(broken?: boolean): void;
+  /**
+   * Calls `listener` once if the server ends this connection while it is held (the
+   * backend was terminated: idle_in_transaction_session_timeout, pg_terminate_backend,
+   * a restart). Its open transaction is gone and the session is unusable; release it.
+   * PGlite has one in-process session that no server can end: never called there.
+   */
+  onLost(listener: (err: Error) => void): void;
 }
 
 export interface SqlDatabase {
