@@ -400,6 +400,57 @@ describe.each(MODES)('Data API on $name', (mode) => {
         expect(await count(t)).toBe(0);
       });
 
+      // A transaction may bound its own idle time (the aggregator does, so a Lambda that
+      // dies inside it stops holding locks long before the Data API's 3 minutes):
+      // PostgreSQL then ends the backend, and Aurora answers the id as unknown. On PGlite
+      // the local Data API enforces the setting itself.
+      it('forgets a transaction whose idle_in_transaction_session_timeout ended it: "not found" on its next call, nothing of it kept, later calls served', async () => {
+        const t = table('idle_in_tx');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        const { server: s, client: c } = await startServer();
+        const { transactionId } = await c.send(new BeginTransactionCommand(coords));
+        await exec({ sql: "SELECT set_config('idle_in_transaction_session_timeout', '300ms', true) AS t", transactionId }, c);
+        await exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId }, c);
+
+        await until(async () => s.openTransactions === 0);
+        const next = await failure(exec({ sql: `INSERT INTO ${t} VALUES (2)`, transactionId }, c));
+        const commit = await failure(c.send(new CommitTransactionCommand({ ...ends, transactionId })));
+
+        expect(next).toMatchObject({ name: 'BadRequestException', message: `Transaction ${transactionId} is not found` });
+        expect(commit).toMatchObject({ name: 'BadRequestException', message: `Transaction ${transactionId} is not found` });
+        // Every later call is served (a dead connection handed out again would fail one),
+        // and the setting went with its transaction.
+        for (let i = 0; i < 12; i++) {
+          const tx = await c.send(new BeginTransactionCommand(coords));
+          const setting = await exec({ sql: "SELECT current_setting('idle_in_transaction_session_timeout') AS t", transactionId: tx.transactionId }, c);
+          expect(setting.records).toEqual([[{ stringValue: '0' }]]);
+          await exec({ sql: `INSERT INTO ${t} VALUES (${10 + i})`, transactionId: tx.transactionId }, c);
+          await c.send(new CommitTransactionCommand({ ...ends, transactionId: tx.transactionId }));
+        }
+        expect(await count(t)).toBe(12);
+        expect(s.openTransactions).toBe(0);
+      });
+
+      it.skipIf(!mode.postgres)('forgets a transaction whose backend was terminated (pg_terminate_backend) and serves the next calls on live connections', async () => {
+        const t = table('terminated');
+        await exec({ sql: `CREATE TABLE ${t} (id int)` });
+        const { server: s, client: c } = await startServer();
+        const { transactionId } = await c.send(new BeginTransactionCommand(coords));
+        const pid = (await exec({ sql: 'SELECT pg_backend_pid() AS pid', transactionId }, c)).records![0]![0]!.longValue;
+        await exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId }, c);
+
+        await exec({ sql: 'SELECT pg_terminate_backend(CAST(:pid AS int)) AS ok', parameters: [{ name: 'pid', value: { longValue: pid! } }] }, c);
+        await until(async () => s.openTransactions === 0);
+        const next = await failure(exec({ sql: 'SELECT 1 AS one', transactionId }, c));
+
+        expect(next).toMatchObject({ name: 'BadRequestException', message: `Transaction ${transactionId} is not found` });
+        for (let i = 0; i < 12; i++) {
+          const r = await exec({ sql: 'SELECT pg_backend_pid() AS pid' }, c);
+          expect(r.records![0]![0]!.longValue).not.toBe(pid);
+        }
+        expect(await count(t)).toBe(0);
+      });
+
       it(mode.postgres
         ? 'holds several transactions open at once, each on its own pooled connection'
         : 'serialises transactions on the single PGlite connection: a second BeginTransaction waits for the first to end', async () => {
