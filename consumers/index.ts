@@ -6,6 +6,7 @@ export type { ArchiverHandler, ArchiverDeps } from './archiver/index.ts';
 export {
   createAggregatorHandler, applyBatch, decodeBatch,
   classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements,
+  DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS,
 } from './aggregator/index.ts';
 export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, Statement } from './aggregator/index.ts';
 export { createNaiveHandler, naiveBaselineConsumer, NAIVE_TABLE_DDL } from './naive/index.ts';

@@ -9,7 +9,8 @@
 // the run drains, verifies the rollups exactly and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DATA_API, sleep, type CrashMoment, type StackEnv } from '../core/index.ts';
+import { sleep, type CrashMoment, type StackEnv } from '../core/index.ts';
+import { DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS } from '../consumers/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
@@ -242,8 +243,9 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
   const expected = tally.expected;
   let rollups: LoadTestReport['rollups'] = { checked: false, matched: false, lagMs: null, lost: 0, duplicated: 0, perType: [], groups: [], groupsChecked: 0, expected, observed: {} };
   // A consumer killed inside its transaction leaves it open, holding the rows it wrote,
-  // until the Data API rolls it back (3 minutes on Aurora): the rollups wait that long.
-  const orphanedMs = chaos.some((c) => c.kind === 'consumer-crash' && (c.moment ?? 'mid-batch') === 'mid-batch') ? DATA_API.transactionIdleTimeoutMs : 0;
+  // until PostgreSQL ends it for the idle_in_transaction_session_timeout the aggregator
+  // set in it (30 s, not the Data API's 3 minutes): the rollups wait that long.
+  const orphanedMs = chaos.some((c) => c.kind === 'consumer-crash' && (c.moment ?? 'mid-batch') === 'mid-batch') ? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS : 0;
   const settleTimeoutMs = o.settleTimeoutSec * 1000 + chaos.reduce((n, c) => n + c.durationSec * 1000, 0) + orphanedMs;
   let verifyTicker: ReturnType<typeof setInterval> | undefined;
   if (o.verify && reader) {

@@ -201,6 +201,7 @@ describe('classifyDataApiError', () => {
     [named('DatabaseErrorException', 'ERROR: deadlock detected; SQLState: 40P01'), 'transient'],
     [named('StatementTimeoutException'), 'outcome-unknown'],
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'outcome-unknown'],
+    [named('BadRequestException', 'Transaction AbC+/9= is not found'), 'transient'],
     [named('BadRequestException'), 'permanent'],
     [named('DatabaseErrorException', 'ERROR: column "x" does not exist'), 'permanent'],
     [named('ForbiddenException'), 'permanent'],

@@ -441,9 +441,10 @@ describe('load test against the local stack', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-stack-'));
     workDir = mkdtempSync(join(tmpdir(), 'sluice-loadtest-out-'));
     scratch = await scratchDatabaseUrl();
-    // A consumer killed inside its transaction holds its rows until the Data API rolls the
-    // transaction back: 3 minutes on Aurora, 5 s here.
-    stack = await startStack({ dataDir, faultInjection: true, transactionIdleTimeoutMs: 5_000, ...(scratch ? { databaseUrl: scratch.url } : {}) });
+    // The Data API's idle rollback stays at Aurora's 3 minutes: a consumer killed inside
+    // its transaction stops holding rows when PostgreSQL ends the transaction (the
+    // aggregator's idle_in_transaction_session_timeout).
+    stack = await startStack({ dataDir, faultInjection: true, ...(scratch ? { databaseUrl: scratch.url } : {}) });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -570,7 +571,8 @@ describe('load test against the local stack', () => {
     expect(formatSummary(r)).toMatch(/chaos +consumer-crash at .*after its batch of \d+ records committed, before its checkpoint/);
     expect(r.timeline.filter((s) => s.fault === 'consumer-crash').length).toBeGreaterThanOrEqual(1);
     expect(r.timeline.at(-1)!.backlog).toBe(0);
-  });
+    // The killed batch's rows stay locked until PostgreSQL ends its transaction (30 s idle).
+  }, 240_000);
 
   it('refuses a consumer crash on a stack whose control API does not inject faults', async () => {
     await expect(runLoadTest({ rate: 10, durationSec: 1, chaos: [{ kind: 'consumer-crash', atSec: 0, durationSec: 0 }] }, { ...stack.env, [ENV.controlUrl]: 'http://127.0.0.1:9' }))

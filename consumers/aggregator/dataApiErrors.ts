@@ -24,6 +24,8 @@ const TRANSIENT_NAMES = new Set([
   'TransactionNotFoundException',
 ]);
 
+const TRANSACTION_NOT_FOUND = /^Transaction \S+ is not found$/;
+
 const OUTCOME_UNKNOWN_NAMES = new Set(['StatementTimeoutException', 'TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
 
@@ -35,6 +37,10 @@ export function classifyDataApiError(err: unknown): DataApiFailureKind {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const name = e?.name ?? '';
   if (TRANSIENT_NAMES.has(name)) return 'transient';
+  // The Data API's answer for a transaction it no longer has: rolled back for being
+  // idle, or ended by PostgreSQL (the aggregator's idle_in_transaction_session_timeout).
+  // Nothing of it committed: start it again.
+  if (name === 'BadRequestException' && TRANSACTION_NOT_FOUND.test(e.message ?? '')) return 'transient';
   if (OUTCOME_UNKNOWN_NAMES.has(name)) return 'outcome-unknown';
   if (e?.code && NETWORK_CODES.has(e.code)) return 'outcome-unknown';
   if (name === 'DatabaseErrorException' && TRANSIENT_SQLSTATES.test(e.message ?? '')) return 'transient';
