@@ -34,7 +34,7 @@ export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
 export type { StackEnv } from './env.ts';
-export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, archiveLineText, readArchiveLine } from './archiveLine.ts';
+export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, ArchiveLineEncoder, archiveLineText, readArchiveLine } from './archiveLine.ts';
 export type { ArchiveEnvelope, ArchiveLineContent } from './archiveLine.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, SUBSCRIBER_MAPPING, MAX_DATABASE_WRITERS, RESOURCE_NAMES, subscriberFunctionName } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';
