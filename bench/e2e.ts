@@ -15,7 +15,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, parseEnvFile } from '../core/index.ts';
 import { processTreeCpuMicros, readPartsFile } from '../local/index.ts';
 import { queryRollups } from '../query/index.ts';
-import { seededRandom } from '../loadtest/index.ts';
+import { BENCH_TYPES as TYPES, benchCountPerType as countPerType, benchEventLines as makeEvents } from './benchEvents.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -25,7 +25,6 @@ const rate = Number(flag('rate') ?? 30_000);
 const duration = Number(flag('duration') ?? 30);
 const root = resolve(flag('root') ?? '.');
 const skipLoadtest = args.includes('--no-loadtest');
-const TYPES = ['bench.page_view', 'bench.click', 'bench.order', 'bench.signup', 'bench.search'];
 const SETTLE_TIMEOUT_MS = 600_000;
 
 interface PhaseCpu { seconds: number; byPart: Record<string, number> }
@@ -120,29 +119,6 @@ function readable(r: Record<string, unknown>): string {
     lines.push(`     cpu % of a core: ${Object.entries(l.cpuPercentOfCore).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n');
-}
-
-/** ~140-byte events: five types, two dimensions, a small payload, timestamps within the last hour. */
-function makeEvents(n: number): string {
-  const random = seededRandom(42);
-  const countries = ['JP', 'US', 'DE', 'FR', 'BR', 'IN'];
-  const devices = ['ios', 'android', 'web'];
-  const now = Date.now();
-  const lines: string[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    lines[i] = JSON.stringify({
-      type: TYPES[i % TYPES.length],
-      ts: now - Math.floor(random() * 3_600_000),
-      dims: { country: countries[Math.floor(random() * countries.length)], device: devices[Math.floor(random() * devices.length)] },
-      value: 1 + Math.floor(random() * 100),
-      payload: { ref: Math.floor(random() * 36 ** 8).toString(36), n: Math.floor(random() * 1e6) },
-    });
-  }
-  return lines.join('\n') + '\n';
-}
-
-function countPerType(n: number): number[] {
-  return TYPES.map((_, t) => Math.floor(n / TYPES.length) + (t < n % TYPES.length ? 1 : 0));
 }
 
 /** CPU (µs) of each process of the stack: its parts when it lists them, else the one `sluice dev` process with its children. */
