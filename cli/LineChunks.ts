@@ -64,5 +64,6 @@ export async function* lineChunks(source: AsyncIterable<Buffer | string>): Async
   }
   let last = Buffer.concat(pending, pendingBytes);
   if (first) last = stripBom(last);
-  if (last.length) yield { bytes: own(last), firstLine: nextLine, lines: 1 };
+  // The last line may end without a newline; the input's first piece may have been held whole, BOM check and all.
+  if (last.length) yield { bytes: own(last), firstLine: nextLine, lines: countLines(last) + (last[last.length - 1] === NEWLINE ? 0 : 1) };
 }
