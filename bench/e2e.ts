@@ -5,7 +5,7 @@
 // acknowledgement latency. It measures the CPU of every process of the stack (Linux
 // /proc), so it can run against any checkout: `--root DIR` benchmarks that tree's
 // bin/sluice.mjs (e.g. main, for the "before" figures) with this tree's reader.
-//   npm run bench:e2e [-- --events N] [-- --rate R --duration S] [-- --root DIR] [-- --json]
+//   npm run bench:e2e [-- --events N] [-- --rate R --duration S] [-- --root DIR] [-- --send-args "--workers 1"] [-- --json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -25,6 +25,7 @@ const rate = Number(flag('rate') ?? 30_000);
 const duration = Number(flag('duration') ?? 30);
 const root = resolve(flag('root') ?? '.');
 const skipLoadtest = args.includes('--no-loadtest');
+const sendArgs = (flag('send-args') ?? '').split(' ').filter(Boolean);
 const SETTLE_TIMEOUT_MS = 600_000;
 
 interface PhaseCpu { seconds: number; byPart: Record<string, number> }
@@ -53,7 +54,7 @@ async function main(): Promise<void> {
     note(`sluice send of ${events} events (${(fileBytes / events).toFixed(0)} B each)`);
     const cpuBefore = stackCpu(dataDir, dev.pid!);
     const t0 = Date.now();
-    const send = runCli(root, ['send', file, '--json'], env);
+    const send = runCli(root, ['send', file, '--json', ...sendArgs], env);
     let sendCpuMicros = 0;
     const sendCpuWatch = setInterval(() => { sendCpuMicros = processTreeCpuMicros(send.child.pid!) ?? sendCpuMicros; }, 200);
     const sendOut = await send.done;
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     result.send = {
       events, eventBytes: Math.round(fileBytes / events), sendSeconds, acceptedPerSecond: Math.round(events / sendSeconds),
       exactTotalsSeconds: e2eSeconds, endToEndPerSecond: Math.round(events / e2eSeconds),
-      format: sendSummary.format ?? 'kpl (main has no choice)', kinesisRecords: sendSummary.kinesisRecords, kinesisBytes: sendSummary.kinesisBytes,
+      format: sendSummary.format ?? 'kpl (main has no choice)', sendArgs, workers: sendSummary.workers, kinesisRecords: sendSummary.kinesisRecords, kinesisBytes: sendSummary.kinesisBytes,
       cpuPercentOfCore: sendCpu.byPart,
     };
 

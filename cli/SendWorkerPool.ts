@@ -69,15 +69,19 @@ export class SendWorkerPool {
 
   /** Resolves at the next message from a worker; throws once one has failed. */
   private async nextChange(): Promise<void> {
-    if (this.failure) throw this.failure;
+    this.throwIfFailed();
     await new Promise<void>((r) => { this.wake = r; });
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
     if (this.failure) throw this.failure;
   }
 
   /** Hands `chunk` to a worker (its bytes move there), once one has room. */
   async send(chunk: LineChunk): Promise<void> {
     for (;;) {
-      if (this.failure) throw this.failure;
+      this.throwIfFailed();
       const w = this.workers.reduce((a, b) => (b.outstanding < a.outstanding ? b : a));
       if (w.outstanding === 0 || w.outstanding + chunk.lines <= this.maxLinesPerWorker) {
         const id = this.nextId++;
