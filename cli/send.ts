@@ -36,7 +36,7 @@ writes each rejected or failed line with its reason as NDJSON.
   --max-in-flight N  events read and not yet acknowledged, all workers together
                      (default 20000)
   --kpl              put KPL aggregates, for a stream that consumers other than
-                     sluice's read (default: sluice's compressed aggregates, about 4.8
+                     sluice's read (default: sluice's compressed aggregates, about 4.6
                      times fewer bytes an event; or SLUICE_RECORD_FORMAT)
 ${TARGET_USAGE}`;
 
