@@ -4,7 +4,7 @@
 // validating and packing use every core. Every line is accounted for: accepted once
 // Kinesis has it, or rejected with its line number and reason (optionally written to
 // --rejects so nothing is lost). Exit 1 when any line was rejected or failed.
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { availableParallelism } from 'node:os';
 import { ENV, KINESIS, requireEnv, type StackEnv } from '../core/index.ts';
@@ -18,6 +18,11 @@ import { SendWorkerPool } from './SendWorkerPool.ts';
 
 /** Worker threads by default: one a core, up to 4 (beyond that the stream's shards, not the CPU, set the pace). */
 const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+/**
+ * A file gets a worker for each this many bytes, up to DEFAULT_WORKERS: starting one
+ * costs about half a CPU-second (loading the SDK), what ~30,000 events cost to send.
+ */
+const FILE_BYTES_A_WORKER = 16 * 1024 * 1024;
 /**
  * What a file is read in: the size of the chunks handed to the workers. A chunk
  * settles when its last event is acknowledged, so each worker keeps several in flight
@@ -36,8 +41,9 @@ each through the producer SDK. Prints how many were accepted and rejected, and t
 records they travelled in; exits 1 if any line was rejected or failed. --rejects
 writes each rejected or failed line with its reason as NDJSON.
   --workers N        threads that validate, pack and send, each with a producer of
-                     its own (default: one a core, up to 4; here ${DEFAULT_WORKERS}). Events
-                     keep no order: each goes under its own id as partition key
+                     its own (default: one a core, up to 4, here ${DEFAULT_WORKERS}; a file
+                     one for each 16 MiB). Events keep no order: each goes under
+                     its own id as partition key
   --max-in-flight N  events read and not yet acknowledged, all workers together
                      (default 20000)
   --kpl              put KPL aggregates, for a stream that consumers other than
@@ -61,9 +67,11 @@ export async function runSend(argv: string[], localEnv: StackEnv, out: NodeJS.Wr
   }
   const env = await resolveTarget(values, localEnv, USAGE);
   const maxInFlight = intFlag(values['max-in-flight'], 'max-in-flight', USAGE, 1, 1_000_000) ?? 20_000;
-  const workers = intFlag(values.workers, 'workers', USAGE, 1, 64) ?? DEFAULT_WORKERS;
+  const path = positionals[0] === undefined || positionals[0] === '-' ? undefined : positionals[0];
+  const workers = intFlag(values.workers, 'workers', USAGE, 1, 64)
+    ?? (path === undefined ? DEFAULT_WORKERS : Math.min(DEFAULT_WORKERS, Math.max(1, Math.ceil(statSync(path).size / FILE_BYTES_A_WORKER))));
   const streamName = (values.stream as string | undefined) ?? requireEnv(env, ENV.streamName);
-  const source = positionals[0] === undefined || positionals[0] === '-' ? process.stdin : createReadStream(positionals[0], { highWaterMark: FILE_CHUNK_BYTES });
+  const source = path === undefined ? process.stdin : createReadStream(path, { highWaterMark: FILE_CHUNK_BYTES });
   const rejectsFile: WriteStream | undefined = values.rejects ? createWriteStream(values.rejects as string) : undefined;
 
   const format: RecordFormat = values.kpl ? 'kpl' : recordFormatFromEnv(env);
