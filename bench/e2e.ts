@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const stackEnv = parseEnvFile(readFileSync(join(dataDir, 'env'), 'utf8'));
   const rdsData = new RDSDataClient(awsClientConfig(stackEnv, 'rdsData'));
   const target = { resourceArn: stackEnv[ENV.dbClusterArn]!, secretArn: stackEnv[ENV.dbSecretArn]!, database: stackEnv[ENV.dbName]! };
-  const result: Record<string, unknown> = {
+  const result: Record<string, unknown> & { send?: SendFigures; loadtest?: LoadtestFigures } = {
     machine: { cpus: cpus().length, model: cpus()[0]?.model, loadavg1m: loadavg()[0], node: process.version, shared: true },
     root, startupSeconds,
   };
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     const sendOut = await send.done;
     clearInterval(sendCpuWatch);
     const sendSeconds = (Date.now() - t0) / 1000;
-    const sendSummary = JSON.parse(sendOut.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    const sendSummary = JSON.parse(sendOut.stdout.trim().split('\n').pop() ?? '{}') as { format?: string; kinesisRecords?: number; kinesisBytes?: number; workers?: number };
     if (sendOut.code !== 0) throw new Error(`sluice send exited ${sendOut.code}: ${sendOut.stderr.slice(-500)}`);
     const perType = countPerType(events);
     for (;;) {
@@ -108,15 +108,32 @@ async function main(): Promise<void> {
   process.stdout.write(readable(result) + '\n');
 }
 
-function readable(r: Record<string, unknown>): string {
-  const s = r.send as Record<string, unknown> & { cpuPercentOfCore: Record<string, number> };
+/** What the file send measured. */
+interface SendFigures {
+  events: number; eventBytes: number; sendSeconds: number; acceptedPerSecond: number;
+  exactTotalsSeconds: number; endToEndPerSecond: number;
+  format: string; kinesisRecords: number | undefined; kinesisBytes: number | undefined;
+  /** What --send-args passed on, and the worker threads send says it used (none before it had them). */
+  sendArgs: string[]; workers: number | undefined;
+  cpuPercentOfCore: Record<string, number>;
+}
+
+/** What the load test measured. */
+interface LoadtestFigures {
+  rate: number; duration: number; sent: number; accepted: number; failed: number; achievedPerSecond: number;
+  ackP50Ms: number; ackP99Ms: number; ackMaxMs: number; exactTotals: boolean; totalsLagMs: number | null; throttled: number;
+  exitCode: number | null; cpuPercentOfCore: Record<string, number>;
+}
+
+function readable(r: { send?: SendFigures; loadtest?: LoadtestFigures }): string {
+  const s = r.send!;
   const lines = [
     `e2e: ${s.events} events sent in ${Number(s.sendSeconds).toFixed(1)} s (${s.acceptedPerSecond}/s accepted, ${s.format}), exact totals after ${Number(s.exactTotalsSeconds).toFixed(1)} s: ${s.endToEndPerSecond} events/s end to end`,
     `     cpu % of a core: ${Object.entries(s.cpuPercentOfCore).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
-  const l = r.loadtest as (Record<string, unknown> & { cpuPercentOfCore: Record<string, number> }) | undefined;
+  const l = r.loadtest;
   if (l) {
-    lines.push(`loadtest ${l.rate}/s for ${l.duration} s: ${l.achievedPerSecond}/s achieved, ${l.accepted}/${l.sent} accepted, ack p50 ${l.ackP50Ms} ms p99 ${l.ackP99Ms} ms, ${l.throttled} throttled, exact totals ${l.exactTotals ? `yes, ${l.totalsLagMs} ms after the last ack` : 'NO'}`);
+    lines.push(`loadtest ${l.rate}/s for ${l.duration} s: ${l.achievedPerSecond}/s achieved, ${l.accepted}/${l.sent} accepted, ack p50 ${l.ackP50Ms} ms p99 ${l.ackP99Ms} ms, ${l.throttled} throttled, exact totals ${l.exactTotals ? `yes, ${String(l.totalsLagMs)} ms after the last ack` : 'NO'}`);
     lines.push(`     cpu % of a core: ${Object.entries(l.cpuPercentOfCore).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n');

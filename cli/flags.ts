@@ -28,7 +28,7 @@ export function parseFlags<O extends Options>(argv: string[], options: O, usage:
 }
 
 /** A flag that must parse as an integer in [min, max]. */
-export function intFlag(value: unknown, name: string, usage: string, min: number, max: number): number | undefined {
+export function intFlag(value: string | boolean | string[] | undefined, name: string, usage: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}, got "${String(value)}"`, usage);

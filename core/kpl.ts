@@ -88,7 +88,7 @@ export function writeRecordEntry(buf: Buffer, pos: number, pkIndex: number, ehkI
   if (from < 0 || from + len > data.length) throw new RangeError(`user record region ${from}+${len} lies outside its ${data.length}-byte buffer`);
   pos = writeEntryHeader(buf, pos, pkIndex, ehkIndex, len);
   // Buffer#copy is the cheapest copy that takes offsets (no view to allocate).
-  Buffer.prototype.copy.call(data, buf, pos, from, from + len);
+  (Buffer.prototype as Buffer).copy.call(data, buf, pos, from, from + len);
   return pos + len;
 }
 
@@ -166,7 +166,7 @@ export function finishAggregate(tables: AggregateKeyTables, entries: Uint8Array,
   const head = compressionLevel === undefined ? KPL_MAGIC.length : 0;
   const buf = Buffer.allocUnsafe(head + size + (compressionLevel === undefined ? DIGEST_BYTES : 0));
   const at = writeKeyTables(tables, buf, head);
-  Buffer.prototype.copy.call(entries, buf, at, 0, entriesBytes);
+  (Buffer.prototype as Buffer).copy.call(entries, buf, at, 0, entriesBytes);
   if (compressionLevel !== undefined) return compressBody(buf, compressionLevel);
   KPL_MAGIC.copy(buf, 0);
   createHash('md5').update(buf.subarray(head, head + size)).digest().copy(buf, head + size);
@@ -283,7 +283,7 @@ function hasMagic(data: Buffer, magic: Buffer): boolean {
 }
 
 function toUserRecords(agg: AggregatedRecord): UserRecord[] {
-  const out: UserRecord[] = new Array(agg.records.length);
+  const out = new Array<UserRecord>(agg.records.length);
   for (let i = 0; i < agg.records.length; i++) {
     const rec = agg.records[i]!;
     const partitionKey = agg.partitionKeyTable[rec.partitionKeyIndex];

@@ -2,21 +2,24 @@
 // compression, record limit), checked and defaulted in one place.
 import { KINESIS } from '../core/index.ts';
 import { ProducerConfigError } from './errors.ts';
+import { PRODUCER_DEFAULTS } from './ProducerDefaults.ts';
 
 export interface PackingOptions {
-  /** Pack same-shard events into KPL aggregated records. Default true. */
+  /** Pack same-shard events into KPL aggregated records. Default `PRODUCER_DEFAULTS.aggregation`. */
   aggregation?: boolean;
   /**
    * Largest aggregate (uncompressed protobuf + magic + digest + partition key), bytes.
-   * Default 51,200 (the KPL's), 262,144 with compression. Capped below the record limit.
+   * Default `PRODUCER_DEFAULTS.maxAggregateBytes` (the KPL's), `compressedMaxAggregateBytes`
+   * with compression. Capped below the record limit.
    */
   maxAggregateBytes?: number;
   /**
    * Opt-in compressed aggregates (sluice format, read by sluice consumers only).
-   * `true` or a deflate level 1..9. Default false.
+   * `true` (level `PRODUCER_DEFAULTS.compressionLevel`) or a deflate level 1..9.
+   * Default `PRODUCER_DEFAULTS.compression`.
    */
   compression?: boolean | { level?: number };
-  /** The stream's record size limit (data + partition key), bytes. Default 1 MiB. */
+  /** The stream's record size limit (data + partition key), bytes. Default `PRODUCER_DEFAULTS.maxRecordBytes`. */
   maxRecordBytes?: number;
 }
 
@@ -33,12 +36,14 @@ const COMPRESSION_HEADROOM = 1024 + Math.ceil(KINESIS.maxRecordBytes / 16_384) *
 
 /** Checks and defaults packing options; throws ProducerConfigError naming the option. */
 export function packingSettings(o: PackingOptions): PackingSettings {
-  const level = o.compression === true ? 6 : o.compression ? (o.compression.level ?? 6) : undefined;
+  const d = PRODUCER_DEFAULTS;
+  const compression = o.compression ?? d.compression;
+  const level = compression === true ? d.compressionLevel : compression ? (compression.level ?? d.compressionLevel) : undefined;
   if (level !== undefined && (!Number.isInteger(level) || level < 1 || level > 9)) throw new ProducerConfigError('compression.level must be an integer 1..9');
-  const maxRecordBytes = positive('maxRecordBytes', o.maxRecordBytes ?? KINESIS.maxRecordBytes);
+  const maxRecordBytes = positive('maxRecordBytes', o.maxRecordBytes ?? d.maxRecordBytes);
   const cap = level === undefined ? maxRecordBytes : maxRecordBytes - COMPRESSION_HEADROOM;
-  const maxAggregateBytes = Math.min(cap, positive('maxAggregateBytes', o.maxAggregateBytes ?? (level === undefined ? 51_200 : 262_144)));
-  return { aggregation: o.aggregation ?? true, maxAggregateBytes, compressionLevel: level, maxRecordBytes };
+  const maxAggregateBytes = Math.min(cap, positive('maxAggregateBytes', o.maxAggregateBytes ?? (level === undefined ? d.maxAggregateBytes : d.compressedMaxAggregateBytes)));
+  return { aggregation: o.aggregation ?? d.aggregation, maxAggregateBytes, compressionLevel: level, maxRecordBytes };
 }
 
 /** `v` when it is a positive (or, with `allowZero`, non-negative) finite number; else ProducerConfigError. */

@@ -1,5 +1,5 @@
-// The producer's public types: one options object (every default stated here),
-// what send() resolves with, and what close() reports.
+// The producer's public types: one options object (every default is in
+// PRODUCER_DEFAULTS, ProducerDefaults.ts), what send() resolves with, and what close() reports.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { EventInput } from '../core/index.ts';
 import type { PackingOptions } from './PackingSettings.ts';
@@ -12,9 +12,9 @@ export interface ShardRateLimit {
 }
 
 export interface BackoffOptions {
-  /** First retry waits up to this long (ms). Default 100. */
+  /** First retry waits up to this long (ms). Default `PRODUCER_DEFAULTS.backoff.baseMs`. */
   baseMs?: number;
-  /** No retry waits longer (ms). Default 5,000. */
+  /** No retry waits longer (ms). Default `PRODUCER_DEFAULTS.backoff.maxMs`. */
   maxMs?: number;
 }
 
@@ -26,31 +26,32 @@ export interface ProducerOptions extends PackingOptions {
   streamName?: string;
   /** Target stream by ARN (wins over `streamName`). */
   streamARN?: string;
-  /** Longest an event waits for its batch to fill before it is sent (ms). Default 100. */
+  /** Longest an event waits for its batch to fill before it is sent (ms). Default `PRODUCER_DEFAULTS.maxBufferTimeMs`. */
   maxBufferTimeMs?: number;
-  /** Per-shard token bucket limits; false turns them off. Default 1,000 records/s and 1 MiB/s. */
+  /** Per-shard token bucket limits; false turns them off. Default `PRODUCER_DEFAULTS.shardRateLimit` (a shard's write limits). */
   shardRateLimit?: ShardRateLimit | false;
-  /** An event still unacknowledged this long after send() fails with RetriesExhaustedError (ms). Default 30,000. */
+  /** An event still unacknowledged this long after send() fails with RetriesExhaustedError (ms). Default `PRODUCER_DEFAULTS.recordTtlMs`. */
   recordTtlMs?: number;
-  /** Exponential backoff with jitter between retries. Defaults above. */
+  /** Exponential backoff with jitter between retries. Default `PRODUCER_DEFAULTS.backoff`. */
   backoff?: BackoffOptions;
-  /** Buffered bytes (event data + partition keys) not yet acknowledged. Default 64 MiB. */
+  /** Buffered bytes (event data + partition keys) not yet acknowledged. Default `PRODUCER_DEFAULTS.maxBufferedBytes`. */
   maxBufferedBytes?: number;
-  /** Buffered events not yet acknowledged. Default 100,000. */
+  /** Buffered events not yet acknowledged. Default `PRODUCER_DEFAULTS.maxBufferedEvents`. */
   maxBufferedEvents?: number;
-  /** When the buffer is full: 'wait' (send() waits for room) or 'reject' (BufferFullError). Default 'wait'. */
+  /** When the buffer is full: 'wait' (send() waits for room) or 'reject' (BufferFullError). Default `PRODUCER_DEFAULTS.onBufferFull`. */
   onBufferFull?: 'wait' | 'reject';
   /**
    * 'perPartitionKey' keeps the order of events with the same partition key, even
    * across retries: one record in flight per shard, and a failed one holds back
-   * those behind it. Default 'none' (more throughput).
+   * those behind it. 'none' gives more throughput. Default `PRODUCER_DEFAULTS.ordering`.
    */
   ordering?: 'none' | 'perPartitionKey';
-  /** PutRecords calls in flight at once. Default 16. */
+  /** PutRecords calls in flight at once. Default `PRODUCER_DEFAULTS.maxConcurrentPuts`. */
   maxConcurrentPuts?: number;
   /**
    * A PutRecords call without an answer after this long is abandoned and its records
-   * retried (they may have landed: event ids let consumers drop duplicates). Default 30,000 ms.
+   * retried (they may have landed: event ids let consumers drop duplicates), ms.
+   * Default `PRODUCER_DEFAULTS.putTimeoutMs`.
    */
   putTimeoutMs?: number;
 }

@@ -66,22 +66,29 @@ async function runPlan(session: DataApiSession, plan: QueryPlan): Promise<TypeRe
 
 /** The measures of a result row, each read by its own measure from the column named after it. */
 function readValues(row: NamedRow, distinct: boolean): MeasureValues {
-  const read = (name: 'count' | 'sum' | 'min' | 'max') => MEASURES.find((m) => m.name === name)!.read(row[name]);
-  const sumExact = String(read('sum'));
+  const sumExact = measure('sum').read(row.sum);
   const values: MeasureValues = {
-    count: Number(read('count')),
+    count: measure('count').read(row.count),
     sum: Number(sumExact),
     sumExact,
     // An empty range merges to NULL: no smallest or largest value.
-    min: row.min === null ? null : Number(read('min')),
-    max: row.max === null ? null : Number(read('max')),
+    min: row.min === null ? null : Number(measure('min').read(row.min)),
+    max: row.max === null ? null : Number(measure('max').read(row.max)),
   };
   if (distinct) values.distinct = estimateFromStats(Number(row[COLUMNS.registers] ?? 0), Number(row[COLUMNS.harmonic] ?? 0));
   return values;
 }
 
+type AnyMeasure = (typeof MEASURES)[number];
+
+/** The measure named `name`, typed as that measure (so its read value has its own type). */
+function measure<N extends AnyMeasure['name']>(name: N): Extract<AnyMeasure, { name: N }> {
+  return MEASURES.find((m): m is Extract<AnyMeasure, { name: N }> => m.name === name)!;
+}
+
 function textOrNull(v: unknown): string | null {
-  return v === null || v === undefined ? null : String(v);
+  if (v === null || v === undefined) return null;
+  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 /** Largest first by the ranking measure, ties by the group values (as the SQL ranks them). */

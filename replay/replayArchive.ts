@@ -122,7 +122,7 @@ export async function replayArchive(source: ArchiveSource, session: DataApiSessi
   const events: ArchivedEvent[] = [];
   // Objects are fetched a few ahead (S3 latency) but read in key order, so which copy
   // of a duplicate is kept does not depend on timing.
-  const fetches: Promise<Buffer>[] = [];
+  const fetches: (Promise<Buffer> | undefined)[] = [];
   const fetch = (i: number) => {
     if (i < keys.length && fetches[i] === undefined) {
       fetches[i] = source.read(keys[i]!);
@@ -139,7 +139,7 @@ export async function replayArchive(source: ArchiveSource, session: DataApiSessi
       problem({ key, reason: `could not read the object (${(err as Error).message}): skipped` });
       continue;
     } finally {
-      delete fetches[i];
+      fetches[i] = undefined;
     }
     const content = readArchiveObject(key, body);
     summary.objectsRead++;

@@ -7,6 +7,7 @@
 import type { ScannedEvent } from '../core/index.ts';
 import type { RollupConfig } from './RollupConfig.ts';
 
+// Members are plain functions (`this: void`): the rollup code passes them around unbound.
 export interface Measure<Name extends string = string, State = unknown, Value = unknown> {
   /** Name of its value in read-back rows and in query results (also the SQL alias). */
   readonly name: Name;
@@ -22,14 +23,14 @@ export interface Measure<Name extends string = string, State = unknown, Value = 
   /** Largest size of its read-back value in a result row, in bytes (sizes result pages). */
   readonly readBytes: number;
   /** Whether a rollup keeps this measure; rows of other rollups store NULL. */
-  kept(rollup: RollupConfig): boolean;
+  kept(this: void, rollup: RollupConfig): boolean;
 
   /** The state of a new row from its first event; `distinct` is the rollup's approxDistinct value. */
-  start(ev: ScannedEvent, distinct: string | undefined): State;
+  start(this: void, ev: ScannedEvent, distinct: string | undefined): State;
   /** The state after one more event (numbers are immutable, so it returns the state). */
-  add(state: State, ev: ScannedEvent, distinct: string | undefined): State;
+  add(this: void, state: State, ev: ScannedEvent, distinct: string | undefined): State;
   /** The state as JSON text in the upsert payload, typed as `sqlType` reads it. */
-  json(state: State): string;
+  json(this: void, state: State): string;
 
   /**
    * How two values merge in SQL, written once as a pair: `merge` of the stored and an
@@ -37,12 +38,12 @@ export interface Measure<Name extends string = string, State = unknown, Value = 
    * any number of rows (the query's re-bucketing). Tests hold them to the same result.
    */
   readonly sql: {
-    merge(stored: string, incoming: string): string;
-    aggregate(column: string): string;
+    merge(this: void, stored: string, incoming: string): string;
+    aggregate(this: void, column: string): string;
   };
 
   /** The value from a read-back field: a Data API record field's value or a formattedRecords value. */
-  read(value: unknown): Value;
+  read(this: void, value: unknown): Value;
   /** Two read values merged in TypeScript (totals over read rows). */
-  combine(a: Value, b: Value): Value;
+  combine(this: void, a: Value, b: Value): Value;
 }

@@ -181,7 +181,7 @@ export class RollupAccumulator {
         eventType: ev.type,
         dimKey: values ? JSON.stringify(values) : '[]',
         dims,
-        byWindow: r.windows.map(() => new Map()),
+        byWindow: r.windows.map(() => new Map<number, Accumulating>()),
       };
       r.groups.set(key, g);
     }

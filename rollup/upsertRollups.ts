@@ -40,8 +40,9 @@ ${ALL_MEASURES.map((m) => `  ${m.column} = ${m.sql.merge(`t.${m.column}`, `EXCLU
 const measuresJson = ((): ((states: readonly unknown[]) => string) => {
   const parts = ALL_MEASURES.map((m, i) => `',"${m.key}":' + (s[${i}] === null || s[${i}] === undefined ? 'null' : json${i}(s[${i}]))`);
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  const make = new Function(...ALL_MEASURES.map((_, i) => `json${i}`), `return function (s) { return ${parts.join(' + ')}; };`);
-  return make(...ALL_MEASURES.map((m) => m.json)) as (states: readonly unknown[]) => string;
+  const make = new Function(...ALL_MEASURES.map((_, i) => `json${i}`), `return function (s) { return ${parts.join(' + ')}; };`) as
+    (...json: Measure['json'][]) => (states: readonly unknown[]) => string;
+  return make(...ALL_MEASURES.map((m) => m.json));
 })();
 
 /**

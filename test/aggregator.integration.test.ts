@@ -16,6 +16,8 @@ import { vi } from 'vitest';
 import { createRequire } from 'node:module';
 import { queryRollups, QuarantineStore } from '../query/index.ts';
 import { kinesisEvent, kinesisRecord } from './support/kinesisRecords.ts';
+import { anyNumber, arrayContaining } from './support/matchers.ts';
+import { findEmf } from './support/emf.ts';
 
 const STREAM_ARN = 'arn:aws:kinesis:us-east-1:000000000000:stream/agg-test';
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0);
@@ -248,9 +250,9 @@ describe('aggregator handler', () => {
       spy.mockRestore();
     }
 
-    const emf = lines.map((l) => { try { return JSON.parse(l); } catch { return undefined; } }).find((o) => o?._aws);
-    expect(emf).toMatchObject({ EventsIn: 11, EventsApplied: 10, EventsQuarantined: 1, RollupRowsWritten: expect.any(Number) });
-    expect(emf._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining([
+    const emf = findEmf(lines);
+    expect(emf).toMatchObject({ EventsIn: 11, EventsApplied: 10, EventsQuarantined: 1, RollupRowsWritten: anyNumber() });
+    expect(emf!._aws.CloudWatchMetrics[0]!.Metrics.map((m) => m.Name)).toEqual(arrayContaining([
       'EventsIn', 'EventsQuarantined', 'RollupRowsWritten', 'DataApiCalls', 'DataApiLatency', 'EventsPerStatement', 'BatchLag',
     ]));
   });

@@ -16,6 +16,7 @@ import { RollupAccumulator } from '../rollup/index.ts';
 import { DEFAULT_CONFIG, validateConfig } from '../consumers/index.ts';
 import { splitSqlStatements, loadMigrations, TABLES } from '../schema/index.ts';
 import { kinesisRecord as lambdaKinesisRecord } from './support/kinesisRecords.ts';
+import { objectContaining, stringContaining, stringMatching } from './support/matchers.ts';
 
 function kinesisRecord(data: Buffer, sequenceNumber = '49590338271490256608559692538361571095921575989136588898'): KinesisStreamRecord {
   return lambdaKinesisRecord({ data, sequenceNumber, shardId: 'shardId-000000000006', arrivalMs: 1_700_000_000_500 });
@@ -49,7 +50,7 @@ describe('decodeRecord', () => {
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)));
 
     expect(out.events.map((e) => e.value)).toEqual([1, 3]);
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: value: must be a finite number' })]);
+    expect(out.poison).toEqual([objectContaining({ subSequenceNumber: 1, reason: 'invalid event: value: must be a finite number' })]);
     expect(out.poison[0]!.raw.toString()).toBe('{"type":"t","id":"x","value":"2"}');
   });
 
@@ -60,7 +61,7 @@ describe('decodeRecord', () => {
     const out = decodeRecord(kinesisRecord(bytes));
 
     expect(out.events).toEqual([]);
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: -1, reason: expect.stringMatching(/corrupt record.*checksum/) })]);
+    expect(out.poison).toEqual([objectContaining({ subSequenceNumber: -1, reason: stringMatching(/corrupt record.*checksum/) })]);
     expect(out.poison[0]!.raw.equals(bytes)).toBe(true);
   });
 
@@ -91,13 +92,13 @@ describe('decodeRecord', () => {
     const out = decodeRecord(kinesisRecord(encodeAggregatedRecord(agg)), keep);
 
     expect(out.events).toEqual([{ id: ok.id, idOrigin: 'producer', type: 't', ts: ok.ts, value: 1, dims: { country: 'fr' } }]);
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
+    expect(out.poison).toEqual([objectContaining({ subSequenceNumber: 1, reason: 'invalid event: dims.device: value longer than 256 characters' })]);
   });
 
   it('quarantines plain garbage', () => {
     const out = decodeRecord(kinesisRecord(Buffer.from('not json')));
 
-    expect(out.poison).toEqual([expect.objectContaining({ subSequenceNumber: -1, reason: expect.stringContaining('not valid JSON') })]);
+    expect(out.poison).toEqual([objectContaining({ subSequenceNumber: -1, reason: stringContaining('not valid JSON') })]);
   });
 });
 
@@ -119,7 +120,7 @@ describe('statements', () => {
     expect(chunks.length).toBeGreaterThan(1);
     for (const c of chunks) expect(escapedJsonBytes(c)).toBeLessThanOrEqual(MAX_PARAMETER_BYTES);
     expect(MAX_PARAMETER_BYTES).toBeLessThan(DATA_API.maxRequestBytes);
-    expect(chunks.flatMap((c) => JSON.parse(c))).toHaveLength(3000);
+    expect(chunks.flatMap((c) => JSON.parse(c) as unknown[])).toHaveLength(3000);
   });
 
   it('measure escaped sizes exactly as the SDK will send them, or above for control characters', () => {
@@ -127,7 +128,8 @@ describe('statements', () => {
       const actual = Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
       const measured = escapedJsonBytes(text);
       expect(measured).toBeGreaterThanOrEqual(actual);
-      if (!/[\u0000-\u001f\ud800-\udfff]/.test(text)) expect(measured).toBe(actual);
+      // eslint-disable-next-line no-control-regex -- control characters are what JSON escapes to six bytes
+    if (!/[\u0000-\u001f\ud800-\udfff]/.test(text)) expect(measured).toBe(actual);
     }), { numRuns: 500 });
   });
 

@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import {
   ArchiveLineEncoder, FIREHOSE, archiveLineText, derivedEventId, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
+  type ArchiveEnvelope,
 } from '../core/index.ts';
 import { createArchiverHandler, type ArchiverDeps } from '../consumers/index.ts';
 import { chunkRecords, packLines } from '../consumers/archiver/index.ts';
@@ -17,6 +18,11 @@ import { KinesisServer } from '../local/index.ts';
 import { FirehoseServer } from '../local/firehose/index.ts';
 import { EventSourceRunner, createLambdaContext } from '../local/runner/index.ts';
 import { kinesisRecord as lambdaKinesisRecord } from './support/kinesisRecords.ts';
+import { findEmf } from './support/emf.ts';
+
+/** An archived line as JSON: an event and where it sat in the stream, or the archiver's error record. */
+type ArchivedLine = ArchiveEnvelope & { event: SluiceEvent; sluiceArchiveError?: Record<string, unknown> };
+const parseArchived = (line: string) => JSON.parse(line) as ArchivedLine;
 
 beforeAll(() => {
   // EMF lines on stdout would drown the test output.
@@ -140,7 +146,7 @@ describe('archiver consumer', () => {
     const agg = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: sent.map((e) => ({ partitionKeyIndex: 0, data: serializeEvent(e) })) });
 
     await handlerFor(client)({ Records: [kinesisRecord(agg, 7)] }, context());
-    const lines = (await archivedLines(server)).map((l) => JSON.parse(l));
+    const lines = (await archivedLines(server)).map(parseArchived);
 
     expect(lines.map((l) => [l.sequenceNumber, l.subSequenceNumber, l.partitionKey, l.event.id])).toEqual(sent.map((e, i) => ['1007', i, 'pk7', e.id]));
   });
@@ -155,7 +161,7 @@ describe('archiver consumer', () => {
     const lines = await archivedLines(server);
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect(lines.map((l) => JSON.parse(l).event.id).sort()).toEqual(sent.map((e) => e.id).sort());
+    expect(lines.map((l) => parseArchived(l).event.id).sort()).toEqual(sent.map((e) => e.id).sort());
     expect(server.listObjects()).toHaveLength(1);
   });
 
@@ -167,11 +173,11 @@ describe('archiver consumer', () => {
     const handler = handlerFor(client);
 
     const first = await handler({ Records: records }, context());
-    const afterFailure = (await archivedLines(server)).map((l) => JSON.parse(l).event.id);
+    const afterFailure = (await archivedLines(server)).map((l) => parseArchived(l).event.id);
     server.faults.clear();
     const from = records.findIndex((r) => r.kinesis.sequenceNumber === first.batchItemFailures[0]!.itemIdentifier);
     const second = await handler({ Records: records.slice(from) }, context());
-    const all = (await archivedLines(server)).map((l) => JSON.parse(l).event.id);
+    const all = (await archivedLines(server)).map((l) => parseArchived(l).event.id);
 
     expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: '1004' }] });
     expect(afterFailure.slice(0, 4)).toEqual(sent.slice(0, 4).map((e) => e.id));
@@ -206,7 +212,7 @@ describe('archiver consumer', () => {
     ];
 
     const res = await handlerFor(client)({ Records: records }, context());
-    const lines = (await archivedLines(server)).map((l) => JSON.parse(l));
+    const lines = (await archivedLines(server)).map(parseArchived);
 
     expect(res).toEqual({ batchItemFailures: [] });
     expect(lines).toHaveLength(3);
@@ -254,7 +260,7 @@ describe('archiver error stream', () => {
     await server.flush();
     const read = (errors: boolean) => server.listObjects('sluice-archive')
       .filter((o) => o.key.startsWith('errors/') === errors)
-      .flatMap((o) => FirehoseServer.readObject(o).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
+      .flatMap((o) => FirehoseServer.readObject(o).toString().split('\n').filter(Boolean).map(parseArchived));
 
     expect(res).toEqual({ batchItemFailures: [] });
     expect(read(false)).toMatchObject([{ sequenceNumber: '1001', event: a }]);
@@ -279,7 +285,7 @@ describe('archiver entry and observability', () => {
     const res = await handler({ Records: [kinesisRecord(serializeEvent(e!), 0)] }, context());
 
     expect(res).toEqual({ batchItemFailures: [] });
-    expect((await archivedLines(server)).map((l) => JSON.parse(l).event.id)).toEqual([e!.id]);
+    expect((await archivedLines(server)).map((l) => parseArchived(l).event.id)).toEqual([e!.id]);
   });
 
   it('publishes EMF metrics for each batch', async () => {
@@ -294,9 +300,9 @@ describe('archiver entry and observability', () => {
     await handlerFor(client, { metrics })({ Records: events(3).map((e, i) => kinesisRecord(serializeEvent(e), i)) }, context());
     spy.mockRestore();
 
-    const emf = written.map((w) => { try { return JSON.parse(w); } catch { return undefined; } }).find((o) => o?._aws);
+    const emf = findEmf(written);
     expect(emf).toMatchObject({ RecordsIn: 3, EventsArchived: 3, ErrorLinesArchived: 0, BatchFailures: 0, service: 'archiver' });
-    expect(emf._aws.CloudWatchMetrics[0].Namespace).toBe('sluice');
+    expect(emf!._aws.CloudWatchMetrics[0]!.Namespace).toBe('sluice');
   });
 });
 

@@ -10,6 +10,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV, STACK_ENV_FILE, parseEnvFile } from '../core/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
+import type { ListStreamsOutput } from '@aws-sdk/client-kinesis';
+import type { ExecuteStatementResponse } from '@aws-sdk/client-rds-data';
+import type { DescribeDeliveryStreamOutput } from '@aws-sdk/client-firehose';
 
 const run = promisify(execFile);
 const hasAwsCli = !spawnSync('aws', ['--version'], { stdio: 'ignore' }).error;
@@ -34,7 +37,8 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  const aws = async (...args: string[]) => JSON.parse((await run('aws', [...args, '--output', 'json'], { env, timeout: 60_000 })).stdout);
+  /** The CLI's JSON output, read as the SDK's output shape of the same operation. */
+  const aws = async <Output>(...args: string[]) => JSON.parse((await run('aws', [...args, '--output', 'json'], { env, timeout: 60_000 })).stdout) as Output;
 
   it('writes AWS_DEFAULT_REGION beside AWS_REGION', () => {
     const written = parseEnvFile(readFileSync(join(dataDir, STACK_ENV_FILE), 'utf8'));
@@ -43,21 +47,21 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
   });
 
   it('lists the stream', async () => {
-    const out = await aws('kinesis', 'list-streams');
+    const out = await aws<ListStreamsOutput>('kinesis', 'list-streams');
 
     expect(out.StreamNames).toContain(stack.env[ENV.streamName]);
   }, 60_000);
 
   it('runs a statement through the Data API', async () => {
-    const out = await aws('rds-data', 'execute-statement', '--resource-arn', stack.env[ENV.dbClusterArn]!, '--secret-arn', stack.env[ENV.dbSecretArn]!,
+    const out = await aws<ExecuteStatementResponse>('rds-data', 'execute-statement', '--resource-arn', stack.env[ENV.dbClusterArn]!, '--secret-arn', stack.env[ENV.dbSecretArn]!,
       '--database', stack.env[ENV.dbName]!, '--sql', "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'sluice_rollups'");
 
     expect(out.records).toEqual([[{ longValue: 1 }]]);
   }, 60_000);
 
   it('describes the delivery stream', async () => {
-    const out = await aws('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
+    const out = await aws<DescribeDeliveryStreamOutput>('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
 
-    expect(out.DeliveryStreamDescription.DeliveryStreamName).toBe(stack.env[ENV.deliveryStreamName]);
+    expect(out.DeliveryStreamDescription!.DeliveryStreamName).toBe(stack.env[ENV.deliveryStreamName]);
   }, 60_000);
 });

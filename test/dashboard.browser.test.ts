@@ -50,7 +50,7 @@ describe.skipIf(!existsSync(CHROMIUM))('dashboard in Chromium', () => {
 
   /** The numbers table as {group: count}. */
   async function tableCounts(): Promise<Record<string, string>> {
-    return page.$$eval('#groups tr', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.group, r.querySelector('td.count')!.textContent])));
+    return page.$$eval('#groups tr', (rows) => Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset.group!, r.querySelector('td.count')!.textContent])));
   }
 
   beforeAll(async () => {

@@ -10,6 +10,7 @@ import { DATA_API, MiB } from '../core/index.ts';
 import type { SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, type DataApiServerOptions } from '../local/dataapi/index.ts';
 import { DATABASE_MODES as MODES, failure, openModeDatabase, tableNamer } from './support/database.ts';
+import { stringMatching } from './support/matchers.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-local';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-local';
@@ -116,7 +117,7 @@ describe.each(MODES)('Data API on $name', (mode) => {
         await expect(client.send(new ExecuteStatementCommand({ ...coords, secretArn: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:other', sql: 'SELECT 1' })))
           .rejects.toMatchObject({ name: 'BadRequestException' });
         await expect(client.send(new ExecuteStatementCommand({ ...coords, database: 'other', sql: 'SELECT 1' })))
-          .rejects.toMatchObject({ name: 'DatabaseErrorException', message: expect.stringMatching(/database "other" does not exist/) });
+          .rejects.toMatchObject({ name: 'DatabaseErrorException', message: stringMatching(/database "other" does not exist/) });
         await expect(client.send(new BeginTransactionCommand({ ...coords, resourceArn: 'arn:aws:rds:us-east-1:000000000000:cluster:other' })))
           .rejects.toMatchObject({ name: 'BadRequestException' });
       });
@@ -288,7 +289,7 @@ describe.each(MODES)('Data API on $name', (mode) => {
         await exec({ sql: `CREATE TABLE ${t} (id int PRIMARY KEY)` });
         const sets = [1, 2, 2, 3].map((id) => [{ name: 'id', value: { longValue: id } }]);
         await expect(client.send(new BatchExecuteStatementCommand({ ...coords, sql: `INSERT INTO ${t} VALUES (:id)`, parameterSets: sets })))
-          .rejects.toMatchObject({ name: 'DatabaseErrorException', message: expect.stringMatching(/23505/) });
+          .rejects.toMatchObject({ name: 'DatabaseErrorException', message: stringMatching(/23505/) });
         expect(await count(t)).toBe(0);
       });
 
@@ -395,7 +396,7 @@ describe.each(MODES)('Data API on $name', (mode) => {
         const { transactionId } = await c.send(new BeginTransactionCommand(coords));
         await exec({ sql: `INSERT INTO ${t} VALUES (1)`, transactionId }, c);
         await until(async () => s.openTransactions === 0);
-        await expect(exec({ sql: 'SELECT 1', transactionId }, c)).rejects.toMatchObject({ name: 'BadRequestException', message: expect.stringMatching(/is not found/) });
+        await expect(exec({ sql: 'SELECT 1', transactionId }, c)).rejects.toMatchObject({ name: 'BadRequestException', message: stringMatching(/is not found/) });
         expect(await count(t)).toBe(0);
       });
 
@@ -441,18 +442,18 @@ describe.each(MODES)('Data API on $name', (mode) => {
       it('refuses a request over 4 MiB', async () => {
         const big = 'x'.repeat(DATA_API.maxRequestBytes);
         await expect(exec({ sql: 'SELECT :v AS v', parameters: [{ name: 'v', value: { stringValue: big } }] }))
-          .rejects.toMatchObject({ name: 'BadRequestException', message: expect.stringMatching(/Request size exceeded/) });
+          .rejects.toMatchObject({ name: 'BadRequestException', message: stringMatching(/Request size exceeded/) });
       });
 
       it('refuses a result over 1 MiB as records, but returns it as formattedRecords (10 MB limit)', async () => {
         const sql = "SELECT repeat('x', 40000) AS v FROM generate_series(1, 40)";
-        await expect(exec({ sql })).rejects.toMatchObject({ name: 'BadRequestException', message: expect.stringMatching(/response size limit/) });
+        await expect(exec({ sql })).rejects.toMatchObject({ name: 'BadRequestException', message: stringMatching(/response size limit/) });
         const r = await exec({ sql, formatRecordsAs: 'JSON' });
         expect(r.formattedRecords!.length).toBeGreaterThan(1 * MiB);
       });
 
       it('refuses a row over 64 KB', async () => {
-        await expect(exec({ sql: "SELECT repeat('x', 70000) AS v" })).rejects.toMatchObject({ name: 'BadRequestException', message: expect.stringMatching(/64 KB/) });
+        await expect(exec({ sql: "SELECT repeat('x', 70000) AS v" })).rejects.toMatchObject({ name: 'BadRequestException', message: stringMatching(/64 KB/) });
       });
 
       it('times a slow statement out with StatementTimeoutException and cancels it unless continueAfterTimeout is set', async () => {
@@ -480,7 +481,7 @@ describe.each(MODES)('Data API on $name', (mode) => {
           next = await failure(exec({ sql: 'SELECT 1', transactionId }, c));
           return next.message !== 'Transaction is still running a query';
         });
-        expect(next).toMatchObject({ name: 'DatabaseErrorException', message: expect.stringMatching(/current transaction is aborted/) });
+        expect(next).toMatchObject({ name: 'DatabaseErrorException', message: stringMatching(/current transaction is aborted/) });
         await expect(c.send(new CommitTransactionCommand({ ...ends, transactionId }))).rejects.toMatchObject({ name: 'DatabaseErrorException' });
         expect(await count(t)).toBe(0);
       });

@@ -175,9 +175,9 @@ describe.skipIf(!process.env.DATABASE_URL)(process.env.DATABASE_URL ? 'PostgreSQ
     await two.drop();
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await admin.connect();
-    const left = await admin.query('SELECT count(*)::int AS n FROM pg_database WHERE datname = ANY($1)', [[new URL(one.url).pathname.slice(1), new URL(two.url).pathname.slice(1)]]);
+    const left = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_database WHERE datname = ANY($1)', [[new URL(one.url).pathname.slice(1), new URL(two.url).pathname.slice(1)]]);
     await admin.end();
     expect(seen.rows).toEqual([['0']]);
-    expect(left.rows[0].n).toBe(0);
+    expect(left.rows[0]!.n).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import {
 import type { SqlDatabase } from '../local/database/index.ts';
 import { DataApiServer, FAULTS_PATH } from '../local/dataapi/index.ts';
 import { DATABASE_MODES as MODES, failure, openModeDatabase, tableNamer } from './support/database.ts';
+import { stringMatching } from './support/matchers.ts';
 
 const RESOURCE_ARN = 'arn:aws:rds:us-east-1:000000000000:cluster:sluice-faults';
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:sluice-faults';
@@ -42,9 +43,10 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
     beforeAll(async () => {
       opened = await openModeDatabase(mode);
       db = opened.db;
-      // A short statement timeout so "delayed past its timeout" is quick.
+      // A short statement timeout so "delayed past its timeout" is quick, yet long enough
+      // that an ordinary statement on a loaded machine never reaches it.
       server = await DataApiServer.start({
-        database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME, faultInjection: true, statementTimeoutMs: 300,
+        database: db, resourceArn: RESOURCE_ARN, secretArn: SECRET_ARN, databaseName: DB_NAME, faultInjection: true, statementTimeoutMs: 1_500,
       });
       client = new RDSDataClient({ endpoint: server.endpoint, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     });
@@ -151,7 +153,7 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
 
     it('serves the same faults over the admin HTTP API, and refuses an invalid one', async () => {
       const posted = await admin('POST', { kind: 'fail', count: 1, error: 'ServiceUnavailableError', operations: ['ExecuteStatement'] });
-      const pending = await (await admin('GET')).json();
+      const pending: unknown = await (await admin('GET')).json();
       const err = await failure(exec({ sql: 'SELECT 1' }));
       await admin('POST', { kind: 'resuming', durationMs: 60_000 });
       await admin('DELETE');
@@ -162,7 +164,7 @@ describe.each(MODES)('Data API faults on $name', (mode) => {
       expect(err).toBeInstanceOf(ServiceUnavailableError);
       expect(after.records).toEqual([[{ longValue: 1 }]]);
       expect(invalid.status).toBe(400);
-      expect(await invalid.json()).toMatchObject({ message: expect.stringMatching(/NoSuchException/) });
+      expect(await invalid.json()).toMatchObject({ message: stringMatching(/NoSuchException/) });
     });
 
     it('does not serve the admin API unless the server was started with faultInjection', async () => {

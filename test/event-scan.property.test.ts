@@ -5,7 +5,7 @@
 // it never accepts what parseEvent rejects.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { EVENT_LIMITS, deserializeEvent, encodeEvent, normalizeEvent, parseEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent } from '../core/index.ts';
+import { EVENT_LIMITS, deserializeEvent, encodeEvent, normalizeEvent, scanEvent, serializeEvent, type ScannedEvent, type SluiceEvent } from '../core/index.ts';
 
 /** The consumer's full path (deserializeEvent: UTF-8 checked, JSON.parse, parseEvent), or 'rejected' when it throws. */
 function fullPath(bytes: Buffer): SluiceEvent | 'rejected' {

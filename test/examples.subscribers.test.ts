@@ -9,19 +9,24 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, awsClientConfig } from '../core/index.ts';
+import { ENV, awsClientConfig, type SluiceEvent } from '../core/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { validateConfig } from '../consumers/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { anyNumber, stringMatching } from './support/matchers.ts';
 
 const example = (name: string) => fileURLToPath(new URL(`../examples/subscribers/${name}`, import.meta.url));
 
-interface Received { headers: http.IncomingHttpHeaders; body: any }
+interface Received<Body> { headers: http.IncomingHttpHeaders; body: Body }
+/** What the webhook forwarder posts: the event and where it sat in the stream. */
+type ForwardedEvent = SluiceEvent & { position: { shardId: string; sequenceNumber: string; subSequenceNumber: number } };
+/** What the spike alert posts. */
+interface SpikeAlert { type: string; minute: string; count: number; threshold: number }
 
 /** An HTTP endpoint that answers 503 to its first `failFirst` requests, then 200. */
-async function endpoint(failFirst = 0) {
-  const received: Received[] = [];
+async function endpoint<Body>(failFirst = 0) {
+  const received: Received<Body>[] = [];
   let refused = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -32,7 +37,7 @@ async function endpoint(failFirst = 0) {
         res.writeHead(503).end();
         return;
       }
-      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+      received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as Body });
       res.writeHead(200).end('{}');
     });
   });
@@ -49,16 +54,16 @@ describe('example subscribers on the local stack', () => {
   let stack: LocalStack;
   let scratch: ScratchDatabase | undefined;
   let dataDir: string;
-  let webhook: Awaited<ReturnType<typeof endpoint>>;
-  let alerts: Awaited<ReturnType<typeof endpoint>>;
+  let webhook: Awaited<ReturnType<typeof endpoint<ForwardedEvent>>>;
+  let alerts: Awaited<ReturnType<typeof endpoint<SpikeAlert>>>;
 
   beforeAll(async () => {
     process.env.POWERTOOLS_METRICS_DISABLED = 'true';
     process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-examples-'));
     scratch = await scratchDatabaseUrl();
-    webhook = await endpoint(3);
-    alerts = await endpoint();
+    webhook = await endpoint<ForwardedEvent>(3);
+    alerts = await endpoint<SpikeAlert>();
     const config = validateConfig({
       subscribers: [
         { name: 'purchases-webhook', handler: example('webhookForwarder.ts'), types: ['purchase'], environment: { WEBHOOK_URL: webhook.url } },
@@ -90,11 +95,11 @@ describe('example subscribers on the local stack', () => {
     await stack.runners['purchases-webhook']!.waitIdle();
 
     expect(webhook.refused()).toBe(3);
-    const ids = webhook.received.map((r) => r.body.id as string);
+    const ids = webhook.received.map((r) => r.body.id!);
     expect(new Set(ids)).toEqual(new Set(events.filter((e) => e.type === 'purchase').map((e) => e.id)));
     for (const r of webhook.received) {
       expect(r.headers['idempotency-key']).toBe(r.body.id);
-      expect(r.body.position).toMatchObject({ shardId: expect.stringMatching(/^shardId-/), sequenceNumber: expect.stringMatching(/^\d+$/) });
+      expect(r.body.position).toMatchObject({ shardId: stringMatching(/^shardId-/), sequenceNumber: stringMatching(/^\d+$/) });
     }
     expect(webhook.received.find((r) => r.body.id === 'purchase-7')!.body.payload).toEqual({ sku: 's7' });
   });
@@ -120,7 +125,7 @@ describe('example subscribers on the local stack', () => {
     await stack.runners['login-spikes']!.waitIdle();
 
     expect(alerts.received.map((r) => r.body)).toEqual([
-      { type: 'login', minute: new Date(minute).toISOString(), count: expect.any(Number), threshold: 50 },
+      { type: 'login', minute: new Date(minute).toISOString(), count: anyNumber(), threshold: 50 },
     ]);
     expect(alerts.received[0]!.body.count).toBeGreaterThanOrEqual(50);
     expect(alerts.received[0]!.body.count).toBeLessThanOrEqual(80);

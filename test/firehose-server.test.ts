@@ -158,10 +158,10 @@ describe('local Firehose server', () => {
     expect(res.FailedPutCount).toBe(0);
     expect(errors).toHaveLength(1);
     expect(errors[0]!.key).toMatch(/^errors\/processing-failed\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/archive-1-.*\.gz$/);
-    const docs = FirehoseServer.readObject(errors[0]!).toString().trim().split('\n').map((l) => JSON.parse(l));
+    const docs = FirehoseServer.readObject(errors[0]!).toString().trim().split('\n').map((l) => JSON.parse(l) as { attemptsMade: number; errorCode: string; rawData: string; arrivalTimestamp: number });
     expect(docs).toHaveLength(1);
     expect(docs[0]).toMatchObject({ attemptsMade: 1, errorCode: 'Lambda.FunctionError', rawData: Buffer.from('{"n":1}\n').toString('base64') });
-    expect(docs[0].arrivalTimestamp).toBeGreaterThanOrEqual(before);
+    expect(docs[0]!.arrivalTimestamp).toBeGreaterThanOrEqual(before);
     expect(data.map((o) => FirehoseServer.readObject(o).toString())).toEqual(['{"n":0}\n{"n":2}\n']);
   });
 

@@ -95,7 +95,7 @@ describe('events from any producer through `sluice dev`', () => {
       await kinesis.send(new PutRecordCommand({ StreamName, PartitionKey: `cli-${i}`, Data: json({ type: 'plain_single', ts: Date.parse(T0) + i }) }));
     }
     // Newline-separated (the Kinesis Agent): 20 records of 10 lines, one bad line among them.
-    const ndjson = Array.from({ length: 20 }, (_, r) => Array.from({ length: 10 }, (_, l) => JSON.stringify({ type: 'ndjson_line', value: l })).join('\n') + '\n');
+    const ndjson = Array.from({ length: 20 }, () => Array.from({ length: 10 }, (_, l) => JSON.stringify({ type: 'ndjson_line', value: l })).join('\n') + '\n');
     ndjson[7] = ndjson[7]!.replace('{"type":"ndjson_line","value":3}', '{"type":"ndjson_line","value":"three"}');
     await putRecords(ndjson.map((text, r) => ({ Data: Buffer.from(text), PartitionKey: `agent-${r}` })));
     // gzip: newline-separated lines, and CloudWatch Logs subscription messages.

@@ -16,6 +16,7 @@ import { CheckpointFile } from '../local/runner/CheckpointFile.ts';
 import { KinesisProducer, createIngestHandler, type IngestResult } from '../producers/index.ts';
 import { runCli } from './support/cli.ts';
 import { mountTmpfs, type Tmpfs } from './support/tmpfs.ts';
+import { objectContaining, stringContaining, stringMatching } from './support/matchers.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -117,7 +118,7 @@ describe('2. a full disk', () => {
     fs.free();
     await put('c');
 
-    expect(refused).toMatchObject({ name: 'ServiceUnavailable', message: expect.stringMatching(/could not write .*No space left on device/), $metadata: { httpStatusCode: 503 } });
+    expect(refused).toMatchObject({ name: 'ServiceUnavailable', message: stringMatching(/could not write .*No space left on device/), $metadata: { httpStatusCode: 503 } });
     const it = await client.send(new GetShardIteratorCommand({ StreamName: 'events', ShardId: 'shardId-000000000000', ShardIteratorType: 'TRIM_HORIZON' }));
     const records = (await client.send(new GetRecordsCommand({ ShardIterator: it.ShardIterator! }))).Records ?? [];
     expect(records.map((r) => Buffer.from(r.Data!).toString('latin1', 0, 1))).toEqual(['a', 'c']);
@@ -160,7 +161,7 @@ describe('2. a full disk', () => {
     checkpoints.set('shardId-000000000000', '300');
     await checkpoints.save();
 
-    expect(whileFull).toEqual({ error: expect.objectContaining({ code: 'ENOSPC' }), files: ['aggregator.json'] });
+    expect(whileFull).toEqual({ error: objectContaining({ code: 'ENOSPC' }), files: ['aggregator.json'] });
     const reread = new CheckpointFile(path, 'events', 'aggregator');
     reread.load();
     expect(reread.get('shardId-000000000000')).toEqual({ sequenceNumber: '300' });
@@ -178,7 +179,7 @@ describe('3. an event nested deeper than the limit', () => {
     const cli = await send(kinesis, file);
 
     expect(res.status).toBe(400);
-    expect(res.body.results[0]).toMatchObject({ status: 'rejected', field: 'payload', message: expect.stringContaining(`deeper than ${EVENT_LIMITS.maxPayloadDepth} levels`) });
+    expect(res.body.results[0]).toMatchObject({ status: 'rejected', field: 'payload', message: stringContaining(`deeper than ${EVENT_LIMITS.maxPayloadDepth} levels`) });
     expect(JSON.parse(cli.stdout)).toMatchObject({ accepted: 1, rejected: 1, failed: 0 });
     expect(cli.stderr).toMatch(/rejected line 2: payload: nests arrays and objects deeper than/);
     expect(cli.code).toBe(1);
@@ -197,7 +198,7 @@ describe('4. bytes that are not UTF-8', () => {
     const cli = await send(kinesis, file, '--rejects', join(dir, 'rejects.ndjson'));
     const consumer = (() => { try { return deserializeEvent(Buffer.concat([Buffer.from('{"id":"a","ts":1764338400000,'), notUtf8Event.subarray(1)])); } catch (err) { return err; } })();
 
-    const rejectedCountry = { status: 'rejected', field: 'dims.country', message: expect.stringContaining('not valid UTF-8') };
+    const rejectedCountry = { status: 'rejected', field: 'dims.country', message: stringContaining('not valid UTF-8') };
     expect(array.status).toBe(207);
     expect(array.body.results.map((r) => r.status)).toEqual(['accepted', 'rejected']);
     expect(array.body.results[1]).toMatchObject(rejectedCountry);
@@ -237,7 +238,7 @@ describe('6. the Kinesis front', () => {
     const raw = (write: (s: net.Socket) => void) => new Promise<string>((resolve) => {
       const s = net.connect(server.port, '127.0.0.1', () => write(s));
       let out = '';
-      s.on('data', (d) => (out += d));
+      s.on('data', (d: Buffer) => (out += d.toString()));
       s.on('error', () => {});
       s.on('close', () => resolve(out));
     });
@@ -259,7 +260,7 @@ describe('6. the Kinesis front', () => {
     expect(JSON.parse(slow.slice(slow.indexOf('\r\n\r\n') + 4))).toMatchObject({ __type: 'RequestTimeout' });
     expect(await silent).toBe('');
     // fetch may see the reset of the upload before the answer; either way nothing was buffered.
-    if (!(big instanceof Error)) expect(big).toEqual([413, expect.objectContaining({ __type: 'InvalidArgumentException' })]);
+    if (!(big instanceof Error)) expect(big).toEqual([413, objectContaining({ __type: 'InvalidArgumentException' })]);
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(220 * 1024 * 1024); // the client's own 100 MB body is in this heap too
   });
 });

@@ -34,7 +34,7 @@ function checkedStack(props: SluiceStackProps, suppress = true) {
   const findings = [
     ...annotations.findError('*', Match.stringLikeRegexp('AwsSolutions-')),
     ...annotations.findWarning('*', Match.stringLikeRegexp('AwsSolutions-')),
-  ].map((m) => `${m.id}: ${String(m.entry.data).split(':')[0]}`);
+  ].map((m) => `${m.id}: ${(typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data)).split(':')[0]}`);
   return { template, findings };
 }
 

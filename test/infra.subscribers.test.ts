@@ -14,24 +14,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENV } from '../core/index.ts';
 import { SUBSCRIBER_METRICS } from '../consumers/index.ts';
 import { REPO_ROOT } from '../infra/index.ts';
+import type { CfnResource } from './support/cloudFormation.ts';
+import { arrayContaining } from './support/matchers.ts';
 
 /** An event as any producer writes it: its JSON. */
 const json = (e: object) => Buffer.from(JSON.stringify(e));
 
 const run = promisify(execFile);
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
 describe('a configured subscriber through `npm run synth`', () => {
   let dir: string;
   let out: string;
-  let resources: Record<string, Resource>;
+  let resources: Record<string, CfnResource>;
   const byType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
   const fnId = (name: string) => {
     const ids = byType('AWS::Lambda::Function').filter(([, r]) => String(r.Properties.Description ?? '').startsWith(`sluice subscriber ${name}:`)).map(([id]) => id);
     expect(ids).toHaveLength(1);
     return ids[0]!;
   };
-  const mappingOf = (fn: string) => byType('AWS::Lambda::EventSourceMapping').find(([, r]) => r.Properties.FunctionName.Ref === fn)![1];
+  const mappingOf = (fn: string) => byType('AWS::Lambda::EventSourceMapping').find(([, r]) => r.Properties.FunctionName?.Ref === fn)![1];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sluice-synth-subscribers-'));
@@ -46,20 +47,20 @@ describe('a configured subscriber through `npm run synth`', () => {
     await run('npm', ['run', 'synth', '--', '-c', `config=${join(dir, 'sluice.config.json')}`, '-o', out], {
       cwd: REPO_ROOT, env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' }, timeout: 240_000,
     });
-    resources = (JSON.parse(readFileSync(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, Resource> }).Resources;
+    resources = (JSON.parse(readFileSync(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, CfnResource> }).Resources;
   }, 260_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('deploys the subscriber as a Node.js 22 function with its variables and the quarantine', () => {
     const fn = resources[fnId('purchases-webhook')]!.Properties;
     expect(fn.Runtime).toBe('nodejs22.x');
-    expect(fn.Environment.Variables).toMatchObject({
+    expect(fn.Environment!.Variables).toMatchObject({
       POWERTOOLS_SERVICE_NAME: 'sluice-purchases-webhook',
       WEBHOOK_URL: 'https://hooks.example.com/sluice',
       [ENV.subscriberTypes]: '["purchase"]',
       [ENV.dbName]: 'sluice',
     });
-    expect(Object.keys(fn.Environment.Variables)).toEqual(expect.arrayContaining([ENV.dbClusterArn, ENV.dbSecretArn]));
+    expect(Object.keys(fn.Environment!.Variables)).toEqual(arrayContaining([ENV.dbClusterArn, ENV.dbSecretArn]));
   });
 
   it('maps the stream to it with its settings, partial batch responses and its own on-failure queue', () => {
@@ -68,9 +69,9 @@ describe('a configured subscriber through `npm run synth`', () => {
       BatchSize: 25, MaximumRetryAttempts: 5, BisectBatchOnFunctionError: true,
       FunctionResponseTypes: ['ReportBatchItemFailures'], StartingPosition: 'TRIM_HORIZON',
     });
-    const queue = esm.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    const queue = esm.Properties.DestinationConfig!.OnFailure.Destination['Fn::GetAtt'][0];
     expect(resources[queue]!.Type).toBe('AWS::SQS::Queue');
-    const others = byType('AWS::Lambda::EventSourceMapping').filter(([, r]) => r !== esm).map(([, r]) => r.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0]);
+    const others = byType('AWS::Lambda::EventSourceMapping').filter(([, r]) => r !== esm).map(([, r]) => r.Properties.DestinationConfig!.OnFailure.Destination['Fn::GetAtt'][0]);
     expect(others).not.toContain(queue);
   });
 
@@ -86,7 +87,7 @@ describe('a configured subscriber through `npm run synth`', () => {
     const alarms = byType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
     const onFn = alarms.filter((a) => JSON.stringify(a.Dimensions ?? []).includes(`"Ref":"${fn}"`)).map((a) => a.MetricName).sort();
     expect(onFn).toEqual(['Errors', 'IteratorAge', 'Throttles']);
-    const queue = mappingOf(fn).Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    const queue = mappingOf(fn).Properties.DestinationConfig!.OnFailure.Destination['Fn::GetAtt'][0];
     expect(alarms.some((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Dimensions).includes(queue))).toBe(true);
     expect(alarms.filter((a) => a.MetricName === SUBSCRIBER_METRICS.eventsFailed).map((a) => a.Dimensions)).toContainEqual([{ Name: 'service', Value: 'sluice-purchases-webhook' }]);
     for (const a of alarms) expect(a.AlarmActions, a.MetricName).toHaveLength(1);
@@ -96,13 +97,13 @@ describe('a configured subscriber through `npm run synth`', () => {
 
   it('bundles the subscriber so it loads alone and answers a Kinesis event with a partial batch response', async () => {
     const fn = fnId('purchases-webhook');
-    const asset = join(out, `asset.${String(resources[fn]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+    const asset = join(out, `asset.${resources[fn]!.Properties.Code!.S3Key.replace(/\.zip$/, '')}`);
     const received: string[] = [];
     const server = http.createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const id = JSON.parse(Buffer.concat(chunks).toString('utf8')).id as string;
+        const { id } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { id: string };
         received.push(id);
         res.writeHead(id === 'p-3' ? 503 : 200).end();
       });
@@ -124,7 +125,7 @@ describe('a configured subscriber through `npm run synth`', () => {
 const out = await handler(JSON.parse(process.argv[1]), { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 30000 });
 process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|SLUICE_|POWERTOOLS_)/.test(k)));
-    const vars = resources[fn]!.Properties.Environment.Variables as Record<string, unknown>;
+    const vars = resources[fn]!.Properties.Environment!.Variables as Record<string, unknown>;
     try {
       const { stdout } = await run(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, JSON.stringify(kinesisEvent)], {
         cwd: tmpdir(),

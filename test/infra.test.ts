@@ -3,7 +3,7 @@
 // each Lambda bundle loads and the migrate bundle really migrates (against the local
 // Data API), and that `npx cdk synth` works from infra/ as `npm run synth` runs it.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -22,9 +22,11 @@ import { startRecordingProxy, type RecordingProxy } from './support/recordingPro
 import { INGEST_PATH } from '../producers/index.ts';
 import { MIGRATIONS_DIR } from '../schema/index.ts';
 import { kinesisRecord } from './support/kinesisRecords.ts';
+import type { KinesisStreamBatchResponse } from 'aws-lambda';
+import type { CfnResource } from './support/cloudFormation.ts';
+import { arrayContaining, stringMatching } from './support/matchers.ts';
 
 const run = promisify(execFile);
-type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[] };
 
 const ENV_ACCOUNT = { account: '123456789012', region: 'eu-west-1' };
 
@@ -40,9 +42,9 @@ function synthWithoutBundling(props: SluiceStackProps = {}): Template {
 describe('SluiceStack (bundled)', () => {
   let outdir: string;
   let template: Template;
-  let resources: Record<string, Resource>;
+  let resources: Record<string, CfnResource>;
 
-  const logicalId = (type: string, pred: (r: Resource) => boolean): string => {
+  const logicalId = (type: string, pred: (r: CfnResource) => boolean): string => {
     const ids = Object.entries(resources).filter(([, r]) => r.Type === type && pred(r)).map(([id]) => id);
     expect(ids, `one ${type}`).toHaveLength(1);
     return ids[0]!;
@@ -51,14 +53,14 @@ describe('SluiceStack (bundled)', () => {
   const fnId = (name: 'aggregator' | 'archiver') => descFnId(`sluice ${name}:`);
   const ourFunctions = () => Object.entries(resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function' && String(r.Properties.Description ?? '').startsWith('sluice'));
   const statementsOf = (functionId: string) => {
-    const roleId = resources[functionId]!.Properties.Role['Fn::GetAtt'][0];
+    const roleId = resources[functionId]!.Properties.Role!['Fn::GetAtt'][0];
     return Object.values(resources)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: { Ref: string }) => x.Ref === roleId))
-      .flatMap((r) => r.Properties.PolicyDocument.Statement as Array<{ Action: string | string[]; Resource: unknown }>)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles?.some((x) => x.Ref === roleId))
+      .flatMap((r) => r.Properties.PolicyDocument!.Statement)
       .map((s) => ({ actions: ([] as string[]).concat(s.Action), resource: s.Resource }));
   };
   const actionsOf = (functionId: string) => statementsOf(functionId).flatMap((s) => s.actions);
-  const assetDir = (functionId: string) => join(outdir, `asset.${String(resources[functionId]!.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+  const assetDir = (functionId: string) => join(outdir, `asset.${resources[functionId]!.Properties.Code!.S3Key.replace(/\.zip$/, '')}`);
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'sluice-cdk-'));
@@ -66,7 +68,7 @@ describe('SluiceStack (bundled)', () => {
     const stack = new SluiceStack(app, 'Sluice', { env: ENV_ACCOUNT });
     template = Template.fromStack(stack);
     app.synth();
-    resources = template.toJSON().Resources;
+    resources = (template.toJSON() as { Resources: Record<string, CfnResource> }).Resources;
   });
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
@@ -83,7 +85,7 @@ describe('SluiceStack (bundled)', () => {
     ['archiver', ARCHIVER_MAPPING],
   ] as const)('maps the stream to the %s with the shared mapping settings and an on-failure queue', (name, mapping) => {
     const fn = fnId(name);
-    const esm = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === fn)!;
+    const esm = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName?.Ref === fn)!;
     expect(esm.Properties).toMatchObject({
       BatchSize: mapping.batchSize,
       MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowInSeconds,
@@ -97,7 +99,7 @@ describe('SluiceStack (bundled)', () => {
     const age = mapping.maximumRecordAgeInSeconds === -1 ? lagPolicy(Duration.hours(24)).maxRecordAge.toSeconds() : mapping.maximumRecordAgeInSeconds;
     expect(esm.Properties.MaximumRecordAgeInSeconds).toBe(age);
     expect(age).toBeLessThan(24 * 3600);
-    const queueId = esm.Properties.DestinationConfig.OnFailure.Destination['Fn::GetAtt'][0];
+    const queueId = esm.Properties.DestinationConfig!.OnFailure.Destination['Fn::GetAtt'][0];
     expect(resources[queueId]!.Type).toBe('AWS::SQS::Queue');
     expect(resources[fn]!.Properties.Timeout).toBe(mapping.functionTimeoutSeconds);
     // The cap on concurrent invocations (the aggregator's maxDatabaseWriters) is the function's reserved concurrency.
@@ -111,7 +113,7 @@ describe('SluiceStack (bundled)', () => {
       expect(r.Properties.Runtime).toBe('nodejs22.x');
       expect(r.Properties.Architectures).toEqual(['arm64']);
       expect(r.Properties.VpcConfig).toBeUndefined();
-      expect(r.Properties.Environment.Variables).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'sluice', POWERTOOLS_SERVICE_NAME: expect.stringMatching(/^sluice-/) });
+      expect(r.Properties.Environment!.Variables).toMatchObject({ POWERTOOLS_METRICS_NAMESPACE: 'sluice', POWERTOOLS_SERVICE_NAME: stringMatching(/^sluice-/) });
     }
   });
 
@@ -130,7 +132,7 @@ describe('SluiceStack (bundled)', () => {
   });
 
   it('gives each function exactly the variables it reads, under the core ENV names', () => {
-    const vars = (id: string) => resources[id]!.Properties.Environment.Variables as Record<string, unknown>;
+    const vars = (id: string) => resources[id]!.Properties.Environment!.Variables as Record<string, unknown>;
     const own = (id: string) => Object.keys(vars(id)).filter((k) => k.startsWith('SLUICE_')).sort();
     const aggregator = fnId('aggregator');
     const archiver = fnId('archiver');
@@ -174,7 +176,7 @@ describe('SluiceStack (bundled)', () => {
 
     const streamId = logicalId('AWS::Kinesis::Stream', () => true);
     expect(statementsOf(ingest)).toEqual([
-      { actions: expect.arrayContaining(['kinesis:PutRecords', 'kinesis:ListShards']), resource: { 'Fn::GetAtt': [streamId, 'Arn'] } },
+      { actions: arrayContaining(['kinesis:PutRecords', 'kinesis:ListShards']), resource: { 'Fn::GetAtt': [streamId, 'Arn'] } },
     ]);
   });
 
@@ -209,7 +211,7 @@ describe('SluiceStack (bundled)', () => {
     const deps = resources[cr]!.DependsOn ?? [];
     expect(deps.some((d) => resources[d]?.Type === 'AWS::RDS::DBInstance')).toBe(true);
     const aggregator = fnId('aggregator');
-    const esm = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName.Ref === aggregator)!;
+    const esm = Object.entries(resources).find(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping' && r.Properties.FunctionName?.Ref === aggregator)!;
     expect(resources[esm[0]]!.DependsOn ?? []).toContain(cr);
   });
 
@@ -276,7 +278,7 @@ describe('SluiceStack (bundled)', () => {
     });
 
     /** Runs the bundle's handler in a fresh Node process with a Lambda-like environment. */
-    const invoke = async (functionId: string, event: unknown): Promise<any> => {
+    const invoke = async <Result>(functionId: string, event: unknown): Promise<Result> => {
       const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AWS_|SLUICE_|POWERTOOLS_)/.test(k)));
       const script = `const { handler } = await import(${JSON.stringify(join(assetDir(functionId), 'index.mjs'))});
 const context = { functionName: 'f', awsRequestId: 'r', getRemainingTimeInMillis: () => 60000 };
@@ -286,7 +288,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
         cwd: tmpdir(),
         env: {
           ...inherited,
-          ...(resources[functionId]!.Properties.Environment.Variables as Record<string, string>),
+          ...(resources[functionId]!.Properties.Environment!.Variables as Record<string, string>),
           POWERTOOLS_METRICS_DISABLED: 'true',
           AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_NAME: 'f',
           AWS_ACCESS_KEY_ID: creds.key, AWS_SECRET_ACCESS_KEY: creds.secret, AWS_SESSION_TOKEN: creds.token,
@@ -297,7 +299,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
       });
       const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
       expect(line, stdout).toBeDefined();
-      return JSON.parse(line!.slice('RESULT '.length));
+      return JSON.parse(line!.slice('RESULT '.length)) as Result;
     };
     /** Every request since `from` was signed with the temporary key and carried its session token. */
     const expectSignedWithSessionToken = (proxy: RecordingProxy, from: number) => {
@@ -319,7 +321,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
     it('migrate: applies the schema through the Data API, every call signed with the session token', async () => {
       const from = proxies.rdsData.requests.length;
 
-      const out = await invoke(descFnId('sluice schema migrations'), { RequestType: 'Create', ResourceProperties: {} });
+      const out = await invoke<{ PhysicalResourceId: string; Data: { Applied: string } }>(descFnId('sluice schema migrations'), { RequestType: 'Create', ResourceProperties: {} });
 
       expect(out.PhysicalResourceId).toBe('sluice-schema');
       expect(out.Data.Applied).not.toBe('');
@@ -329,13 +331,13 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
     it('ingest: puts a POST body on the stream, every Kinesis call signed with the session token', async () => {
       const from = proxies.kinesis.requests.length;
 
-      const out = await invoke(descFnId('sluice HTTP ingest'), {
+      const out = await invoke<{ statusCode: number; body: string }>(descFnId('sluice HTTP ingest'), {
         version: '2.0', rawPath: INGEST_PATH, headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
         requestContext: { http: { method: 'POST', path: INGEST_PATH } }, body: JSON.stringify(someEvents(3)),
       });
 
       expect(out.statusCode).toBe(200);
-      expect(JSON.parse(out.body).results.map((r: { status: string }) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
+      expect((JSON.parse(out.body) as { results: { status: string }[] }).results.map((r) => r.status)).toEqual(['accepted', 'accepted', 'accepted']);
       expect(proxies.kinesis.requests.slice(from).some((r) => r.headers['x-amz-target'] === 'Kinesis_20131202.PutRecords')).toBe(true);
       expectSignedWithSessionToken(proxies.kinesis, from);
     });
@@ -343,7 +345,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
     it('archiver: writes a batch to Firehose, every call signed with the session token', async () => {
       const from = proxies.firehose.requests.length;
 
-      const out = await invoke(fnId('archiver'), kinesisEvent(someEvents(4)));
+      const out = await invoke<KinesisStreamBatchResponse>(fnId('archiver'), kinesisEvent(someEvents(4)));
 
       expect(out).toEqual({ batchItemFailures: [] });
       expect(proxies.firehose.requests.slice(from).some((r) => r.headers['x-amz-target'] === 'Firehose_20150804.PutRecordBatch')).toBe(true);
@@ -353,7 +355,7 @@ process.stdout.write('\\nRESULT ' + JSON.stringify(out ?? null) + '\\n');`;
     it('aggregator: writes rollups through the Data API, every call signed with the session token', async () => {
       const from = proxies.rdsData.requests.length;
 
-      const out = await invoke(fnId('aggregator'), kinesisEvent(someEvents(5)));
+      const out = await invoke<KinesisStreamBatchResponse>(fnId('aggregator'), kinesisEvent(someEvents(5)));
 
       expect(out).toEqual({ batchItemFailures: [] });
       const rows = await database.query("SELECT count(*) FROM sluice_rollups WHERE event_type = 'bundle.test'");
@@ -449,7 +451,7 @@ describe('the front door', () => {
   it('requires IAM (SigV4) on every route, query included, throttles the stage and logs access', () => {
     // The ingest entry stands in for the query handler: this checks the routing only.
     const t = synthWithoutBundling({ query: { entry: 'producers/ingest/lambda.ts' } });
-    const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as Resource[];
+    const routes = Object.values(t.findResources('AWS::ApiGatewayV2::Route')) as CfnResource[];
 
     expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([...QUERY_API_PATHS.map((p) => `GET ${p}`), `POST ${INGEST_PATH}`].sort());
     expect(QUERY_API_PATHS).toEqual(['/v1/query', '/v1/catalog', '/openapi.json']);
@@ -483,14 +485,14 @@ describe('no silent loss', () => {
   ])('with %s retention, gives batches up at %i s (before expiry) and alarms on lag at %i s', (retention, recordAgeS, alarmS) => {
     const t = synthWithoutBundling({ stream: { retentionPeriod: retention } });
 
-    const mappings = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')) as Resource[];
+    const mappings = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')) as CfnResource[];
     const lagAlarms = alarmsOf(t).filter((a) => /IteratorAge/.test(a.Properties.MetricName));
 
     expect(mappings).toHaveLength(2);
     for (const m of mappings) {
       expect(m.Properties.MaximumRecordAgeInSeconds).toBe(recordAgeS);
       expect(m.Properties.MaximumRecordAgeInSeconds).toBeLessThan(retention.toSeconds());
-      expect(m.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+      expect(m.Properties.DestinationConfig!.OnFailure.Destination).toBeDefined();
     }
     expect(lagAlarms).toHaveLength(3);
     for (const a of lagAlarms) expect(a.Properties.Threshold).toBe(alarmS * 1000);
@@ -515,7 +517,7 @@ describe('no silent loss', () => {
       expect(a.Properties.AlarmActions).toEqual([{ Ref: topicId[0] }]);
       expect(a.Properties.OKActions).toEqual([{ Ref: topicId[0] }]);
     }
-    expect(metrics).toEqual(expect.arrayContaining([
+    expect(metrics).toEqual(arrayContaining([
       'AWS/Kinesis WriteProvisionedThroughputExceeded', 'AWS/Kinesis ReadProvisionedThroughputExceeded',
       'AWS/SQS ApproximateNumberOfMessagesVisible', `${METRICS_NAMESPACE} ${AGGREGATOR_METRICS.eventsQuarantined}`,
       'AWS/Firehose DeliveryToS3.DataFreshness', 'AWS/Firehose DeliveryToS3.Success', 'AWS/Firehose ThrottledRecords',
@@ -542,7 +544,7 @@ describe('physical names and the archive', () => {
     const stacks = ['SluiceA', 'SluiceB'].map((id) => new SluiceStack(app, id, { env: ENV_ACCOUNT }));
     try {
       for (const stack of stacks) {
-        const resources = Template.fromStack(stack).toJSON().Resources as Record<string, Resource>;
+        const resources = Template.fromStack(stack).toJSON().Resources as Record<string, CfnResource>;
         for (const [id, r] of Object.entries(resources)) {
           const prop = NAME_PROPERTIES[r.Type];
           // HTTP APIs need a Name; CDK derives it from the construct path, unique per stack.
@@ -578,9 +580,9 @@ describe('the CDK app from the command line', () => {
     const out = mkdtempSync(join(tmpdir(), 'sluice-cdk-cli-'));
     try {
       await run('npx', ['cdk', 'synth', '-q', '-o', out], { cwd: join(REPO_ROOT, 'infra'), env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' }, timeout: 150_000 });
-      const tpl = JSON.parse(readFileSync(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
+      const tpl = JSON.parse(readFileSync(join(out, 'Sluice.template.json'), 'utf8')) as { Resources: Record<string, CfnResource> };
       const types = Object.values(tpl.Resources).map((r) => r.Type);
-      expect(types).toEqual(expect.arrayContaining(['AWS::Kinesis::Stream', 'AWS::RDS::DBCluster', 'AWS::KinesisFirehose::DeliveryStream', 'Custom::SluiceSchema']));
+      expect(types).toEqual(arrayContaining(['AWS::Kinesis::Stream', 'AWS::RDS::DBCluster', 'AWS::KinesisFirehose::DeliveryStream', 'Custom::SluiceSchema']));
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

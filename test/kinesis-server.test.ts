@@ -5,11 +5,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   GetRecordsCommand, GetShardIteratorCommand, KinesisClient, ListShardsCommand, PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { KinesisServer } from '../local/index.ts';
+import { KinesisServer, type KinesisServerOptions } from '../local/index.ts';
 import { KINESIS } from '../core/index.ts';
 
 const servers: KinesisServer[] = [];
-async function start(opts: ConstructorParameters<typeof Object>[0] & Parameters<typeof KinesisServer.start>[0] = {}) {
+async function start(opts: Partial<KinesisServerOptions> = {}) {
   const s = await KinesisServer.start({ streams: [{ name: 'events', shardCount: 4 }], ...opts });
   servers.push(s);
   return { server: s, client: new KinesisClient({ endpoint: s.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } }) };

@@ -20,6 +20,7 @@ import {
 } from '../loadtest/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { closeTo } from './support/matchers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -173,7 +174,7 @@ describe('Timeline', () => {
     const [a, b, c] = t.samples();
     expect(t.samples()).toHaveLength(3);
     // Percentiles come from a histogram with three significant digits.
-    const near = (v: number) => expect.closeTo(v, 1);
+    const near = (v: number) => closeTo(v, 1);
     expect(a).toMatchObject({ second: 0, offered: 4, sent: 3, shortfall: 1, acked: 2, failed: 0, latencyP50Ms: near(10), latencyP99Ms: near(30), latencyMaxMs: near(30) });
     expect(b).toMatchObject({ second: 1, sent: 2, acked: 0, failed: 1, latencyP50Ms: NaN, latencyP99Ms: NaN });
     expect(c).toMatchObject({ second: 2, sent: 0, acked: 1, failed: 0, latencyP50Ms: near(5), aggregated: 3, backlog: 0 });
@@ -460,7 +461,7 @@ describe('load test against the local stack', () => {
     expect(r.sinkMetrics.kinesisRecords).toBeGreaterThan(0);
     expect(r.sinkMetrics.kinesisRecords).toBeLessThan(800);
     expect(r.timeline.reduce((n, s) => n + s.sent, 0)).toBe(800);
-    expect(lines.some((l) => /^\[\s*1s\] offered \d+  sent \d+  shortfall 0/.test(l))).toBe(true);
+    expect(lines.some((l) => /^\[\s*1s\] offered \d+ {2}sent \d+ {2}shortfall 0/.test(l))).toBe(true);
     expect(r.ok).toBe(true);
     expect(formatSummary(r)).toContain('result       OK');
   });
@@ -519,7 +520,7 @@ describe('load test against the local stack', () => {
     expect(r.chaos[0]).toMatchObject({ kind: 'db-outage', error: undefined });
     expect(r.chaos[1]).toMatchObject({ kind: 'consumer-crash', error: undefined });
     // Both deaths happened (a commit never made, a commit's answer lost) and the totals are still exact.
-    const pending = await (await fetch(new URL('/_sluice/faults', stack.env[ENV.rdsDataEndpoint]))).json();
+    const pending: unknown = await (await fetch(new URL('/_sluice/faults', stack.env[ENV.rdsDataEndpoint]))).json();
     expect(pending).toMatchObject({ failures: 0, drops: 0 });
     expect(r.chaos[0]!.firedAtSec).toBeGreaterThanOrEqual(1);
     expect(lines.some((l) => l.startsWith('chaos: db-outage for 2 s'))).toBe(true);

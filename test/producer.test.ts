@@ -53,7 +53,7 @@ async function readStream(client: KinesisClient): Promise<{ shards: Shard[]; rec
         for (const u of deaggregate(data, rec.PartitionKey!)) {
           records.push({
             shardId: shard.ShardId!, sequenceNumber: rec.SequenceNumber!, subSequenceNumber: u.subSequenceNumber,
-            partitionKey: u.partitionKey, format: recordFormat(data), event: JSON.parse(u.data.toString()),
+            partitionKey: u.partitionKey, format: recordFormat(data), event: JSON.parse(u.data.toString()) as StoredEvent['event'],
           });
         }
       }

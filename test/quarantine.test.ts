@@ -17,8 +17,9 @@ import { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, TABLES } from '../schema/index.ts';
 import { createAggregatorHandler } from '../consumers/index.ts';
-import { QuarantineStore, queryRollups } from '../query/index.ts';
+import { QuarantineStore, queryRollups, type QuarantineEntry } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
+import { anyString, stringMatching } from './support/matchers.ts';
 
 const STREAM = 'quarantine-test';
 const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
@@ -35,7 +36,7 @@ let env: Record<string, string>;
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';
-  const stream = new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } });
+  const stream = new Writable({ write(chunk: Buffer, _enc, cb) { text += chunk.toString(); cb(); } });
   return { stream, text: () => text };
 }
 
@@ -43,6 +44,11 @@ async function cli(...argv: string[]): Promise<{ code: number; text: string }> {
   const out = capture();
   const code = await runQuarantine(argv, env, out.stream);
   return { code, text: out.text() };
+}
+
+/** The entries `list --format json` printed (the preview as printable text). */
+function listedEntries(text: string): (Omit<QuarantineEntry, 'preview'> & { preview: string })[] {
+  return (JSON.parse(text) as { entries: (Omit<QuarantineEntry, 'preview'> & { preview: string })[] }).entries;
 }
 
 async function clickTotals() {
@@ -97,11 +103,11 @@ describe('quarantine', () => {
     // Act 1: list
     const listed = await cli('list', '--format', 'json');
     expect(listed.code).toBe(0);
-    const entries = JSON.parse(listed.text).entries;
-    expect(entries.map((e: { reason: string }) => e.reason)).toEqual([
-      expect.stringMatching(/^invalid event: value:/), // its id is derived, its value is not a number
-      expect.stringMatching(/^invalid event: event: not valid JSON/),
-      expect.stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
+    const entries = listedEntries(listed.text);
+    expect(entries.map((e) => e.reason)).toEqual([
+      stringMatching(/^invalid event: value:/), // its id is derived, its value is not a number
+      stringMatching(/^invalid event: event: not valid JSON/),
+      stringMatching(/^corrupt record: kpl record MD5 checksum mismatch/),
     ]);
     expect(entries[1]).toMatchObject({ shardId: 'shardId-000000000000', subSequenceNumber: -1, rawBytes: 7, preview: 'click,7', status: 'pending' });
     expect((await cli('list')).text).toMatch(/#\d+ .* pending {2}shardId-000000000000 {2}seq \d+\n {4}reason: invalid event/);
@@ -118,8 +124,8 @@ describe('quarantine', () => {
     expect(first.code).toBe(1);
     expect(first.text).toMatch(/redriven 2, still pending 1/);
     expect(await clickTotals()).toMatchObject({ count: 102, sum: 247 });
-    const after = JSON.parse((await cli('list', '--status', 'all', '--format', 'json')).text).entries;
-    expect(after.map((e: { status: string }) => e.status)).toEqual(['redriven', 'redriven', 'pending']);
+    const after = listedEntries((await cli('list', '--status', 'all', '--format', 'json')).text);
+    expect(after.map((e) => e.status)).toEqual(['redriven', 'redriven', 'pending']);
 
     // Act 3: again, and after a crash that lost the "redriven" marks: nothing counts twice.
     const again = await cli('redrive', '--fix', fix);
@@ -131,16 +137,16 @@ describe('quarantine', () => {
   });
 
   it('redrives only the entries named by --id, and --dry-run changes nothing', async () => {
-    const pending = JSON.parse((await cli('list', '--format', 'json')).text).entries;
+    const pending = listedEntries((await cli('list', '--format', 'json')).text);
     expect(pending).toHaveLength(1);
 
-    const dry = await cli('redrive', '--id', String(pending[0].id), '--dry-run');
-    const other = await cli('redrive', '--id', String(pending[0].id + 1000));
+    const dry = await cli('redrive', '--id', String(pending[0]!.id), '--dry-run');
+    const other = await cli('redrive', '--id', String(pending[0]!.id + 1000));
 
     expect(dry.text).toMatch(/would redrive 0, still pending 1/);
     expect(dry.text).toMatch(/not JSON: needs --fix/);
     expect(other.text).toMatch(/redriven 0, still pending 0/);
-    expect(JSON.parse((await cli('list', '--format', 'json')).text).entries[0].note).toMatch(/^redrive: the fix script left it/);
+    expect(listedEntries((await cli('list', '--format', 'json')).text)[0]!.note).toMatch(/^redrive: the fix script left it/);
   });
 
   it('redrives exactly once even when re-run (or the event resent) long after the dedup horizon', async () => {
@@ -150,13 +156,13 @@ describe('quarantine', () => {
     const before = await clickTotals();
     await kinesis.send(new PutRecordCommand({ StreamName: STREAM, PartitionKey: 'late', Data: Buffer.from(`{"type":"click","ts":${T0},"value":"5"}`) }));
     await runner.waitIdle({ timeoutMs: 60_000 });
-    const entry = JSON.parse((await cli('list', '--format', 'json')).text).entries.at(-1);
+    const entry = listedEntries((await cli('list', '--format', 'json')).text).at(-1)!;
     expect(entry.partitionKey).toBe('late');
     expect((await cli('redrive', '--id', String(entry.id), '--fix', fix)).text).toMatch(/redriven 1, still pending 0/);
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const session = new DataApiSession(rds, target);
     const [applied] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(applied).toMatchObject({ redriveEventId: expect.stringMatching(/^q-/), appliedAt: expect.any(String) });
+    expect(applied).toMatchObject({ redriveEventId: stringMatching(/^q-/), appliedAt: anyString() });
 
     // Act 1: the horizon passes (every remembered id forgotten) and a crash lost the "redriven" mark.
     await session.execute(`DELETE FROM ${TABLES.eventIds}`);
@@ -172,7 +178,7 @@ describe('quarantine', () => {
     expect(rerun.text).toMatch(/redriven 1, still pending 0/);
     expect(await clickTotals()).toMatchObject({ count: before.count + 1, sum: before.sum + 5 });
     const [done] = await new QuarantineStore(rds, target).list({ ids: [entry.id], status: 'all' });
-    expect(done).toMatchObject({ status: 'redriven', note: expect.stringMatching(/applied/) });
+    expect(done).toMatchObject({ status: 'redriven', note: stringMatching(/applied/) });
   });
 
   it('refuses an unknown subcommand or a fix script without a default export', async () => {

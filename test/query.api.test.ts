@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import {
   QUERY_PARAMETERS, QuarantineStore, QueryServer, buildOpenApiDocument, createQueryApi, createQueryLambdaHandler,
 } from '../query/index.ts';
-import type { QueryApiDeps } from '../query/index.ts';
+import type { ApiErrorBody, PipelineHealth, QueryApiDeps, QueryCatalog, QueryResult } from '../query/index.ts';
 import { PipelineHealthMeter } from '../local/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import { QUERY_CONFIG as config, QUERY_NOW as now, expectedAnswer, loadQueryEvents, makeQueryEvents } from './support/queryFixture.ts';
@@ -19,11 +19,15 @@ let events: SluiceEvent[];
 let deps: QueryApiDeps;
 const doc = buildOpenApiDocument() as unknown as Record<string, unknown> & { paths: Record<string, { get: { parameters?: Record<string, unknown>[]; responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }> } }> };
 
-async function get(path: string): Promise<{ status: number; body: any; type: string | null }> {
+/** A GET's status, content type and JSON body, read as the answer the caller expects. */
+async function get<Body = ApiErrorBody>(path: string): Promise<{ status: number; body: Body; type: string | null }> {
   const res = await fetch(`${server.url}${path}`);
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null, type: res.headers.get('content-type') };
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as Body, type: res.headers.get('content-type') };
 }
+
+/** The schema of an OpenAPI parameter: its own, or its items' when it repeats. */
+interface ParameterSchema { items?: ParameterSchema; enum?: string[]; pattern?: string; maximum?: number }
 
 /** The response schema the document declares for `path` and `status`. */
 function declared(path: string, status: number): Record<string, unknown> {
@@ -53,7 +57,7 @@ afterAll(async () => {
 
 describe('GET /v1/query', () => {
   it('answers with the engine\'s JSON: groups, totals and the range read', async () => {
-    const res = await get('/v1/query?type=page_view&from=-2h&to=now&bucket=1h&groupBy=country');
+    const res = await get<QueryResult>('/v1/query?type=page_view&from=-2h&to=now&bucket=1h&groupBy=country');
     const fromS = Math.floor((now / 1000 - 7200) / 3600) * 3600;
     const toS = Math.ceil(now / 1000 / 3600) * 3600;
     const want = expectedAnswer(events, { type: 'page_view', bucket: 3600, fromS, toS, groupBy: ['country'] });
@@ -61,17 +65,17 @@ describe('GET /v1/query', () => {
     expect(res.status).toBe(200);
     expect(res.type).toBe('application/json; charset=utf-8');
     expect(res.body.from).toBe(new Date(fromS * 1000).toISOString());
-    const [r] = res.body.results;
+    const r = res.body.results[0]!;
     expect(r.totals.count).toBe(want.total.count);
-    expect(Object.fromEntries(r.groups.map((g: any) => [g.dims.country, g.count]))).toEqual(Object.fromEntries([...want.groups].map(([k, v]) => [k, v.count])));
+    expect(Object.fromEntries(r.groups.map((g) => [g.dims.country, g.count]))).toEqual(Object.fromEntries([...want.groups].map(([k, v]) => [k, v.count])));
     conforms('/v1/query', res);
   });
 
   it('takes several types, repeated filters (in) and top-N', async () => {
-    const res = await get('/v1/query?type=page_view&type=order&bucket=1d&groupBy=path&where=country=JP&where=country=US&top=2&by=sum');
+    const res = await get<QueryResult>('/v1/query?type=page_view&type=order&bucket=1d&groupBy=path&where=country=JP&where=country=US&top=2&by=sum');
 
     expect(res.status).toBe(200);
-    expect(res.body.results.map((r: any) => r.type)).toEqual(['page_view', 'order']);
+    expect(res.body.results.map((r) => r.type)).toEqual(['page_view', 'order']);
     for (const r of res.body.results) {
       const want = expectedAnswer(events, { type: r.type, bucket: 86_400, groupBy: ['path'], where: { country: ['JP', 'US'] } });
       expect(r.totals.count).toBe(want.total.count);
@@ -115,22 +119,22 @@ describe('GET /v1/query', () => {
     const res = await api({ method: 'GET', path: '/v1/query', query: [['type', 'page_view']] });
 
     expect(res.status).toBe(503);
-    expect(JSON.parse(res.body as string).error.message).toMatch(/the database did not answer/);
+    expect((JSON.parse(res.body as string) as ApiErrorBody).error.message).toMatch(/the database did not answer/);
   });
 });
 
 describe('catalog and health', () => {
   it('lists the rollups and the types with rows', async () => {
-    const res = await get('/v1/catalog');
+    const res = await get<QueryCatalog>('/v1/catalog');
 
     expect(res.status).toBe(200);
     expect(res.body.types).toEqual(['order', 'page_view']);
-    expect(res.body.rollups.map((r: any) => [r.name, r.groupBy])).toEqual([['by_type', []], ['by_country', ['country', 'path']]]);
+    expect(res.body.rollups.map((r) => [r.name, r.groupBy])).toEqual([['by_type', []], ['by_country', ['country', 'path']]]);
     conforms('/v1/catalog', res);
   });
 
   it('reports the health figures from its source', async () => {
-    const res = await get('/v1/health');
+    const res = await get<PipelineHealth>('/v1/health');
 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ iteratorAgeMs: 1234, eventsPerStatement: 71.4, quarantinePending: 0 });
@@ -140,11 +144,11 @@ describe('catalog and health', () => {
 });
 
 describe('the OpenAPI document agrees with the handler', () => {
-  const params = doc.paths['/v1/query']!.get.parameters! as { name: string; required: boolean; schema: any; example: unknown }[];
+  const params = doc.paths['/v1/query']!.get.parameters! as { name: string; required: boolean; schema: ParameterSchema; example: unknown }[];
   const one = (p: { name: string; example: unknown }) => (Array.isArray(p.example) ? String(p.example[0]) : String(p.example));
 
   it('is served at /openapi.json as OpenAPI 3.1 with every route the handler has', async () => {
-    const res = await get('/openapi.json');
+    const res = await get<{ openapi: string; paths: Record<string, unknown> }>('/openapi.json');
 
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
@@ -158,14 +162,14 @@ describe('the OpenAPI document agrees with the handler', () => {
       const qs = new URLSearchParams({ type: 'page_view', [p.name]: one(p) });
       if (p.name === 'top' || p.name === 'by') qs.set('groupBy', 'path');
       if (p.name === 'by') qs.set('top', '3');
-      const res = await get(`/v1/query?${qs}`);
+      const res = await get<Partial<ApiErrorBody>>(`/v1/query?${qs}`);
       expect({ name: p.name, status: res.status, error: res.body.error }).toEqual({ name: p.name, status: 200, error: undefined });
     }
   });
 
   it('every value of a documented enum is accepted, and a value outside it is refused', async () => {
     for (const p of params.filter((x) => (x.schema.items ?? x.schema).enum)) {
-      for (const v of (p.schema.items ?? p.schema).enum) {
+      for (const v of (p.schema.items ?? p.schema).enum!) {
         expect((await get(`/v1/query?type=page_view&groupBy=path&top=3&${p.name}=${v}`)).status).toBe(200);
       }
       expect((await get(`/v1/query?type=page_view&groupBy=path&top=3&${p.name}=nope`)).status).toBe(400);
@@ -177,7 +181,7 @@ describe('the OpenAPI document agrees with the handler', () => {
     for (const [name, value] of Object.entries(outside)) {
       const p = params.find((x) => x.name === name)!;
       const s = p.schema.items ?? p.schema;
-      expect(s.pattern ? new RegExp(s.pattern).test(value) : value <= s.maximum).toBe(false);
+      expect(s.pattern ? new RegExp(s.pattern).test(value) : Number(value) <= s.maximum!).toBe(false);
       const qs = new URLSearchParams({ type: 'page_view', groupBy: 'path' });
       qs.set(name, value);
       const res = await get(`/v1/query?${qs}`);

@@ -10,7 +10,7 @@ import type { SluiceEvent } from '../core/index.ts';
 import { DATABASE_MODES } from './support/database.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
 import {
-  COUNTRIES, PATHS, QUERY_CONFIG as config, QUERY_NOW as now, QUERY_T0 as T0, expectedAnswer, loadQueryEvents, makeQueryEvents,
+  QUERY_CONFIG as config, QUERY_NOW as now, QUERY_T0 as T0, expectedAnswer, loadQueryEvents, makeQueryEvents,
   type Expected,
 } from './support/queryFixture.ts';
 

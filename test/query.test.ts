@@ -17,7 +17,7 @@ import type { ScratchDatabase } from './support/database.ts';
 import { DataApiServer } from '../local/dataapi/index.ts';
 import { migrate } from '../schema/index.ts';
 import { createAggregatorHandler, validateConfig } from '../consumers/index.ts';
-import { queryRollups, QueryError } from '../query/index.ts';
+import { queryRollups, QueryError, type QueryResult } from '../query/index.ts';
 import { runQuery } from '../cli/query.ts';
 import { countBar } from '../cli/queryFormats.ts';
 import { UsageError } from '../cli/errors.ts';
@@ -45,7 +45,7 @@ let events: SluiceEvent[];
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';
-  const stream = new Writable({ write(chunk, _enc, cb) { text += chunk.toString(); cb(); } });
+  const stream = new Writable({ write(chunk: Buffer, _enc, cb) { text += chunk.toString(); cb(); } });
   return { stream, text: () => text };
 }
 
@@ -132,10 +132,10 @@ describe('sluice query', () => {
     const code = await runQuery(['--type', 'click', '--format', 'json', '--config', cfg], env, out.stream);
 
     expect(code).toBe(0);
-    const parsed = JSON.parse(out.text());
+    const parsed = JSON.parse(out.text()) as QueryResult;
     expect(parsed).toMatchObject({ bucket: 60, groupBy: [], top: null, by: 'count' });
-    expect(parsed.results[0].rows[0]).toEqual({ bucket: new Date(T0).toISOString(), count: 80, sum: 92, sumExact: '92', min: 1, max: 2.5 });
-    expect(parsed.results[0].totals).toEqual({ count: 240, sum: 276, sumExact: '276', min: 1, max: 2.5 });
+    expect(parsed.results[0]!.rows[0]).toEqual({ bucket: new Date(T0).toISOString(), count: 80, sum: 92, sumExact: '92', min: 1, max: 2.5 });
+    expect(parsed.results[0]!.totals).toEqual({ count: 240, sum: 276, sumExact: '276', min: 1, max: 2.5 });
   });
 
   it('prints a table with a totals line by default, within 80 columns', async () => {

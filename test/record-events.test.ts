@@ -12,6 +12,7 @@ import {
   readStreamEvent, scannedEventReader, serializeEvent, type EventInput, type RecordPosition, type SluiceEvent,
 } from '../core/index.ts';
 import { redriveEventId, redriveQuarantine, type QuarantineStore } from '../query/index.ts';
+import { objectContaining, stringContaining, stringMatching } from './support/matchers.ts';
 
 const ARRIVAL_S = 1_764_338_400.123; // 2026-11-28T14:00:00.123Z
 const at = (sequenceNumber: string, shardId = 'shardId-000000000001'): RecordPosition => ({
@@ -51,7 +52,7 @@ describe('readRecordEvents: where an id came from, and the record identity', () 
     expect(read(gz).digest).toBe(md5(gz));
     expect(read(agg).digest).toBe(agg.subarray(agg.length - DIGEST_BYTES).toString('hex'));
     const bad = read(broken);
-    expect(bad.faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'corrupt-record' })]);
+    expect(bad.faults).toEqual([objectContaining({ subSequenceNumber: -1, kind: 'corrupt-record' })]);
     expect(bad.digest).toBe(md5(broken));
   });
 
@@ -61,7 +62,7 @@ describe('readRecordEvents: where an id came from, and the record identity', () 
     const out = read(text);
 
     expect(out.events).toMatchObject([{ type: 'ok' }]);
-    expect(out.faults).toEqual([expect.objectContaining({ subSequenceNumber: 1, kind: 'not-utf8', reason: expect.stringMatching(/^invalid event: dims\.country: is not valid UTF-8/) })]);
+    expect(out.faults).toEqual([objectContaining({ subSequenceNumber: 1, kind: 'not-utf8', reason: stringMatching(/^invalid event: dims\.country: is not valid UTF-8/) })]);
     expect(out.faults[0]!.raw.includes(0xff)).toBe(true);
   });
 });
@@ -107,13 +108,13 @@ describe('readRecordEvents: a plain JSON record from any producer', () => {
     const out = read('{"type":"bad type"}');
 
     expect(out.events).toEqual([]);
-    expect(out.faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'invalid-event', reason: expect.stringMatching(/^invalid event: type: /) })]);
+    expect(out.faults).toEqual([objectContaining({ subSequenceNumber: -1, kind: 'invalid-event', reason: stringMatching(/^invalid event: type: /) })]);
   });
 
   it('quarantines data that is not JSON as one fault, even when it has newlines', () => {
-    expect(read('click,7').faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'not-json', reason: expect.stringContaining('not valid JSON') })]);
+    expect(read('click,7').faults).toEqual([objectContaining({ subSequenceNumber: -1, kind: 'not-json', reason: stringContaining('not valid JSON') })]);
     const multi = read('a,b\nc,d\n');
-    expect(multi.faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'not-json' })]);
+    expect(multi.faults).toEqual([objectContaining({ subSequenceNumber: -1, kind: 'not-json' })]);
     expect(multi.faults[0]!.raw.toString()).toBe('a,b\nc,d\n');
   });
 });
@@ -135,8 +136,8 @@ describe('readRecordEvents: newline-separated JSON', () => {
 
     expect(out.events.map((e) => e.type)).toEqual(['a', 'c']);
     expect(out.faults).toEqual([
-      expect.objectContaining({ subSequenceNumber: 1, kind: 'not-json' }),
-      expect.objectContaining({ subSequenceNumber: 2, kind: 'invalid-event', reason: 'invalid event: value: must be a finite number' }),
+      objectContaining({ subSequenceNumber: 1, kind: 'not-json' }),
+      objectContaining({ subSequenceNumber: 2, kind: 'invalid-event', reason: 'invalid event: value: must be a finite number' }),
     ]);
     expect(out.faults.map((f) => f.raw.toString())).toEqual(['not json', '{"type":"b","value":"x"}']);
   });
@@ -174,14 +175,14 @@ describe('readRecordEvents: gzip', () => {
       ['login', 1764338460000, derivedEventId(at(SEQ), 0, 0)],
       ['login', 1764338400000, derivedEventId(at(SEQ), 0, 2)],
     ]);
-    expect(out.faults).toEqual([expect.objectContaining({ subSequenceNumber: 1, kind: 'not-json' })]);
+    expect(out.faults).toEqual([objectContaining({ subSequenceNumber: 1, kind: 'not-json' })]);
     expect(out.faults[0]!.raw.toString()).toBe('START RequestId: 42');
   });
 
   it('reads no event from CloudWatch Logs\' CONTROL_MESSAGE', () => {
     const out = read(gzipSync(JSON.stringify({ messageType: 'CONTROL_MESSAGE', owner: 'CloudWatchLogs', logEvents: [{ id: '', timestamp: 1, message: 'CWL CONTROL MESSAGE: Checking health of destination Kinesis stream.' }] })));
 
-    expect(out).toEqual({ events: [], faults: [], digest: expect.stringMatching(/^[0-9a-f]{32}$/) });
+    expect(out).toEqual({ events: [], faults: [], digest: stringMatching(/^[0-9a-f]{32}$/) });
   });
 
   it('refuses gzip that does not inflate, or inflates past the limit, as a whole-record fault', () => {
@@ -191,7 +192,7 @@ describe('readRecordEvents: gzip', () => {
     for (const data of [truncated, bomb]) {
       const out = read(data);
       expect(out.events).toEqual([]);
-      expect(out.faults).toEqual([expect.objectContaining({ subSequenceNumber: -1, kind: 'unreadable-record', reason: expect.stringContaining('gzip') })]);
+      expect(out.faults).toEqual([objectContaining({ subSequenceNumber: -1, kind: 'unreadable-record', reason: stringContaining('gzip') })]);
       expect(out.faults[0]!.raw.equals(data)).toBe(true);
     }
   });

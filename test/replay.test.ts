@@ -16,7 +16,7 @@ import { ENV, RESOURCE_NAMES, awsClientConfig } from '../core/index.ts';
 import { validateConfig } from '../consumers/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
-import { LocalArchiveSource, archiveKeys, arrivalWindow, readArchiveObject, replayArchive, type ArchivedEvent } from '../replay/index.ts';
+import { LocalArchiveSource, archiveKeys, arrivalWindow, readArchiveObject, replayArchive, type ArchivedEvent, type ReplaySummary } from '../replay/index.ts';
 import { DataApiSession, fieldText } from '../schema/index.ts';
 import { makeEvents } from './support/events.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
@@ -129,7 +129,7 @@ describe('sluice replay', () => {
     await session.execute(`DELETE FROM sluice_rollups WHERE rollup = 'by_country'`);
 
     const res = await replayCli(['--from', iso(START), '--to', iso(START + 7 * 60_000), '--rollup', 'by_country']);
-    const summary = JSON.parse(res.stdout);
+    const summary = JSON.parse(res.stdout) as ReplaySummary;
 
     expect(res.code).toBe(0);
     expect(byCountry.length).toBeGreaterThan(0);
@@ -154,9 +154,9 @@ describe('sluice replay', () => {
     expect(afterFirst.filter((r) => !r.startsWith('by_type|3600|signup|'))).toEqual(live.filter((r) => !r.startsWith('by_type|3600|signup|')));
     expect(afterFirst.find((r) => r.startsWith('by_type|3600|signup|'))!.split('|')[6]).toBe('-1');
     expect(await rows()).toEqual(afterFirst);
-    const summary = JSON.parse(second.stdout);
-    expect(summary.rollups.find((r: { rollup: string }) => r.rollup === 'by_type').windowsWithoutBuckets).toEqual([3600]);
-    expect(summary.rollups.find((r: { rollup: string }) => r.rollup === 'by_type').rowsDeleted).toBe(summary.rollups.find((r: { rollup: string }) => r.rollup === 'by_type').rowsWritten);
+    const summary = JSON.parse(second.stdout) as ReplaySummary;
+    expect(summary.rollups.find((r) => r.rollup === 'by_type')!.windowsWithoutBuckets).toEqual([3600]);
+    expect(summary.rollups.find((r) => r.rollup === 'by_type')!.rowsDeleted).toBe(summary.rollups.find((r) => r.rollup === 'by_type')!.rowsWritten);
 
     const whole = await replayCli(['--from', iso(START), '--to', iso(START + 3_600_000)]);
     expect(whole.code).toBe(0);
@@ -170,7 +170,7 @@ describe('sluice replay', () => {
     const res = await runCli(['replay', '--config', configFile, '--json', '--archive', `s3://${RESOURCE_NAMES.bucket}`, '--from', iso(START), '--to', iso(START + 3_600_000)],
       { env: { [ENV.dataDir]: dataDir, [ENV.s3Endpoint]: s3.endpoint } });
     await s3.close();
-    const summary = JSON.parse(res.stdout);
+    const summary = JSON.parse(res.stdout) as ReplaySummary;
 
     expect(res.code).toBe(0);
     expect(summary.source).toBe(`s3://${RESOURCE_NAMES.bucket}`);
@@ -193,7 +193,7 @@ describe('sluice replay', () => {
     writeFileSync(join(hourDir, 'sluice-archive-1-bad.gz'), gzipSync(bad.join('')));
 
     const res = await replayCli(['--from', iso(START), '--to', iso(START + 3_600_000)]);
-    const summary = JSON.parse(res.stdout);
+    const summary = JSON.parse(res.stdout) as ReplaySummary;
 
     expect(res.code).toBe(1);
     expect(await rows()).toEqual(live);

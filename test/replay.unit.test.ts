@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { archiveLineText, normalizeEvent, readArchiveLine, serializeEvent, type ArchiveEnvelope } from '../core/index.ts';
 import { validateConfig } from '../consumers/index.ts';
 import { arrivalWindow, keyHourMs, planRebuild, readArchiveObject } from '../replay/index.ts';
+import { stringMatching } from './support/matchers.ts';
 
 const envelope = (n: number): ArchiveEnvelope => ({ shardId: 'shardId-000000000003', sequenceNumber: String(1000 + n), subSequenceNumber: n % 4, partitionKey: 'sluice-lane-a', arrival: '2026-11-30T11:00:00.000Z' });
 const event = (n: number) => normalizeEvent({ id: `e${n}`, type: 'click', ts: Date.UTC(2026, 10, 28, 14, n % 60), value: n });
@@ -14,7 +15,7 @@ describe('archive line', () => {
   it('reads back the envelope and event it was written with, and refuses a malformed envelope', () => {
     const parsed = readArchiveLine(JSON.parse(line(7)));
 
-    expect(parsed).toEqual({ kind: 'event', envelope: envelope(7), event: JSON.parse(serializeEvent(event(7)).toString()) });
+    expect(parsed).toEqual({ kind: 'event', envelope: envelope(7), event: JSON.parse(serializeEvent(event(7)).toString()) as unknown });
     expect(readArchiveLine({ ...envelope(1), sequenceNumber: '12a', event: {} })).toMatch(/sequenceNumber/);
     expect(readArchiveLine({ ...envelope(1), subSequenceNumber: -1, event: {} })).toMatch(/subSequenceNumber/);
     expect(readArchiveLine([1, 2])).toMatch(/not a JSON object/);
@@ -41,7 +42,7 @@ describe('archive object reader', () => {
     expect(content.events.length).toBeGreaterThan(100);
     expect(content.events.length).toBeLessThan(2000);
     expect(content.events.map((e) => e.event.id)).toEqual(Array.from({ length: content.events.length }, (_, i) => `e${i}`));
-    expect(content.problems).toEqual([{ key: 'k.gz', line: content.events.length + 1, reason: expect.stringMatching(/^truncated GZIP/) }]);
+    expect(content.problems).toEqual([{ key: 'k.gz', line: content.events.length + 1, reason: stringMatching(/^truncated GZIP/) }]);
   });
 
   it('reports a line that is not JSON and an invalid event by line, counts archiver error lines, and reads the rest', () => {
@@ -61,7 +62,7 @@ describe('archive object reader', () => {
     const content = readArchiveObject('errors/processing-failed/2026/11/30/11/x.gz', body);
 
     expect(content.events.map((e) => [e.event.id, e.at.line, e.at.rawDataLine])).toEqual([['e1', 1, 1], ['e2', 1, 2], ['e3', 2, 1]]);
-    expect(content.problems).toEqual([{ key: 'errors/processing-failed/2026/11/30/11/x.gz', line: 2, rawDataLine: 2, reason: expect.stringMatching(/^not JSON/) }]);
+    expect(content.problems).toEqual([{ key: 'errors/processing-failed/2026/11/30/11/x.gz', line: 2, rawDataLine: 2, reason: stringMatching(/^not JSON/) }]);
   });
 });
 

@@ -17,7 +17,7 @@ const STREAM = 'events';
 /** Explicit hash keys that land in shard 0 and shard 1 of a two-shard stream. */
 const SHARD_KEY = ['0', String(2n ** 127n + 1n)];
 
-let servers: KinesisServer[] = [];
+const servers: KinesisServer[] = [];
 const runners: EventSourceRunner[] = [];
 const dirs: string[] = [];
 
@@ -118,6 +118,7 @@ describe('local event source runner', () => {
     const ctx = rec.calls[0]!.context;
     expect(ctx).toMatchObject({ functionName: 'fn', functionVersion: '$LATEST', invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:fn', logGroupName: '/aws/lambda/fn' });
     expect(ctx.getRemainingTimeInMillis()).toBeLessThanOrEqual(30_000);
+    expect(Number.isInteger(ctx.getRemainingTimeInMillis())).toBe(true);
     expect(new Set(rec.calls.map((c) => c.context.awsRequestId)).size).toBe(rec.calls.length);
     expect(r.stats).toMatchObject({ records: 250, errors: 0, batches: rec.calls.length, invocations: rec.calls.length });
   });
@@ -296,7 +297,6 @@ describe('local event source runner', () => {
 
   it('stops when asked while it is still listing the shards (a stack whose later part failed to start)', async () => {
     const kinesis = await stream();
-    let r!: EventSourceRunner;
     let stopping: Promise<void> | undefined;
     let invoked = 0;
     // stop() arrives while ListShards is on the wire: the shards it lists must not start polling after it.
@@ -304,7 +304,7 @@ describe('local event source runner', () => {
       if (context.commandName === 'ListShardsCommand' && !stopping) stopping = r.stop();
       return next(args);
     }, { step: 'initialize' });
-    r = runner(kinesis, async () => { invoked++; });
+    const r = runner(kinesis, async () => { invoked++; });
     while (!stopping) await new Promise((ok) => setTimeout(ok, 10));
 
     await stopping; // before the fix, pollers started after stop() ran forever and this never resolved
@@ -320,7 +320,6 @@ describe('local event source runner', () => {
     await put(kinesis, Array.from({ length: 30 }, (_, i) => ({ data: `r${i}`, shard: 0 })));
     const first: string[] = [];
     let stopping: Promise<void> | undefined;
-    let r1!: EventSourceRunner;
     const handler1: Handler = async (event) => {
       if (first.length === 10) {
         stopping = r1.stop();
@@ -328,10 +327,10 @@ describe('local event source runner', () => {
       }
       first.push(...event.Records.map(dataOf));
     };
-    r1 = runner(kinesis, handler1, { batchSize: 10, checkpointPath });
+    const r1 = runner(kinesis, handler1, { batchSize: 10, checkpointPath });
     while (!stopping) await new Promise((ok) => setTimeout(ok, 10));
     await stopping;
-    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8'));
+    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as { shards: Record<string, { sequenceNumber?: string; finished?: boolean }> };
     await put(kinesis, Array.from({ length: 5 }, (_, i) => ({ data: `s${i}`, shard: 0 })));
     const second = recorder();
 
@@ -362,7 +361,7 @@ describe('local event source runner', () => {
     const order = rec.data();
     expect(order.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `p${i}`));
     expect(order.slice(20).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `c${i}`).sort());
-    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8'));
+    const saved = JSON.parse(readFileSync(checkpointPath, 'utf8')) as { shards: Record<string, { sequenceNumber?: string; finished?: boolean }> };
     expect(saved.shards['shardId-000000000000'].finished).toBe(true);
     expect(Object.keys(r.stats.shards).sort()).toEqual(['shardId-000000000000', 'shardId-000000000001', 'shardId-000000000002']);
   });

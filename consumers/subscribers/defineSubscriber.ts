@@ -87,12 +87,13 @@ export function defineSubscriber(fn: SubscriberFunction, options: SubscriberOpti
       };
       const started = performance.now();
       let failed: readonly SubscriberEvent[] = [];
-      let thrown: unknown;
+      // Boxed: a subscriber may throw any value, `undefined` included.
+      let thrown: { error: unknown } | undefined;
       if (events.length > 0) {
         try {
           failed = (await fn(events, context)) ?? [];
         } catch (err) {
-          thrown = err;
+          thrown = { error: err };
         }
       }
       const durationMs = performance.now() - started;
@@ -100,7 +101,7 @@ export function defineSubscriber(fn: SubscriberFunction, options: SubscriberOpti
       for (const f of failed) {
         const i = recordIndex.get(f?.sequenceNumber);
         if (i === undefined) {
-          thrown ??= new UnknownFailedEventError(`returned as not handled an event of record ${String(f?.sequenceNumber)}, which is not in this batch`);
+          thrown ??= { error: new UnknownFailedEventError(`returned as not handled an event of record ${String(f?.sequenceNumber)}, which is not in this batch`) };
           break;
         }
         resumeAt = Math.min(resumeAt, i);
@@ -116,8 +117,8 @@ export function defineSubscriber(fn: SubscriberFunction, options: SubscriberOpti
 
       if (thrown !== undefined) {
         // A function error: the mapping retries, bisects or gives up as configured.
-        logger.error('subscriber failed on the batch', { ...range, error: thrown as Error });
-        throw thrown;
+        logger.error('subscriber failed on the batch', { ...range, error: thrown.error as Error });
+        throw thrown.error;
       }
       if (resumeAt < records.length) {
         logger.warn('events not handled; the batch resumes at their first record', {

@@ -31,7 +31,7 @@ export interface SubscriberContext {
   /** The variables the subscriber reads: the stack's, plus its registration's `environment`. */
   readonly env: StackEnv;
   /** Milliseconds left before the invocation times out. */
-  remainingTimeInMillis(): number;
+  remainingTimeInMillis(this: void): number;
   /** The Lambda context of the invocation. */
   readonly lambdaContext: Context;
 }

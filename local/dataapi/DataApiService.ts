@@ -375,7 +375,7 @@ export class DataApiService {
     // Without a database Aurora uses the one named in the secret: here, the configured one.
     if (database === undefined) return;
     if (database !== this.o.databaseName) {
-      throw new DataApiError('DatabaseErrorException', `ERROR: database "${String(database)}" does not exist; SQLState: 3D000`);
+      throw new DataApiError('DatabaseErrorException', `ERROR: database "${typeof database === 'string' ? database : JSON.stringify(database)}" does not exist; SQLState: 3D000`);
     }
   }
 

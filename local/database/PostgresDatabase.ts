@@ -73,7 +73,8 @@ async function run(client: pg.PoolClient, sql: string, params: readonly SqlParam
       command: (r.command ?? '').toUpperCase(),
       rowCount: r.rowCount ?? r.rows.length,
       fields: fields.map((f) => ({ name: f.name, typeOid: f.dataTypeID, typeModifier: f.dataTypeModifier, tableOid: f.tableID, columnNumber: f.columnID })),
-      rows: (r.rows as unknown[][]).map((row) => row.map((v) => (v === null || v === undefined ? null : String(v)))),
+      // rawTypes leaves every value as PostgreSQL's text.
+      rows: (r.rows as (string | null | undefined)[][]).map((row) => row.map((v) => v ?? null)),
     };
   } catch (err) {
     throw toSqlError(err);

@@ -253,7 +253,7 @@ export class KinesisServer {
     const bad = (message: string): RawResponse => jsonError(400, 'InvalidArgumentException', message);
     let request: { StreamName?: string; Records?: Entry[] } & Entry;
     try {
-      request = JSON.parse(body.toString());
+      request = JSON.parse(body.toString()) as typeof request;
     } catch {
       return this.invoke(headers, body);
     }
@@ -302,7 +302,7 @@ export class KinesisServer {
     if (kept.length) {
       const r = await this.invoke(headers, Buffer.from(JSON.stringify({ ...request, Records: kept })));
       if (r.status !== 200) return r;
-      accepted = JSON.parse(r.body.toString());
+      accepted = JSON.parse(r.body.toString()) as typeof accepted;
     }
     let k = 0;
     const records = entries.map((_, i) => {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { ENV, type StackEnv } from '../../core/index.ts';
+import { ENV } from '../../core/index.ts';
 import {
   METRICS_NAMESPACE, SubscriberLoadError, isConsumerEntry,
   type ConsumerHost, type ConsumerInstance, type RegisteredSubscriber,

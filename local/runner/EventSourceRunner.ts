@@ -35,7 +35,8 @@ export class EventSourceRunner {
   private started = false;
   private stopping = false;
   private initialized = false;
-  private fatal: unknown;
+  /** What stopped the runner, boxed: any value can be thrown. */
+  private fatal: { error: unknown } | undefined;
   private main: Promise<void> = Promise.resolve();
   private refreshChain: Promise<void> = Promise.resolve();
   private refreshPending = 0;
@@ -85,7 +86,7 @@ export class EventSourceRunner {
     const since = this.clock.elapsed();
     const deadline = options.timeoutMs === undefined ? Infinity : since + options.timeoutMs;
     for (;;) {
-      if (this.fatal) throw this.fatal;
+      if (this.fatal) throw this.fatal.error;
       if (this.stopping) throw new RunnerNotIdleError(`${this.options.functionName}: runner stopped`);
       if (this.isIdleSince(since)) return;
       if (this.clock.elapsed() > deadline) {
@@ -116,7 +117,7 @@ export class EventSourceRunner {
   }
 
   private fail(err: unknown): void {
-    if (this.fatal === undefined) this.fatal = err;
+    this.fatal ??= { error: err };
     this.log(`stopped on error: ${(err as Error)?.stack ?? String(err)}`);
     for (const { poller } of this.pollers.values()) poller.stop();
   }

@@ -29,7 +29,8 @@ export function createLambdaContext(o: LambdaContextOptions): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${o.functionName}`,
     logStreamName: `${day}/[$LATEST]${randomBytes(16).toString('hex')}`,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - clock.elapsed()),
+    // Whole milliseconds, as the Node.js runtime answers (APIs such as AbortSignal.timeout refuse fractions).
+    getRemainingTimeInMillis: () => Math.max(0, Math.floor(deadline - clock.elapsed())),
     // The callback-style members are deprecated and unused by async handlers.
     done: () => {},
     fail: () => {},

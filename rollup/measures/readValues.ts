@@ -10,3 +10,10 @@ export function readNumber(v: unknown): number | null {
   }
   return null;
 }
+
+/** Decimal text from a read-back value (text as is, a number as JavaScript prints it), or null. */
+export function readText(v: unknown): string | null {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  return null;
+}

@@ -2,6 +2,7 @@
 // `numeric` in the database; read back as exact decimal text).
 import { DecimalSum } from '../DecimalSum.ts';
 import type { Measure } from '../Measure.ts';
+import { readText } from './readValues.ts';
 
 export const sum: Measure<'sum', DecimalSum, string> = {
   name: 'sum',
@@ -25,7 +26,7 @@ export const sum: Measure<'sum', DecimalSum, string> = {
     // As text, so no reader (records or formattedRecords) ever turns it into a double.
     aggregate: (column) => `CAST(sum(${column}) AS text)`,
   },
-  read: (v) => (v === null || v === undefined ? '0' : String(v)),
+  read: (v) => readText(v) ?? '0',
   combine: (a, b) => {
     const s = new DecimalSum();
     s.addText(a);

@@ -31,7 +31,7 @@ export function expectedMinuteRollups(events: { type: string; ts: number; value:
   for (const e of events) {
     const bucket = new Date(Math.floor(e.ts / 60_000) * 60_000).toISOString();
     let byBucket = out.get(e.type);
-    if (!byBucket) out.set(e.type, (byBucket = new Map()));
+    if (!byBucket) out.set(e.type, (byBucket = new Map<string, ExpectedRollup & { cents: number }>()));
     const r = byBucket.get(bucket);
     // Sum in integer cents: the expected total must not carry float rounding of its own.
     const cents = Math.round(e.value * 100);
