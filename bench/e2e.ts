@@ -13,7 +13,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, parseEnvFile } from '../core/index.ts';
-import { processTreeCpuMicros, readPartsFile } from '../local/index.ts';
+import { QUERY_PORT_OFFSET, processTreeCpuMicros, readPartsFile } from '../local/index.ts';
 import { queryRollups } from '../query/index.ts';
 import { BENCH_TYPES as TYPES, benchCountPerType as countPerType, benchEventLines as makeEvents } from './benchEvents.ts';
 
@@ -32,7 +32,8 @@ interface PhaseCpu { seconds: number; byPart: Record<string, number> }
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'sluice-bench-e2e-'));
-  const port = await freePortRange(4);
+  // `sluice dev --port N` listens on N..N+4 and N+QUERY_PORT_OFFSET.
+  const port = await freePortRange(QUERY_PORT_OFFSET + 1);
   const env = { ...process.env, SLUICE_DATA_DIR: dataDir, DATABASE_URL: '', POWERTOOLS_LOG_LEVEL: 'ERROR' };
   const file = join(dataDir, 'events.ndjson');
   writeFileSync(file, makeEvents(events));

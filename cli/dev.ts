@@ -17,7 +17,7 @@ dashboard.
   --database ENGINE   the embedded engine: postgres (default, a real PostgreSQL 16 server from npm)
                       or pglite (WebAssembly, one connection; for platforms without binaries)
   --ingest-kpl        the HTTP ingest endpoint writes KPL aggregates instead of compressed ones
-  --port N            base port: N..N+3 for Kinesis, Firehose, the Data API and ingest,
+  --port N            base port: N..N+4 for Kinesis, Firehose, the Data API, ingest and S3 (the archive, read-only),
                       N+${QUERY_PORT_OFFSET} for the query API and dashboard (default ${DEFAULT_DEV_PORTS.kinesis}, so ${DEFAULT_DEV_PORTS.query})
   --shards N          shards of a newly created stream (default 4)
   --faults            serve the Data API's and Firehose's fault control at /_sluice/faults (the Data API's is what \`sluice loadtest --chaos db-outage@...\` uses)`;
@@ -61,11 +61,11 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
     ingestRecordFormat: values['ingest-kpl'] ? 'kpl' : 'compressed',
     shardCount,
     faultInjection: !!values.faults,
-    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3, query: base + QUERY_PORT_OFFSET },
+    ports: { kinesis: base, firehose: base + 1, rdsData: base + 2, ingest: base + 3, s3: base + 4, query: base + QUERY_PORT_OFFSET },
     log: (line) => out.write(`  ${line}\n`),
   }).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'EADDRINUSE') throw err;
-    throw new Error(`${err.message}: ports ${base}-${base + 3} and ${base + QUERY_PORT_OFFSET} must be free (is another sluice dev running?); choose others with --port N`);
+    throw new Error(`${err.message}: ports ${base}-${base + 4} and ${base + QUERY_PORT_OFFSET} must be free (is another sluice dev running?); choose others with --port N`);
   }).finally(() => {
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, whileStarting);
   });

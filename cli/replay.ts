@@ -2,14 +2,13 @@
 // (back-fill a rollup added later, repair a damaged range). Progress with a rate on
 // stderr while it reads, a summary at the end; problems in the archive are printed
 // with their object key and line, skipped, and make the exit code 1.
-import { join } from 'node:path';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { S3Client } from '@aws-sdk/client-s3';
 import { ENV, awsClientConfig, requireEnv, type StackEnv } from '../core/index.ts';
 import { loadConfig } from '../consumers/index.ts';
 import { QueryError, parseTimeBound } from '../query/index.ts';
-import { DEFAULT_SETTLE_SECONDS, LocalArchiveSource, S3ArchiveSource, replayArchive } from '../replay/index.ts';
-import type { ArchiveProblem, ArchiveSource, ReplaySummary } from '../replay/index.ts';
+import { DEFAULT_SETTLE_SECONDS, S3ArchiveSource, replayArchive } from '../replay/index.ts';
+import type { ArchiveProblem, ReplaySummary } from '../replay/index.ts';
 import { DataApiSession } from '../schema/index.ts';
 import { TARGET_FLAGS, TARGET_USAGE, resolveTarget } from './awsTarget.ts';
 import { intFlag, parseFlags } from './flags.ts';
@@ -17,7 +16,7 @@ import { UsageError } from './errors.ts';
 import { Progress } from './Progress.ts';
 
 const USAGE = `Usage: sluice replay --from ISO --to ISO [--type T] [--rollup NAME ...] [--dry-run]
-                     [--settle SECONDS] [--max-lateness SECONDS] [--archive DIR|s3://BUCKET]
+                     [--settle SECONDS] [--max-lateness SECONDS] [--archive s3://BUCKET]
                      [--config FILE] [--json] [--target local|aws] [--stack NAME]
 
 Rebuilds rollups from the archived events whose ts is in [--from, --to): the rows of
@@ -29,8 +28,9 @@ to it. Running it twice gives the same rows.
   --type T            only events and rows of this event type
   --dry-run           read and compute, write nothing
   --max-lateness S    read objects that arrived up to S seconds after --to (default: all later objects)
-  --archive           the bucket directory, or s3://BUCKET (default: the local stack's archive,
-                      else s3://$${ENV.archiveBucket}; with --target aws the stack's ArchiveBucket)
+  --archive s3://B    the bucket to read (default s3://$${ENV.archiveBucket}: the local stack's
+                      archive, served over the S3 API at $${ENV.s3Endpoint}; with --target aws
+                      the stack's ArchiveBucket)
 ${TARGET_USAGE}
 Exits 1 when some archive object or line could not be read (each is printed and skipped).`;
 
@@ -74,13 +74,15 @@ export async function runReplay(argv: string[], localEnv: StackEnv, out: NodeJS.
     }
   }
 
+  const bucket = archiveBucket(values.archive as string | undefined, env);
+
   const s3 = new S3Client(awsClientConfig(env, 's3'));
   const rdsData = new RDSDataClient(awsClientConfig(env, 'rdsData'));
   const progress = new Progress(process.stderr, 'replay');
   const problems: ArchiveProblem[] = [];
   let summary: ReplaySummary;
   try {
-    const source = archiveSource(values.archive as string | undefined, env, s3);
+    const source = new S3ArchiveSource(s3, bucket);
     const session = new DataApiSession(rdsData, {
       resourceArn: requireEnv(env, ENV.dbClusterArn),
       secretArn: requireEnv(env, ENV.dbSecretArn),
@@ -112,17 +114,16 @@ export async function runReplay(argv: string[], localEnv: StackEnv, out: NodeJS.
   return problems.length > 0 ? 1 : 0;
 }
 
-function archiveSource(flag: string | undefined, env: StackEnv, s3: S3Client): ArchiveSource {
-  if (flag?.startsWith('s3://')) {
-    const bucket = flag.slice('s3://'.length).replace(/\/+$/, '');
-    if (!bucket || bucket.includes('/')) throw new UsageError(`--archive s3://BUCKET names a bucket only, got "${flag}"`, USAGE);
-    return new S3ArchiveSource(s3, bucket);
+/** The bucket of --archive s3://BUCKET, else the stack's; a usage error when neither is given. */
+function archiveBucket(flag: string | undefined, env: StackEnv): string {
+  if (flag !== undefined) {
+    const bucket = flag.startsWith('s3://') ? flag.slice('s3://'.length).replace(/\/+$/, '') : '';
+    if (!bucket || bucket.includes('/')) throw new UsageError(`--archive takes s3://BUCKET (a bucket only), got "${flag}"`, USAGE);
+    return bucket;
   }
-  if (flag) return new LocalArchiveSource(flag);
   const bucket = env[ENV.archiveBucket];
-  if (env[ENV.archiveDir] && bucket) return new LocalArchiveSource(join(env[ENV.archiveDir]!, bucket));
-  if (bucket) return new S3ArchiveSource(s3, bucket);
-  throw new UsageError(`no archive to read: start the local stack (\`npm start\`), export ${ENV.archiveBucket} (the stack's ArchiveBucket output), or pass --archive`, USAGE);
+  if (bucket) return bucket;
+  throw new UsageError(`no archive to read: start the local stack (\`npm start\`), export ${ENV.archiveBucket} (the stack's ArchiveBucket output), or pass --archive s3://BUCKET`, USAGE);
 }
 
 function where(p: ArchiveProblem): string {

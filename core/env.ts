@@ -31,8 +31,7 @@ export const ENV = {
   subscriberTypes: 'SLUICE_SUBSCRIBER_TYPES',
   /** The archive's S3 bucket (`sluice replay` reads it through the S3 API). */
   archiveBucket: 'SLUICE_ARCHIVE_BUCKET',
-  /** A directory holding the archive as `<bucket>/<key>` files (the local stack's S3): read instead of S3 when set. */
-  archiveDir: 'SLUICE_ARCHIVE_DIR',
+  /** The S3 endpoint; the local stack's serves the archive bucket read-only. */
   s3Endpoint: 'AWS_ENDPOINT_URL_S3',
   databaseUrl: 'DATABASE_URL',
   /** Records sluice's own writers put: `compressed` (default) or `kpl` for streams other consumers read. */
@@ -117,7 +116,7 @@ export function awsClientConfig(env: StackEnv, service: Service) {
   if (region) config.region = region;
   if (endpoint) config.endpoint = endpoint;
   if (local) config.credentials = localEndpointCredentials();
-  // An S3 endpoint of its own (MinIO, a local stand-in) answers path-style requests; AWS's own takes both.
+  // An S3 endpoint of its own (the local stack's, MinIO) answers path-style requests; AWS's own takes both.
   if (endpoint && service === 's3') config.forcePathStyle = true;
   if (service === 'rdsData') {
     config.requestHandler = new NodeHttpHandler({ requestTimeout: DATA_API.statementTimeoutMs + 15_000 });

@@ -33,6 +33,7 @@ export type { AggregatedRecord, UserRecord, AggregateKeyTables } from './kpl.ts'
 export { ENV, LOCAL_REGION, DEFAULT_STACK_NAME, DEFAULT_DATA_DIR, STACK_ENV_FILE, parseEnvFile, readStackEnv, requireEnv, awsClientConfig, regionOf } from './env.ts';
 export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredentials } from './credentials.ts';
 export { isLoopbackUrl } from './loopback.ts';
+export { listenOnLoopback, closeServer } from './localServer.ts';
 export type { StackEnv } from './env.ts';
 export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, ArchiveLineEncoder, archiveLineText, readArchiveLine } from './archiveLine.ts';
 export type { ArchiveEnvelope, ArchiveLineContent } from './archiveLine.ts';

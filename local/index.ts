@@ -11,8 +11,8 @@ export { openDatabase, SqlStatementError, EmbeddedPostgres, EmbeddedPostgresErro
 export type { SqlDatabase, SqlSession, EmbeddedEngine } from './database/index.ts';
 export { DataApiServer, DataApiFaults, DataApiError, FAULTS_PATH, STATS_PATH } from './dataapi/index.ts';
 export type { DataApiStats, DataApiServerOptions, DataApiOperation, FaultSpec, DataApiErrorName } from './dataapi/index.ts';
-export { FirehoseServer, FirehoseFaults } from './firehose/index.ts';
-export type { FirehoseServerOptions, DeliveryStreamConfig, ArchiveObject } from './firehose/index.ts';
+export { FirehoseServer, FirehoseFaults, S3BucketServer } from './firehose/index.ts';
+export type { FirehoseServerOptions, DeliveryStreamConfig, ArchiveObject, S3BucketServerOptions } from './firehose/index.ts';
 export { EventSourceRunner, OnFailureDestination, RunnerConfigError, CheckpointFileError, RunnerNotIdleError } from './runner/index.ts';
 export type { EventSourceRunnerOptions, OnFailureRecord, RunnerStats, KinesisHandler } from './runner/index.ts';
 export { PipelineHealthMeter } from './PipelineHealthMeter.ts';

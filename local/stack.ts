@@ -32,10 +32,10 @@ export const LOCAL_DB_SECRET_ARN = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOC
 
 /**
  * Fixed ports `sluice dev` uses unless told otherwise, so the printed variables stay
- * valid across restarts: base, base+1, base+2, base+3, and the query API at base+6
- * (base+4 and base+5 are left to other parts).
+ * valid across restarts: base, base+1, base+2, base+3, the archive's S3 endpoint at
+ * base+4, and the query API at base+6 (base+5 is left to other parts).
  */
-export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573, query: 4576 } as const;
+export const DEFAULT_DEV_PORTS = { kinesis: 4570, firehose: 4571, rdsData: 4572, ingest: 4573, s3: 4574, query: 4576 } as const;
 /** The query API's port is this far above the base port. */
 export const QUERY_PORT_OFFSET = DEFAULT_DEV_PORTS.query - DEFAULT_DEV_PORTS.kinesis;
 
@@ -175,6 +175,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       // same data and error output prefixes, so `sluice replay` reads both alike.
       startPart('firehose', 'firehose', {
         port: options.ports?.firehose ?? 0,
+        s3Port: options.ports?.s3 ?? 0,
         dataDir: join(dataDir, 'firehose'),
         faultInjection: options.faultInjection ?? false,
         deliveryStreams: [{
@@ -198,6 +199,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     log(`rds-data   ${database.info.endpoint}`);
     log(`schema     ${database.info.migrations ? `applied ${database.info.migrations}` : 'up to date'}`);
     log(`firehose   ${firehose.info.endpoint} (objects under ${join(dataDir, 'firehose', 's3', RESOURCE_NAMES.bucket)})`);
+    log(`s3         ${firehose.info.s3Endpoint} (bucket ${RESOURCE_NAMES.bucket}, read-only)`);
 
     const env: Record<string, string> = {
       [ENV.region]: LOCAL_REGION,
@@ -218,7 +220,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       [ENV.dbName]: RESOURCE_NAMES.database,
       [ENV.dataDir]: dataDir,
       [ENV.archiveBucket]: RESOURCE_NAMES.bucket,
-      [ENV.archiveDir]: join(dataDir, 'firehose', 's3'),
+      [ENV.s3Endpoint]: String(firehose.info.s3Endpoint),
     };
 
     // Every registered consumer (the aggregator, the archiver, the configuration's

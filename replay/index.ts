@@ -2,7 +2,7 @@
 // rebuild a damaged range (`sluice replay`).
 export { replayArchive, DEFAULT_SETTLE_SECONDS } from './replayArchive.ts';
 export type { ReplayOptions, ReplayProgress, ReplaySummary, RollupRebuildSummary } from './replayArchive.ts';
-export { LocalArchiveSource, S3ArchiveSource } from './ArchiveSource.ts';
+export { S3ArchiveSource } from './ArchiveSource.ts';
 export type { ArchiveSource } from './ArchiveSource.ts';
 export { readArchiveObject, isErrorObjectKey } from './ArchiveObjectReader.ts';
 export { archiveKeys, arrivalWindow, keyHourMs } from './ArchiveRange.ts';

@@ -10,15 +10,10 @@ import { normalizeEvent } from '../core/index.ts';
 import type { SluiceEvent } from '../core/index.ts';
 import type { DataApiServer } from '../local/index.ts';
 import type { DataApiFixture } from './support/dataApiFixture.ts';
-import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
-import { EventSourceRunner } from '../local/runner/index.ts';
+import { pipelineInputs, startPipelineFixture, totalsOf, type PipelineFixture } from './support/pipelineFixture.ts';
+import type { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, fieldNumber, fieldText, TABLES } from '../schema/index.ts';
-import { createAggregatorHandler } from '../consumers/index.ts';
-import { queryRollups } from '../query/index.ts';
-
-const TYPES = ['click', 'view', 'buy'];
-const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
 
 let pipeline: PipelineFixture;
 let fx: DataApiFixture;
@@ -26,7 +21,6 @@ let target: DataApiFixture['target'];
 let dataApi: DataApiServer;
 let kinesis: KinesisClient;
 let rds: RDSDataClient;
-let streamNo = 0;
 
 beforeAll(async () => {
   // A short statement timeout keeps the "delayed past its timeout" fault quick; the
@@ -41,38 +35,12 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await fx.reset();
+  await pipeline.reset();
 });
 
-let eventNo = 0;
-function makeEvents(n: number): SluiceEvent[] {
-  return Array.from({ length: n }, () => {
-    const i = eventNo++;
-    return normalizeEvent({
-      type: TYPES[i % TYPES.length]!, ts: T0 + (i % 4) * 60_000 + (i % 59) * 1000,
-      value: i % 5 === 0 ? 0.1 : (i % 11) - 3, dims: { user: `u${i % 97}` },
-    });
-  });
-}
-
-/** Totals per type, summed in tenths so the expectation is exact too. */
-function totalsOf(events: SluiceEvent[]) {
-  const out: Record<string, { count: number; sum: number }> = {};
-  for (const t of TYPES) {
-    const mine = events.filter((e) => e.type === t);
-    out[t] = { count: mine.length, sum: mine.reduce((s, e) => s + Math.round(e.value * 10), 0) / 10 };
-  }
-  return out;
-}
-
-async function rollupTotals() {
-  const out: Record<string, { count: number; sum: number }> = {};
-  for (const t of TYPES) {
-    const { totals } = await queryRollups(rds, target, { type: t });
-    out[t] = { count: totals.count, sum: totals.sum };
-  }
-  return out;
-}
+const inputs = pipelineInputs((i) => ({ user: `u${i % 97}` }));
+const makeEvents = (n: number): SluiceEvent[] => inputs(n).map((e) => normalizeEvent(e));
+const rollupTotals = () => pipeline.rollupTotals();
 
 interface Pipeline {
   streamName: string;
@@ -85,15 +53,8 @@ interface Pipeline {
 
 async function startPipeline(opts: { parallelizationFactor?: number; shards?: number; batchSize?: number; aggregation?: boolean } = {}): Promise<Pipeline> {
   const streamName = await pipeline.createStream(opts.shards ?? 2);
-  streamNo++;
   const producer = new KinesisProducer({ client: kinesis, streamName, maxBufferTimeMs: 20, aggregation: opts.aggregation ?? true });
-  const runner = new EventSourceRunner({
-    kinesis, streamName, functionName: `agg-${streamNo}`,
-    handler: createAggregatorHandler({ rdsData: rds, ...target, retryPolicy: { baseDelayMs: 50, maxDelayMs: 500, reserveMs: 1000 } }),
-    batchSize: opts.batchSize ?? 200, parallelizationFactor: opts.parallelizationFactor ?? 1,
-    functionTimeoutMs: 20_000, pollIntervalMs: 200, retryBaseDelayMs: 50, retryMaxDelayMs: 500, log: () => {},
-  });
-  runner.start();
+  const runner = pipeline.startAggregatorRunner(streamName, { batchSize: opts.batchSize ?? 200, ...(opts.parallelizationFactor ? { parallelizationFactor: opts.parallelizationFactor } : {}) });
   return {
     streamName, producer, runner,
     async send(events) {

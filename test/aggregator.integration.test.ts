@@ -291,7 +291,7 @@ describe('migrate', () => {
       const results = await Promise.all([migrate(c, target), migrate(c, target), migrate(c, target)]);
       const again = await migrate(c, target);
 
-      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial', '002_event_ids_stream_time', '003_hll_aggregate', '004_record_ids']);
+      expect(results.flatMap((r) => r.applied)).toEqual(['001_initial', '002_event_ids_stream_time', '003_hll_aggregate', '004_record_ids', '005_drop_hll_aggregate']);
       expect(again.applied).toEqual([]);
       const rows = await new DataApiSession(c, target).execute(`SELECT count(*) FROM ${TABLES.rollups}`);
       expect(fieldNumber(rows[0]![0])).toBe(0);

@@ -1,7 +1,7 @@
 // The AWS CLI against the local stack with only the variables the stack prints (and
 // writes to .sluice/env): AWS_DEFAULT_REGION for the CLI v1, which ignores
-// AWS_REGION, the per-service AWS_ENDPOINT_URL_* overrides, and placeholder
-// credentials when the machine has none. Skipped where no `aws` is installed.
+// AWS_REGION, the per-service AWS_ENDPOINT_URL_* overrides (S3 included), and
+// placeholder credentials when the machine has none. Skipped where no `aws` is installed.
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { startStack, type LocalStack } from '../local/index.ts';
 import type { ListStreamsOutput } from '@aws-sdk/client-kinesis';
 import type { ExecuteStatementResponse } from '@aws-sdk/client-rds-data';
 import type { DescribeDeliveryStreamOutput } from '@aws-sdk/client-firehose';
+import type { ListBucketsOutput, ListObjectsV2Output } from '@aws-sdk/client-s3';
 
 const run = promisify(execFile);
 const hasAwsCli = !spawnSync('aws', ['--version'], { stdio: 'ignore' }).error;
@@ -63,5 +64,15 @@ describe.skipIf(!hasAwsCli)('the AWS CLI against the local stack', () => {
     const out = await aws<DescribeDeliveryStreamOutput>('firehose', 'describe-delivery-stream', '--delivery-stream-name', stack.env[ENV.deliveryStreamName]!);
 
     expect(out.DeliveryStreamDescription!.DeliveryStreamName).toBe(stack.env[ENV.deliveryStreamName]);
+  }, 60_000);
+
+  it('lists the archive bucket and its objects over the read-only S3 endpoint', async () => {
+    const bucket = stack.env[ENV.archiveBucket]!;
+
+    const buckets = await aws<ListBucketsOutput>('s3api', 'list-buckets');
+    const objects = await aws<ListObjectsV2Output>('s3api', 'list-objects-v2', '--bucket', bucket);
+
+    expect(buckets.Buckets!.map((b) => b.Name)).toEqual([bucket]);
+    expect(objects.KeyCount ?? 0).toBe(0);
   }, 60_000);
 });

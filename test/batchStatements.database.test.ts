@@ -1,6 +1,6 @@
 // The aggregator's checkpoint and quarantine statements against the database, through
-// the local Data API, on PGlite and on DATABASE_URL's PostgreSQL: what they store, not
-// how their SQL reads.
+// the local Data API, on the embedded PostgreSQL, DATABASE_URL's (when set) and PGlite:
+// what they store, not how their SQL reads.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { advanceCheckpointsStatements, quarantineStatements, type Statement } from '../consumers/aggregator/index.ts';
@@ -10,13 +10,13 @@ import { DATABASE_MODES } from './support/database.ts';
 
 const KEY = { streamArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/events', shardId: 'shardId-000000000000', partitionKey: 'lane-0' };
 
-describe.each(DATABASE_MODES)('batch statements on $name', ({ postgres, available }) => {
+describe.each(DATABASE_MODES)('batch statements on $name', ({ source, available }) => {
   let fx: DataApiFixture;
   let session: DataApiSession;
 
   beforeAll(async () => {
     if (!available) return;
-    fx = await startDataApiFixture('batch-statements', { postgres });
+    fx = await startDataApiFixture('batch-statements', { database: source });
     session = new DataApiSession(fx.client, fx.target);
   });
   afterAll(async () => fx?.close());

@@ -70,7 +70,7 @@ const sumOf = (values: number[]) => values.reduce((a, b) => a + b, 0);
 describe('events from any producer through `sluice dev`', () => {
   it('counts plain, newline-separated, gzip and aws-kinesis-agg records exactly once through a kill -9 and a full redelivery', async () => {
     // Prepare: the stack, and a plain SDK client pointed at its Kinesis endpoint.
-    const port = await freePortRange(7); // base..base+3, and base+6 for the query API
+    const port = await freePortRange(7); // base..base+4 (S3 at base+4), and base+6 for the query API
     const first = await startCli(['dev', '--data-dir', dataDir, '--port', String(port)], 'sluice ready', { env, timeoutMs: 180_000 });
     running.push(first.child);
     const kinesis = new KinesisClient({ endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });

@@ -23,12 +23,14 @@ import { DataApiSession, fieldNumber, loadMigrations, migrate, TABLES } from '..
 import { applyBatch, createAggregatorHandler, decodeBatch, DEFAULT_CONFIG } from '../consumers/index.ts';
 import { queryRollups } from '../query/index.ts';
 import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
-import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
+import {
+  PIPELINE_T0, PIPELINE_TYPES, pipelineInputs, startPipelineFixture, totalsOf, type AggregatorRunnerOptions, type PipelineFixture,
+} from './support/pipelineFixture.ts';
 import { kinesisRecord } from './support/kinesisRecords.ts';
 import { kplVectors } from './support/sharedVectors.ts';
 
-const TYPES = ['click', 'view', 'buy'];
-const T0 = Date.UTC(2026, 10, 28, 8, 0, 0);
+const TYPES = PIPELINE_TYPES;
+const T0 = PIPELINE_T0;
 
 let pipeline: PipelineFixture;
 let fx: DataApiFixture;
@@ -50,42 +52,15 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await fx.reset();
-  kinesisServer.faults.clear();
-  dataApi.resetTransactionPeak();
+  await pipeline.reset();
 });
 
-let eventNo = 0;
 /** Events without ids: the producer generates them. */
-function makeInputs(n: number): EventInput[] {
-  return Array.from({ length: n }, () => {
-    const i = eventNo++;
-    return { type: TYPES[i % TYPES.length]!, ts: T0 + (i % 4) * 60_000 + (i % 59) * 1000, value: i % 5 === 0 ? 0.1 : (i % 11) - 3 };
-  });
-}
-
-/** Totals per type, summed in tenths so the expectation is exact too. */
-function totalsOf(events: { type: string; value?: number }[]) {
-  const out: Record<string, { count: number; sum: number }> = {};
-  for (const t of [...new Set([...TYPES, ...events.map((e) => e.type)])]) {
-    const mine = events.filter((e) => e.type === t);
-    out[t] = { count: mine.length, sum: mine.reduce((s, e) => s + Math.round((e.value ?? 1) * 10), 0) / 10 };
-  }
-  return out;
-}
-
-async function rollupTotals(types: string[]) {
-  const out: Record<string, { count: number; sum: number }> = {};
-  for (const t of types) {
-    const { totals } = await queryRollups(fx.client, target, { type: t });
-    out[t] = { count: totals.count, sum: totals.sum };
-  }
-  return out;
-}
+const makeInputs = pipelineInputs();
 
 async function expectTotals(events: { type: string; value?: number }[]): Promise<void> {
   const want = totalsOf(events);
-  expect(await rollupTotals(Object.keys(want))).toEqual(want);
+  expect(await pipeline.rollupTotals(Object.keys(want))).toEqual(want);
 }
 
 /** Rows of the dedup tables: record identities, and event ids (client ids only). */
@@ -100,17 +75,7 @@ async function createStream(shards: number): Promise<string> {
   return pipeline.createStream(shards);
 }
 
-function startRunner(streamName: string, opts: { parallelizationFactor?: number; maxConcurrentInvocations?: number; batchSize?: number } = {}): EventSourceRunner {
-  const runner = new EventSourceRunner({
-    kinesis, streamName, functionName: `agg-${streamNo}`,
-    handler: createAggregatorHandler({ rdsData: fx.client, ...target, retryPolicy: { baseDelayMs: 50, maxDelayMs: 500, reserveMs: 1000 } }),
-    batchSize: opts.batchSize ?? 100, parallelizationFactor: opts.parallelizationFactor ?? 1,
-    ...(opts.maxConcurrentInvocations !== undefined ? { maxConcurrentInvocations: opts.maxConcurrentInvocations } : {}),
-    functionTimeoutMs: 20_000, pollIntervalMs: 200, retryBaseDelayMs: 50, retryMaxDelayMs: 500, log: (l) => process.env.DEBUG_LEVELING && console.error(l),
-  });
-  runner.start();
-  return runner;
-}
+const startRunner = (streamName: string, opts?: AggregatorRunnerOptions) => pipeline.startAggregatorRunner(streamName, opts);
 
 /** sluice's packing (ShardPacker) of `inputs`: the events as sent, and the PutRecords entries. */
 async function pack(streamName: string, inputs: EventInput[]): Promise<{ events: SluiceEvent[]; entries: PutEntry<string>[] }> {
@@ -351,7 +316,7 @@ runner.start();
       const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'WARN' } });
       const signal = await new Promise<NodeJS.Signals | null>((ok) => child.once('exit', (_code, sig) => ok(sig)));
       expect(signal).toBe('SIGKILL');
-      const applied = await rollupTotals(TYPES);
+      const applied = await pipeline.rollupTotals(TYPES);
       expect(Object.values(applied).reduce((n, t) => n + t.count, 0)).toBeGreaterThan(0);
 
       runner = new EventSourceRunner({
@@ -433,7 +398,7 @@ describe('the upgrade migration', () => {
       const newRecord = encodeAggregatedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: [{ partitionKeyIndex: 0, data: serializeEvent(newEvent) }] });
       await handler({ Records: [record('100', 'lane-0', oldRecord, arrival), record('150', 'lane-1', oldRecord, arrival + 2000), record('160', 'lane-1', newRecord, arrival + 3000)] }, context);
 
-      expect(applied).toEqual(['004_record_ids']);
+      expect(applied).toEqual(['004_record_ids', '005_drop_hll_aggregate']);
       const { totals } = await queryRollups(old.client, old.target, { type: 'click' });
       expect(totals).toMatchObject({ count: 41, sum: sum + 10 });
       const count = async (t: string) => fieldNumber((await session.execute(`SELECT count(*) FROM ${t}`))[0]![0])!;

@@ -7,28 +7,24 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CreateStreamCommand, KinesisClient, PutRecordCommand, waitUntilStreamExists } from '@aws-sdk/client-kinesis';
-import { RDSDataClient } from '@aws-sdk/client-rds-data';
+import { PutRecordCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
+import type { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { encodeAggregatedRecord, ENV, normalizeEvent, serializeEvent } from '../core/index.ts';
-import { KinesisServer } from '../local/index.ts';
-import type { DataApiServer } from '../local/index.ts';
-import { startDataApiFixture, type DataApiFixture } from './support/dataApiFixture.ts';
-import { EventSourceRunner } from '../local/runner/index.ts';
+import type { DataApiFixture } from './support/dataApiFixture.ts';
+import { startPipelineFixture, type PipelineFixture } from './support/pipelineFixture.ts';
+import type { EventSourceRunner } from '../local/runner/index.ts';
 import { KinesisProducer } from '../producers/index.ts';
 import { DataApiSession, TABLES } from '../schema/index.ts';
-import { createAggregatorHandler } from '../consumers/index.ts';
 import { QuarantineStore, queryRollups, type QuarantineEntry } from '../query/index.ts';
 import { runQuarantine } from '../cli/quarantine.ts';
 import { anyString, stringMatching } from './support/matchers.ts';
 
-const STREAM = 'quarantine-test';
 const T0 = Date.UTC(2026, 10, 28, 7, 0, 0);
 
 let dir: string;
-let fx: DataApiFixture;
+let pipeline: PipelineFixture;
+let STREAM: string;
 let target: DataApiFixture['target'];
-let dataApi: DataApiServer;
-let kinesisServer: KinesisServer;
 let kinesis: KinesisClient;
 let rds: RDSDataClient;
 let runner: EventSourceRunner;
@@ -58,29 +54,21 @@ async function clickTotals() {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'sluice-quarantine-'));
-  fx = await startDataApiFixture('quarantine');
-  ({ target, server: dataApi, client: rds } = fx);
-  kinesisServer = await KinesisServer.start({ streams: [] });
-  kinesis = new KinesisClient({ region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' }, endpoint: kinesisServer.endpoint });
-  await kinesis.send(new CreateStreamCommand({ StreamName: STREAM, ShardCount: 1 }));
-  await waitUntilStreamExists({ client: kinesis, maxWaitTime: 30 }, { StreamName: STREAM });
+  pipeline = await startPipelineFixture('quarantine');
+  ({ kinesis } = pipeline);
+  ({ target, client: rds } = pipeline.data);
+  STREAM = await pipeline.createStream(1);
   env = {
     [ENV.region]: 'us-east-1', [ENV.accessKeyId]: 'x', [ENV.secretAccessKey]: 'x',
-    [ENV.kinesisEndpoint]: kinesisServer.endpoint, [ENV.rdsDataEndpoint]: dataApi.endpoint, [ENV.streamName]: STREAM,
+    [ENV.kinesisEndpoint]: pipeline.kinesisServer.endpoint, [ENV.rdsDataEndpoint]: pipeline.data.server.endpoint, [ENV.streamName]: STREAM,
     [ENV.dbClusterArn]: target.resourceArn, [ENV.dbSecretArn]: target.secretArn, [ENV.dbName]: target.database,
   };
-  runner = new EventSourceRunner({
-    kinesis, streamName: STREAM, functionName: 'agg-quarantine', handler: createAggregatorHandler({ rdsData: rds, ...target }),
-    batchSize: 100, pollIntervalMs: 200, log: () => {},
-  });
-  runner.start();
+  runner = pipeline.startAggregatorRunner(STREAM);
 });
 
 afterAll(async () => {
   await runner?.stop();
-  kinesis?.destroy();
-  await kinesisServer?.close();
-  await fx?.close();
+  await pipeline?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

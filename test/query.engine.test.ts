@@ -24,13 +24,13 @@ function rowsByKey(r: TypeResult, groupBy: string[]) {
   return new Map(r.rows.map((row) => [`${Date.parse(row.bucket) / 1000}|${groupBy.map((d) => row.dims?.[d] ?? '').join('|')}`, measured(row)]));
 }
 
-describe.each(DATABASE_MODES.filter((m) => m.available))('query engine on $name', ({ postgres }) => {
+describe.each(DATABASE_MODES.filter((m) => m.available))('query engine on $name', ({ name, source }) => {
   let fx: DataApiFixture;
   let events: SluiceEvent[];
   const run = (q: QueryRequest) => executeQuery(fx.client, fx.target, q, { config, now });
 
   beforeAll(async () => {
-    fx = await startDataApiFixture('query-engine', { postgres });
+    fx = await startDataApiFixture('query-engine', { database: source });
     events = makeQueryEvents(4000);
     await loadQueryEvents(fx, events);
   });
@@ -174,7 +174,7 @@ SELECT 'by_type', 60, 'year', to_timestamp(CAST(:start AS bigint) + 60 * i), '[]
     const rows = await session.execute(`EXPLAIN ${st.sql}`, { parameters: sqlParameters(st.params) });
     const text = rows.map((f) => fieldText(f[0])).join('\n');
 
-    process.stdout.write(`EXPLAIN (${postgres ? 'PostgreSQL' : 'PGlite'}), a year of per-minute rows, the last day in 30-minute buckets:\n${text}\n`);
+    process.stdout.write(`EXPLAIN (${name}), a year of per-minute rows, the last day in 30-minute buckets:\n${text}\n`);
     // An index range on (type, window, bucket): the rows of the day, not the year.
     expect(text).toMatch(/Index Scan using sluice_rollups_\w+ on sluice_rollups r[^\n]*\n\s*Index Cond: [^\n]*event_type = [^\n]*bucket >= /);
     expect(text).not.toMatch(/Seq Scan on sluice_rollups/);

@@ -1,6 +1,6 @@
-// The rollup's measures against the database, through the local Data API, on PGlite
-// and on DATABASE_URL's PostgreSQL: each measure's definition drives both the
-// aggregator's accumulation and the SQL merges (the upsert's ON CONFLICT and the
+// The rollup's measures against the database, through the local Data API, on the
+// embedded PostgreSQL, DATABASE_URL's PostgreSQL (when set) and PGlite: each measure's
+// definition drives both the aggregator's accumulation and the SQL merges (the upsert's ON CONFLICT and the
 // query's re-bucketing aggregate), and rows read back by column name from either
 // result form.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -106,12 +106,12 @@ function millisText(m: bigint): string {
   return neg && text !== '0' ? `-${text}` : text;
 }
 
-describe.each(DATABASE_MODES.filter((m) => m.available))('rollup measures on $name', ({ postgres }) => {
+describe.each(DATABASE_MODES.filter((m) => m.available))('rollup measures on $name', ({ source }) => {
   let fx: DataApiFixture;
   let session: DataApiSession;
 
   beforeAll(async () => {
-    fx = await startDataApiFixture(postgres ? 'measures-pg' : 'measures-pglite', { postgres });
+    fx = await startDataApiFixture(`measures-${source}`, { database: source });
     session = new DataApiSession(fx.client, fx.target);
   }, 60_000);
   afterAll(async () => fx?.close());

@@ -99,7 +99,7 @@ export async function applyBatch(
       // A record holding events without an id of their own (a foreign producer's plain
       // JSON) has no identity in its bytes: two clicks can be the same bytes. Those
       // count once per stream position, which the checkpoint already guarantees.
-      if (r.events.some((e) => e.idOrigin === 'derived')) continue;
+      if (r.hasDerivedIds) continue;
       if (firstOf.has(r.digest)) continue;
       firstOf.set(r.digest, r);
       identities.push({ digest: r.digest, shardId: r.shardId, arrivalMs: arrivalMsOf(r, fallbackArrivalMs) });
@@ -112,7 +112,7 @@ export async function applyBatch(
         }
       }
     }
-    const identified = (r: DecodedRecord) => firstOf.has(r.digest) && !r.events.some((e) => e.idOrigin === 'derived');
+    const identified = (r: DecodedRecord) => firstOf.has(r.digest) && !r.hasDerivedIds;
     const kept = fresh.filter((r) => !identified(r) || (firstOf.get(r.digest) === r && !copies.has(r.digest)));
     let eventsDuplicate = 0;
     for (const r of fresh) eventsDuplicate += r.events.length;

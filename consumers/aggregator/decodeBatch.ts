@@ -39,10 +39,12 @@ function decodeWith(record: KinesisStreamRecord, read: EntryReader<ScannedEvent>
     events: [],
     poison: [],
     digest: '',
+    hasDerivedIds: false,
   };
   const { events, faults, digest } = readRecordEvents(Buffer.from(k.data, 'base64'), out, read);
   out.events = events;
   out.digest = digest;
+  out.hasDerivedIds = events.some((e) => e.idOrigin === 'derived');
   for (const f of faults) {
     const p: PoisonRecord = {
       streamArn: out.streamArn, shardId: out.shardId, partitionKey: out.partitionKey,

@@ -38,6 +38,12 @@ export interface DecodedRecord extends RecordPosition {
    * aggregate carries, or of the whole data): a producer's byte-for-byte resend has the same.
    */
   digest: string;
+  /**
+   * Whether any event's id was derived from the stream position (a foreign producer's
+   * event without an id): such a record has no identity in its bytes (two clicks can
+   * be the same bytes), so it takes no record identity. Set once, where it is decoded.
+   */
+  hasDerivedIds: boolean;
   /** Seconds since the epoch, from Lambda's approximateArrivalTimestamp. */
   approximateArrivalTimestamp: number;
 }

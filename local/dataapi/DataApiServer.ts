@@ -4,7 +4,7 @@
 // SDK expects, the 4 MiB request limit, and, for tests, a fault admin API.
 import http from 'node:http';
 import type net from 'node:net';
-import { DATA_API, answerClientErrors } from '../../core/index.ts';
+import { DATA_API, answerClientErrors, listenOnLoopback } from '../../core/index.ts';
 import type { SqlDatabase } from '../database/index.ts';
 import { DataApiError } from './errors.ts';
 import { DataApiFaults, type DataApiOperation } from './DataApiFaults.ts';
@@ -82,11 +82,7 @@ export class DataApiServer {
       statementTimeoutMs: options.statementTimeoutMs ?? DATA_API.statementTimeoutMs,
       transactionIdleTimeoutMs: options.transactionIdleTimeoutMs ?? DATA_API.transactionIdleTimeoutMs,
     });
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    server.port = (server.server.address() as net.AddressInfo).port;
+    server.port = await listenOnLoopback(server.server, options.port);
     return server;
   }
 

@@ -8,6 +8,7 @@ import { DatabaseClosedError, DatabaseOpenError, toSqlError } from './errors.ts'
 import { extendedQuery } from './ExtendedQuery.ts';
 import { SessionQueue } from './SessionQueue.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
+import { queryOnOwnSession } from './queryOnOwnSession.ts';
 
 export class PgliteDatabase implements SqlDatabase {
   readonly kind = 'pglite' as const;
@@ -46,13 +47,8 @@ export class PgliteDatabase implements SqlDatabase {
     };
   }
 
-  async query(sql: string, params: readonly SqlParam[] = []): Promise<SqlResult> {
-    const s = await this.acquire();
-    try {
-      return await s.query(sql, params);
-    } finally {
-      s.release();
-    }
+  query(sql: string, params?: readonly SqlParam[]): Promise<SqlResult> {
+    return queryOnOwnSession(this, sql, params);
   }
 
   async close(): Promise<void> {

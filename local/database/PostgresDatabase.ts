@@ -3,6 +3,7 @@
 import pg from 'pg';
 import { DatabaseClosedError, toSqlError } from './errors.ts';
 import type { SqlDatabase, SqlParam, SqlResult, SqlSession } from './types.ts';
+import { queryOnOwnSession } from './queryOnOwnSession.ts';
 
 // Every value stays in PostgreSQL's text format: the Data API maps types itself.
 const rawTypes = { getTypeParser: () => (value: string) => value };
@@ -47,13 +48,8 @@ export class PostgresDatabase implements SqlDatabase {
     };
   }
 
-  async query(sql: string, params: readonly SqlParam[] = []): Promise<SqlResult> {
-    const s = await this.acquire();
-    try {
-      return await s.query(sql, params);
-    } finally {
-      s.release();
-    }
+  query(sql: string, params?: readonly SqlParam[]): Promise<SqlResult> {
+    return queryOnOwnSession(this, sql, params);
   }
 
   async close(): Promise<void> {

@@ -3,13 +3,13 @@
 // ListDeliveryStreams), Firehose's request limits and partial failures, buffering by
 // size and interval, and objects written to a directory laid out as bucket/key.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { FIREHOSE, MiB, answerClientErrors } from '../../core/index.ts';
+import { FIREHOSE, MiB, answerClientErrors, closeServer, listenOnLoopback } from '../../core/index.ts';
 import { FAULTS_PATH } from '../dataapi/index.ts';
+import { bucketKeys } from './BucketDirectory.ts';
 import { DeliveryStreamBuffer } from './DeliveryStreamBuffer.ts';
 import { FirehoseConfigError, FirehoseRequestError, FirehoseStorageError } from './errors.ts';
 import { FirehoseFaults } from './FirehoseFaults.ts';
@@ -33,10 +33,13 @@ export class FirehoseServer {
   private readonly accountId: string;
   private closed = false;
   port = 0;
+  /** `<dataDir>/s3`: a directory a bucket, holding the objects as `<bucket>/<key>` files. */
+  readonly objectsDir: string;
 
   private constructor(private readonly options: FirehoseServerOptions) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '000000000000';
+    this.objectsDir = join(options.dataDir, 's3');
     for (const c of options.deliveryStreams) {
       if (!STREAM_NAME.test(c.name)) throw new FirehoseConfigError(`delivery stream name "${c.name}" must match ${STREAM_NAME}`);
       if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(c.bucket)) throw new FirehoseConfigError(`bucket name "${c.bucket}" of ${c.name} is not a valid S3 bucket name`);
@@ -45,7 +48,7 @@ export class FirehoseServer {
       if (c.bufferIntervalMs !== undefined && !(c.bufferIntervalMs >= 0)) throw new FirehoseConfigError(`${c.name}: bufferIntervalMs must not be negative`);
       this.buffers.set(c.name, new DeliveryStreamBuffer(c, {
         segments: join(options.dataDir, 'buffers', c.name),
-        s3: join(options.dataDir, 's3'),
+        s3: this.objectsDir,
         tmp: join(options.dataDir, 'tmp'),
       }, options.fsync ?? true, (data) => this.faults.takeDeliveryFailure(data)));
     }
@@ -65,11 +68,7 @@ export class FirehoseServer {
   static async start(options: FirehoseServerOptions): Promise<FirehoseServer> {
     const server = new FirehoseServer(options);
     for (const b of server.buffers.values()) b.recover();
-    await new Promise<void>((resolve, reject) => {
-      server.server.once('error', reject);
-      server.server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-    });
-    server.port = (server.server.address() as AddressInfo).port;
+    server.port = await listenOnLoopback(server.server, options.port);
     return server;
   }
 
@@ -92,10 +91,7 @@ export class FirehoseServer {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.timer);
-    await new Promise<void>((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
+    await closeServer(this.server);
     for (const b of this.buffers.values()) {
       try {
         b.flush();
@@ -106,24 +102,18 @@ export class FirehoseServer {
     }
   }
 
+  /** The buckets the delivery streams write, each a directory under `objectsDir`. */
+  get buckets(): string[] {
+    return [...new Set([...this.buffers.values()].map((b) => b.config.bucket))].sort();
+  }
+
   /** Objects of a bucket (all buckets when omitted), in key order. */
   listObjects(bucket?: string): ArchiveObject[] {
-    const root = join(this.options.dataDir, 's3');
-    const buckets = bucket ? [bucket] : existsSync(root) ? readdirSync(root) : [];
-    const out: ArchiveObject[] = [];
-    for (const b of buckets) {
-      const dir = join(root, b);
-      if (!existsSync(dir)) continue;
-      const walk = (d: string) => {
-        for (const name of readdirSync(d)) {
-          const p = join(d, name);
-          if (statSync(p).isDirectory()) walk(p);
-          else out.push({ bucket: b, key: relative(dir, p).split(sep).join('/'), path: p });
-        }
-      };
-      walk(dir);
-    }
-    return out.sort((a, b) => (a.bucket + '/' + a.key < b.bucket + '/' + b.key ? -1 : 1));
+    const buckets = bucket ? [bucket] : existsSync(this.objectsDir) ? readdirSync(this.objectsDir).sort() : [];
+    return buckets.flatMap((b) => {
+      const dir = join(this.objectsDir, b);
+      return bucketKeys(dir).map((key) => ({ bucket: b, key, path: join(dir, ...key.split('/')) }));
+    });
   }
 
   /** An object's content, decompressed when it was written with GZIP. */

@@ -17,3 +17,10 @@ export class FirehoseStorageError extends SluiceError {
     super(`the local Firehose could not write ${path} (${(cause as Error)?.message ?? String(cause)}); retry once the disk has room`, { cause });
   }
 }
+
+/** A request the local S3 endpoint refuses, answered with S3's error code, HTTP status and the resource it concerns. */
+export class S3RequestError extends SluiceError {
+  constructor(readonly status: number, readonly code: string, message: string, readonly resource: Record<string, string> = {}) {
+    super(message);
+  }
+}

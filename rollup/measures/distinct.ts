@@ -3,7 +3,7 @@
 // {"index": rank}. Two sketches merge register by register, the larger rank winning:
 // sluice_hll_merge (migration 001) for the upsert's pair; over many rows, one hash
 // aggregate over every register of every row (`aggregate` below). Folding
-// sluice_hll_agg (migration 003, kept for existing databases) row by row instead
+// sketches row by row instead (migration 003's sluice_hll_agg, dropped by 005)
 // rebuilds a sketch per row: 6,000 sketches of ~450 registers took 29.9 s that way
 // against 4.5 s here on PostgreSQL 15 (a shared machine, noisy). Every re-bucketing,
 // the query's included, merges through here.

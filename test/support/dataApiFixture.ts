@@ -1,12 +1,13 @@
 // A migrated database behind the local Data API, for suites that drive the aggregator
-// directly: PGlite in a temp directory, or a scratch database on DATABASE_URL's server.
+// directly: the embedded PostgreSQL or PGlite in a temp directory, or a scratch
+// database on DATABASE_URL's server.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { DataApiServer, openDatabase, type SqlDatabase } from '../../local/index.ts';
 import { DataApiSession, migrate, TABLES } from '../../schema/index.ts';
-import { scratchDatabaseUrl, type ScratchDatabase } from './database.ts';
+import { scratchDatabaseUrl, type DatabaseMode, type ScratchDatabase } from './database.ts';
 
 export interface DataApiFixture {
   target: { resourceArn: string; secretArn: string; database: string };
@@ -20,20 +21,22 @@ export interface DataApiFixture {
 }
 
 /**
- * `migrate: false` leaves the database empty (for tests of migrate itself). `postgres`
- * picks the engine: true for a scratch database on DATABASE_URL (required), false for
- * PGlite; by default DATABASE_URL's server when it is set, else PGlite.
+ * `migrate: false` leaves the database empty (for tests of migrate itself). `database`
+ * picks the engine as DATABASE_MODES names them: 'url' for a scratch database on
+ * DATABASE_URL's server (required), 'embedded' for the embedded PostgreSQL server,
+ * 'pglite' for PGlite; by default DATABASE_URL's server when it is set, else embedded.
  */
-export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean; postgres?: boolean } = {}): Promise<DataApiFixture> {
+export async function startDataApiFixture(name: string, opts: { statementTimeoutMs?: number; migrate?: boolean; database?: DatabaseMode['source'] } = {}): Promise<DataApiFixture> {
   const dir = mkdtempSync(join(tmpdir(), `sluice-${name}-`));
-  const scratch: ScratchDatabase | undefined = opts.postgres === false ? undefined : await scratchDatabaseUrl();
-  if (opts.postgres === true && !scratch) throw new Error('postgres: true needs DATABASE_URL');
+  const source = opts.database ?? (process.env.DATABASE_URL ? 'url' : 'embedded');
+  const scratch: ScratchDatabase | undefined = source === 'url' ? await scratchDatabaseUrl() : undefined;
+  if (source === 'url' && !scratch) throw new Error('database: url needs DATABASE_URL');
   const target = {
     resourceArn: `arn:aws:rds:us-east-1:000000000000:cluster:${name}`,
     secretArn: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${name}-AbCdEf`,
     database: 'sluice',
   };
-  const db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : {}) });
+  const db = await openDatabase({ dataDir: join(dir, 'pg'), ...(scratch ? { databaseUrl: scratch.url } : { engine: source === 'pglite' ? 'pglite' : 'postgres' }) });
   const server = await DataApiServer.start({
     database: db, resourceArn: target.resourceArn, secretArn: target.secretArn, databaseName: target.database,
     ...(opts.statementTimeoutMs !== undefined ? { statementTimeoutMs: opts.statementTimeoutMs } : {}),

@@ -36,11 +36,14 @@ export function makeQueryEvents(n: number, seed = 7): SluiceEvent[] {
   }));
 }
 
-/** Runs the events through the aggregator handler in batches, as Lambda would. */
-export async function loadQueryEvents(fx: DataApiFixture, events: SluiceEvent[], batch = 1000): Promise<void> {
+/**
+ * Runs the events through the aggregator handler in batches, as Lambda would; their
+ * sequence numbers count from `firstSequence` (a later load starts past the earlier's).
+ */
+export async function loadQueryEvents(fx: DataApiFixture, events: SluiceEvent[], batch = 1000, firstSequence = 1000): Promise<void> {
   const handler = createAggregatorHandler({ rdsData: fx.client, ...fx.target, config: QUERY_CONFIG });
   for (let i = 0; i < events.length; i += batch) {
-    const res = await handler({ Records: eventRecords(events.slice(i, i + batch), QUERY_T0, 1000 + i) }, { getRemainingTimeInMillis: () => 60_000 } as unknown as Context);
+    const res = await handler({ Records: eventRecords(events.slice(i, i + batch), QUERY_T0, firstSequence + i) }, { getRemainingTimeInMillis: () => 60_000 } as unknown as Context);
     if (res.batchItemFailures.length) throw new Error(`batch at ${i} not applied`);
   }
 }
