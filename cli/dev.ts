@@ -82,7 +82,8 @@ export async function runDev(argv: string[], env: StackEnv, out: NodeJS.Writable
   const status = setInterval(() => {
     const parts = Object.entries(stack.runners).map(([name, r]) => {
       const s = r.stats;
-      return s ? `${name} ${s.records} records in ${s.batches} batches, ${s.errors} errors, iterator age ${(s.iteratorAgeMs / 1000).toFixed(1)} s` : `${name} starting`;
+      const restarts = r.restarts ? `, restarted ${r.restarts}x` : '';
+      return s ? `${name} ${s.records} records in ${s.batches} batches, ${s.errors} errors, iterator age ${(s.iteratorAgeMs / 1000).toFixed(1)} s${restarts}` : `${name} starting${restarts}`;
     });
     for (const [name, reason] of Object.entries(stack.subscriberErrors)) parts.push(`${name} not running (${reason})`);
     const line = parts.join(' | ');

@@ -31,7 +31,9 @@ events, or poison records missing from the quarantine.
   --rate N            events per second to offer (default ${D.rate})
   --ramp FROM:TO      offer a rate rising (or falling) linearly over the duration
   --steps R1,..@S     offer each rate for S seconds in turn (the duration is their sum)
-  --chaos SPEC        db-outage@STARTs:LENGTHs or consumer-crash@STARTs (both need \`sluice dev --faults\`); repeatable
+  --chaos SPEC        db-outage@STARTs:LENGTHs, or consumer-crash@STARTs[:after-commit] (the aggregator's process
+                      is killed inside a batch, before its commit or after it, and the stack restarts it);
+                      both need \`sluice dev --faults\`; repeatable
   --poison P          mix in malformed records, P of the events (e.g. 0.1%); each must end in the quarantine
   --mode naive        send the way a team without sluice would: one PutRecord and one INSERT per event
   --compare naive     run sluice, then the naive baseline on the same schedule and seed, and report both
@@ -103,6 +105,7 @@ export function parseLoadtestArgs(argv: string[]): LoadtestArgs {
     verify: !values['no-verify'],
     // Naming a deployed stack is the explicit choice --allow-remote otherwise stands for.
     allowRemote: !!values['allow-remote'] || isAwsTarget(values, LOADTEST_USAGE),
+    deployed: isAwsTarget(values, LOADTEST_USAGE),
   };
   if (values.zipf !== undefined) {
     const z = Number(values.zipf);

@@ -8,6 +8,7 @@ export {
   classifyDataApiError, BatchNotAppliedError, AGGREGATOR_METRICS, METRICS_NAMESPACE, upsertRollupStatements,
 } from './aggregator/index.ts';
 export type { AggregatorDeps, AggregatorHandler, AggregatorBatchReport, BatchOutcome, DecodedRecord, PoisonRecord, Statement } from './aggregator/index.ts';
+export { createNaiveHandler, naiveBaselineConsumer, NAIVE_TABLE_DDL } from './naive/index.ts';
 export { loadConfig, validateConfig, DEFAULT_CONFIG, CONFIG_FILE } from './config/index.ts';
 export type { SluiceConfig, SluiceConfigInput } from './config/index.ts';
 export {

@@ -26,6 +26,8 @@ export const ENV = {
   dbName: 'SLUICE_DB_NAME',
   ingestUrl: 'SLUICE_INGEST_URL',
   queryUrl: 'SLUICE_QUERY_URL',
+  /** The local stack's control API (its parts, the consumer-crash fault, the naive baseline's consumer); local only. */
+  controlUrl: 'SLUICE_CONTROL_URL',
   dataDir: 'SLUICE_DATA_DIR',
   /** JSON list of the event types a subscriber receives (all when unset); the CDK app sets it from the registration. */
   subscriberTypes: 'SLUICE_SUBSCRIBER_TYPES',

@@ -92,6 +92,17 @@ export const RESOURCE_NAMES = {
   archiverFunction: 'sluice-archiver',
 } as const;
 
+/**
+ * The naive baseline the load test compares sluice with (`--compare naive`): a stream
+ * of its own, one PutRecord per event, and a consumer doing one INSERT per event
+ * into a table of its own, in the same database.
+ */
+export const NAIVE_BASELINE = {
+  stream: 'sluice-naive-baseline',
+  table: 'sluice_naive_events',
+  functionName: 'sluice-naive-baseline',
+} as const;
+
 /** The function (and Powertools service) name of a subscriber: `sluice-<name>`, as the built-in ones. */
 export function subscriberFunctionName(name: string): string {
   return `sluice-${name}`;

@@ -1,6 +1,10 @@
 // Faults a run injects on the local stack, at set seconds of the run:
 //   db-outage@20s:10s    the database refuses every call for 10 s from second 20
-//   consumer-crash@30s   the aggregator dies mid-batch at second 30 and restarts
+//   consumer-crash@30s   the aggregator's process is killed inside a batch at second 30
+//                        (its commit not made) and the stack restarts it
+//   consumer-crash@30s:after-commit   killed once its batch committed, before the
+//                        runner heard: the batch comes again and must not count twice
+import type { CrashMoment } from '../core/index.ts';
 import { LoadTestOptionError } from './errors.ts';
 
 export type ChaosKind = 'db-outage' | 'consumer-crash';
@@ -11,6 +15,8 @@ export interface ChaosEvent {
   atSec: number;
   /** How long the fault lasts (db-outage). */
   durationSec: number;
+  /** consumer-crash: where in the batch the process dies. @default 'mid-batch' */
+  moment?: CrashMoment;
 }
 
 export function parseChaos(text: string): ChaosEvent {
@@ -20,9 +26,9 @@ export function parseChaos(text: string): ChaosEvent {
     if (!(durationSec > 0)) throw new LoadTestOptionError('chaos', `db-outage needs a positive duration, got "${text}"`);
     return { kind: 'db-outage', atSec: Number(outage[1]), durationSec };
   }
-  const crash = /^consumer-crash@(\d+(?:\.\d+)?)s?$/.exec(text.trim());
-  if (crash) return { kind: 'consumer-crash', atSec: Number(crash[1]), durationSec: 0 };
-  throw new LoadTestOptionError('chaos', `must be db-outage@STARTs:LENGTHs or consumer-crash@STARTs, e.g. db-outage@20s:10s, got "${text}"`);
+  const crash = /^consumer-crash@(\d+(?:\.\d+)?)s?(?::(mid-batch|after-commit))?$/.exec(text.trim());
+  if (crash) return { kind: 'consumer-crash', atSec: Number(crash[1]), durationSec: 0, ...(crash[2] ? { moment: crash[2] as CrashMoment } : {}) };
+  throw new LoadTestOptionError('chaos', `must be db-outage@STARTs:LENGTHs or consumer-crash@STARTs[:mid-batch|:after-commit], e.g. db-outage@20s:10s, got "${text}"`);
 }
 
 /** `0.1%` or `0.001`: the share of records that are malformed, from 0 to 50%. */

@@ -1,7 +1,9 @@
 // Sends load-test events as POST /v1/events bodies (JSON arrays) to the HTTP ingest,
 // split under the endpoint's event count and body size limits, and reads the
-// per-event results it answers with. Requests to a deployed API are signed with
-// SigV4 (its routes require IAM); the local stack's endpoint takes them unsigned.
+// per-event results it answers with. Requests to a deployed API (`--target aws`, or
+// any endpoint not on this machine) are signed with SigV4 for execute-api, with the
+// SDK's default credential chain (its routes require IAM); the local stack's
+// endpoint takes them unsigned.
 import { ENV, isLoopbackUrl, regionOf, type StackEnv } from '../core/index.ts';
 import { INGEST_DEFAULTS, apiGatewayRegion, signIngestRequest } from '../producers/index.ts';
 import { TargetNotConfiguredError } from './errors.ts';
@@ -22,12 +24,14 @@ export class HttpSink implements LoadSink {
   /** The region requests are signed for; undefined for the local stack (unsigned). */
   private readonly signingRegion: string | undefined;
 
-  constructor(env: StackEnv, allowRemote: boolean) {
+  /** `deployed`: the endpoint is a deployed stack's API, signed for wherever it is (a proxy or tunnel may be loopback). */
+  constructor(env: StackEnv, allowRemote: boolean, deployed = false) {
     const url = env[ENV.ingestUrl];
     if (!url) throw new TargetNotConfiguredError(ENV.ingestUrl, 'POST events to');
     assertLoopback(url, ENV.ingestUrl, allowRemote);
     this.endpoint = url;
-    this.signingRegion = isLoopbackUrl(url) ? undefined : (apiGatewayRegion(url) ?? regionOf(env));
+    this.signingRegion = isLoopbackUrl(url) && !deployed ? undefined : (apiGatewayRegion(url) ?? regionOf(env));
+    if (deployed && !this.signingRegion) throw new TargetNotConfiguredError(ENV.region, `sign the requests to ${url} for (its region is not in the URL)`);
     this.description = `HTTP ingest ${url}${this.signingRegion ? ' (SigV4)' : ''}`;
   }
 

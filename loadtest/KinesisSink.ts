@@ -13,7 +13,8 @@ export class KinesisSink implements LoadSink {
   private readonly client: KinesisClient;
   private readonly producer: KinesisProducer;
 
-  constructor(env: StackEnv, allowRemote: boolean, recordFormat: RecordFormat) {
+  /** `deployed`: a deployed stack's stream, reached with the SDK's default credential chain even through a loopback endpoint override. */
+  constructor(env: StackEnv, allowRemote: boolean, recordFormat: RecordFormat, deployed = false) {
     const streamName = env[ENV.streamName];
     if (!streamName) throw new TargetNotConfiguredError(ENV.streamName, 'send events to');
     const endpoint = env[ENV.kinesisEndpoint];
@@ -21,7 +22,10 @@ export class KinesisSink implements LoadSink {
     if (endpoint) assertLoopback(endpoint, ENV.kinesisEndpoint, allowRemote);
     this.endpoint = endpoint ?? `kinesis.${env[ENV.region] ?? 'us-east-1'}.amazonaws.com`;
     this.description = `kinesis stream ${streamName} at ${this.endpoint}, ${recordFormat} records`;
-    this.client = new KinesisClient(awsClientConfig(env, 'kinesis'));
+    const config = awsClientConfig(env, 'kinesis');
+    // A deployed stream takes the default chain's credentials, never the local stack's placeholders when it finds none.
+    if (deployed) delete config.credentials;
+    this.client = new KinesisClient(config);
     this.producer = new KinesisProducer({ client: this.client, streamName, compression: compressionFor(recordFormat) });
   }
 

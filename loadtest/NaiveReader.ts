@@ -1,8 +1,8 @@
 // The naive baseline's side of the verification: its totals per type, read from the
-// table its consumer inserts into, one row per event (it keeps no groups).
+// table its consumer (a part of the stack) inserts into, one row per event (it keeps no groups).
 import { ExecuteStatementCommand, type RDSDataClient } from '@aws-sdk/client-rds-data';
+import { NAIVE_BASELINE } from '../core/index.ts';
 import type { DataApiTarget } from '../schema/index.ts';
-import { NAIVE_TABLE } from './NaiveConsumer.ts';
 import type { RollupReader } from './RollupWatcher.ts';
 import type { RollupTotals } from './types.ts';
 
@@ -13,7 +13,7 @@ export class NaiveReader implements RollupReader {
   async totals(type: string): Promise<RollupTotals> {
     const r = await this.client.send(new ExecuteStatementCommand({
       ...this.target,
-      sql: `SELECT COUNT(*), CAST(COALESCE(SUM(value), 0) AS text) FROM ${NAIVE_TABLE} WHERE event_type = :t`,
+      sql: `SELECT COUNT(*), CAST(COALESCE(SUM(value), 0) AS text) FROM ${NAIVE_BASELINE.table} WHERE event_type = :t`,
       parameters: [{ name: 't', value: { stringValue: type } }],
     }));
     const row = r.records?.[0];

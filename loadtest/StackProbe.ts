@@ -106,18 +106,6 @@ export class StackProbe {
     if (!ok) throw new FaultControlError(fault, 'the stack does not serve the Data API fault control: start it with `sluice dev --faults`');
   }
 
-  /**
-   * The aggregator's invocation dies, as a crashed Lambda does, twice: once mid-batch
-   * (its work done but its commit never made: the transaction is abandoned) and once
-   * right after the database committed (the commit's answer is lost). The event source
-   * mapping invokes it again with the same records, as Lambda would. Only transactions
-   * are hit, and only the consumers use them (the harness's own reads do not).
-   */
-  async crashConsumer(): Promise<void> {
-    await this.postFault('consumer-crash', { kind: 'fail', count: 1, error: 'InternalServerErrorException', operations: ['CommitTransaction'], message: 'the consumer crashed before its commit (injected)' });
-    await this.postFault('consumer-crash', { kind: 'dropResponse', count: 1, operations: ['CommitTransaction'], mode: 'hangup' });
-  }
-
   private async postFault(fault: string, spec: object): Promise<void> {
     const res = await fetch(new URL(FAULTS_PATH, this.endpoint), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(spec) });
     const text = await res.text();

@@ -2,6 +2,7 @@
 // the summary, inline SVG charts of throughput, latency percentiles, lag and database
 // work over time, the rollup check, the cost, and the raw per-second table. No
 // script, stylesheet or font is fetched from anywhere.
+import { describeCrash } from './StackControlClient.ts';
 import { comparisonRows } from './summary.ts';
 import { chartSvg, escapeXml, type Series } from './svgChart.ts';
 import type { SecondSample } from './Timeline.ts';
@@ -90,7 +91,7 @@ ${row('Data API calls per 10,000 events', fmt(r.db.statementsPer10kEvents))}
 ${row('tuple writes per 10,000 events', fmt(r.db.tupleWritesPer10kEvents))}
 ${row('most concurrent transactions', String(r.db.maxConcurrentTransactions))}
 ${row('poison records sent / quarantined', `${r.poison.sent} / ${r.poison.quarantined ?? '-'}`)}
-${r.chaos.map((c) => row(`chaos ${c.kind}`, `at ${fmt(c.firedAtSec)} s${c.durationSec ? ` for ${c.durationSec} s` : ''}${c.error ? `: ${c.error}` : ''}`)).join('\n')}
+${r.chaos.map((c) => row(`chaos ${c.kind}`, `at ${fmt(c.firedAtSec)} s${c.durationSec ? ` for ${c.durationSec} s` : ''}${c.crash ? `: ${describeCrash(c.crash)}` : ''}${c.error ? `: ${c.error}` : ''}`)).join('\n')}
 ${row('cost per million events', r.costPerMillionEventsUsd === null ? 'not estimated' : `$${r.costPerMillionEventsUsd.toFixed(4)} (${r.cost?.prices.region} prices as of ${r.cost?.prices.asOf})`)}
 ${Object.entries(r.failures).map(([k, n]) => row(`failed: ${k}`, String(n))).join('\n')}
 </table>

@@ -9,15 +9,13 @@
 // the run drains, verifies the rollups exactly and returns the report.
 import { randomBytes, randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, RESOURCE_NAMES, sleep, type StackEnv } from '../core/index.ts';
+import { DATA_API, sleep, type CrashMoment, type StackEnv } from '../core/index.ts';
 import { DEFAULT_ROLLUPS, type RollupConfig, type RollupSet } from '../rollup/index.ts';
 import { estimateCost } from './costModel.ts';
 import { FaultControlError } from './errors.ts';
 import { EventGenerator } from './EventGenerator.ts';
 import { HttpSink } from './HttpSink.ts';
 import { KinesisSink } from './KinesisSink.ts';
-import { NaiveConsumer } from './NaiveConsumer.ts';
 import { NaiveReader } from './NaiveReader.ts';
 import { NaiveSink } from './NaiveSink.ts';
 import { resolveOptions, type ResolvedOptions } from './options.ts';
@@ -27,6 +25,7 @@ import { watchRollups, type RollupReader } from './RollupWatcher.ts';
 import { seededRandom } from './SeededRandom.ts';
 import { RunTally } from './RunTally.ts';
 import { StackProbe, type DbCounters } from './StackProbe.ts';
+import { StackControlClient, describeCrash, type ConsumerCrash } from './StackControlClient.ts';
 import type { DbWork, LoadSink, LoadTestOptions, LoadTestReport } from './types.ts';
 
 /** Time between pacing ticks; each tick sends what the schedule says is due. */
@@ -47,8 +46,8 @@ export interface LoadTestDeps {
   readRollups?: RollupReader;
   /** The rollups the stack keeps. Default: DEFAULT_ROLLUPS. */
   rollups?: RollupSet;
-  /** Kills the aggregator mid-batch and restarts it (consumer-crash). Default: the local Data API's faults (StackProbe.crashConsumer). */
-  crashConsumer?: () => Promise<void>;
+  /** Kills the aggregator mid-batch and restarts it (consumer-crash). Default: the local stack's control API (StackControlClient). */
+  crashConsumer?: (moment: CrashMoment) => Promise<ConsumerCrash>;
 }
 
 export function scheduleOf(o: ResolvedOptions): RateSchedule {
@@ -66,7 +65,8 @@ export async function runLoadTest(opts: LoadTestOptions, env: StackEnv, deps: Lo
   const progress = opts.progress ?? (() => {});
   const report = await runOne({ ...opts, seed, compare: undefined, mode: 'sluice' }, env, deps);
   progress('naive baseline: the same schedule, one PutRecord and one INSERT per event ...');
-  const naive = await runOne({ ...opts, seed, compare: undefined, mode: 'naive', poison: 0, chaos: (opts.chaos ?? []).filter((c) => c.kind === 'db-outage') }, env, deps);
+  // The same faults: a consumer-crash kills the baseline's consumer, which has no dedup to count on.
+  const naive = await runOne({ ...opts, seed, compare: undefined, mode: 'naive', poison: 0 }, env, deps);
   report.options.compare = 'naive';
   report.naive = naive;
   return report;
@@ -80,30 +80,32 @@ async function runOne(opts: LoadTestOptions, env: StackEnv, deps: LoadTestDeps):
   const rollups = deps.rollups ?? { rollups: DEFAULT_ROLLUPS };
   const chaos = o.chaos ?? [];
   // Every end is checked (configured, loopback, fault control) before the first event is sent.
-  const needsFaults = chaos.some((c) => c.kind === 'db-outage' || (c.kind === 'consumer-crash' && !deps.crashConsumer));
+  const needsFaults = chaos.some((c) => c.kind === 'db-outage');
+  const needsCrash = chaos.some((c) => c.kind === 'consumer-crash') && !deps.crashConsumer;
   const needsProbe = o.verify || o.poison > 0 || needsFaults;
+  const control = new StackControlClient(env, o.allowRemote);
   const probe = needsProbe && !deps.readRollups ? new StackProbe(env, o.allowRemote, rollups) : undefined;
   // Closed in reverse order of opening.
   const closers: Array<() => Promise<void> | void> = [() => probe?.close()];
   try {
     if (needsFaults) {
       if (!probe) throw new FaultControlError(chaos.map((c) => c.kind).join(', '), 'needs the stack\'s Data API');
-      await probe.assertFaultControl(chaos.map((c) => c.kind).join(', '));
+      await probe.assertFaultControl('db-outage');
     }
+    if (needsCrash) await control.assertCrashFault();
     const poison = o.poison > 0 ? new PoisonSender(env, o.allowRemote, `lt_${runId}`) : undefined;
     closers.push(() => poison?.close());
     if (o.mode === 'naive') {
       if (!probe) throw new FaultControlError('naive baseline', 'it needs the stack\'s Data API (do not pass --no-verify)');
+      // Its consumer is a part of the stack (one INSERT per event), its CPU the stack's.
+      const naive = await control.startNaiveBaseline();
+      progress(`naive baseline: its consumer runs in the stack (pid ${naive.pid}), reading ${naive.stream}`);
       const sink = new NaiveSink(env, o.allowRemote);
       closers.push(() => sink.close());
-      await sink.ensureStream(await shardCount(sink.client, env));
-      const consumer = new NaiveConsumer(env, sink.client, probe.target);
-      closers.push(() => consumer.stop());
-      await consumer.start();
-      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? (() => probe.crashConsumer()) });
+      return await run(o, { seed, runId, sink, progress, reader: new NaiveReader(probe.client, probe.target), probe, poison, rollups: { rollups: [] }, crashConsumer: deps.crashConsumer ?? ((moment) => control.crashConsumer('naive', moment)) });
     }
-    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote) : new KinesisSink(env, o.allowRemote, o.recordFormat));
-    const crashConsumer = deps.crashConsumer ?? (probe ? () => probe.crashConsumer() : undefined);
+    const sink = deps.sink ?? (o.target === 'http' ? new HttpSink(env, o.allowRemote, o.deployed) : new KinesisSink(env, o.allowRemote, o.recordFormat, o.deployed));
+    const crashConsumer = deps.crashConsumer ?? ((moment: CrashMoment) => control.crashConsumer('aggregator', moment));
     return await run(o, { seed, runId, sink, progress, reader: deps.readRollups ?? probe?.reader, probe, poison, rollups, crashConsumer });
   } finally {
     for (const close of closers.reverse()) await close();
@@ -119,7 +121,7 @@ interface RunParts {
   probe: StackProbe | undefined;
   poison: PoisonSender | undefined;
   rollups: RollupSet;
-  crashConsumer: (() => Promise<void>) | undefined;
+  crashConsumer: (moment: CrashMoment) => Promise<ConsumerCrash>;
 }
 
 async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
@@ -136,7 +138,7 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
   const t0 = performance.now();
   const tally = new RunTally(t0, generator.typeNames, groupings, Math.max(1, Math.ceil(peakRate / E2E_SAMPLES_PER_SEC)));
   const endPerf = t0 + schedule.durationSec * 1000;
-  const chaos = (o.chaos ?? []).map((c) => ({ ...c, firedAtSec: null as number | null, error: undefined as string | undefined }));
+  const chaos: LoadTestReport['chaos'] = (o.chaos ?? []).map((c) => ({ ...c, firedAtSec: null }));
   const background: Promise<unknown>[] = [];
   const readFrom = new Date(startedAt.getTime() - ROLLUP_MARGIN_MS);
   const readTo = () => new Date(Date.now() + ROLLUP_MARGIN_MS);
@@ -211,7 +213,12 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
         if (c.firedAtSec !== null || tSec < c.atSec) continue;
         c.firedAtSec = tSec;
         progress(`chaos: ${c.kind}${c.kind === 'db-outage' ? ` for ${c.durationSec} s` : ''} at ${tSec.toFixed(1)} s`);
-        const fire = c.kind === 'db-outage' ? probe!.databaseOutage(c.durationSec * 1000) : p.crashConsumer!();
+        const fire = c.kind === 'db-outage' ? probe!.databaseOutage(c.durationSec * 1000) : p.crashConsumer(c.moment ?? 'mid-batch').then((crash) => {
+          c.crash = crash;
+          // The fault lasts from its second until the new process serves (the timeline marks those seconds).
+          c.durationSec = Math.round(((performance.now() - t0) / 1000 - c.atSec) * 10) / 10;
+          progress(`chaos: ${describeCrash(crash)}`);
+        });
         background.push(fire.catch((err: unknown) => { c.error = err instanceof Error ? err.message : String(err); }));
       }
       if (now >= nextProgress) {
@@ -234,7 +241,10 @@ async function run(o: ResolvedOptions, p: RunParts): Promise<LoadTestReport> {
   const lastAckAtMs = startedAt.getTime() + (tally.lastAckAt || performance.now()) - t0;
   const expected = tally.expected;
   let rollups: LoadTestReport['rollups'] = { checked: false, matched: false, lagMs: null, lost: 0, duplicated: 0, perType: [], groups: [], groupsChecked: 0, expected, observed: {} };
-  const settleTimeoutMs = o.settleTimeoutSec * 1000 + chaos.reduce((n, c) => n + c.durationSec * 1000, 0);
+  // A consumer killed inside its transaction leaves it open, holding the rows it wrote,
+  // until the Data API rolls it back (3 minutes on Aurora): the rollups wait that long.
+  const orphanedMs = chaos.some((c) => c.kind === 'consumer-crash' && (c.moment ?? 'mid-batch') === 'mid-batch') ? DATA_API.transactionIdleTimeoutMs : 0;
+  const settleTimeoutMs = o.settleTimeoutSec * 1000 + chaos.reduce((n, c) => n + c.durationSec * 1000, 0) + orphanedMs;
   let verifyTicker: ReturnType<typeof setInterval> | undefined;
   if (o.verify && reader) {
     progress(`verifying rollups of ${generator.typeNames.length} types (up to ${Math.round(settleTimeoutMs / 1000)} s) ...`);
@@ -326,9 +336,4 @@ function dbWork(before: DbCounters, after: DbCounters, events: number): DbWork {
     transactions: before.transactions !== undefined && after.transactions !== undefined ? after.transactions - before.transactions : null,
     maxConcurrentTransactions: after.maxOpenTransactions ?? 'not measured',
   };
-}
-
-async function shardCount(client: KinesisClient, env: StackEnv): Promise<number> {
-  const d = await client.send(new DescribeStreamSummaryCommand({ StreamName: env[ENV.streamName] ?? RESOURCE_NAMES.stream }));
-  return d.StreamDescriptionSummary?.OpenShardCount ?? 4;
 }

@@ -3,6 +3,7 @@
 // whether the rollups showed the exact totals (lost and double-counted apart), the
 // cost, and why the run is not OK when it is not.
 import type { LatencySummary } from './LatencyHistogram.ts';
+import { describeCrash } from './StackControlClient.ts';
 import type { LoadTestReport } from './types.ts';
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v.toFixed(1)} ms` : '-');
@@ -29,7 +30,7 @@ export function formatSummary(r: LoadTestReport): string {
   }
   lines.push(`  database     ${num(r.db.statementsPer10kEvents)} Data API calls and ${num(r.db.tupleWritesPer10kEvents)} tuple writes per 10,000 events (${num(r.db.eventsPerStatement)} events/call), at most ${r.db.maxConcurrentTransactions} transactions open`);
   if (r.poison.sent) lines.push(`  poison       ${r.poison.sent} malformed records sent, ${r.poison.quarantined ?? '-'} in the quarantine`);
-  for (const c of r.chaos) lines.push(`  chaos        ${c.kind} at ${c.firedAtSec === null ? '-' : `${c.firedAtSec.toFixed(1)} s`}${c.durationSec ? ` for ${c.durationSec} s` : ''}${c.error ? `: ${c.error}` : ''}`);
+  for (const c of r.chaos) lines.push(`  chaos        ${c.kind} at ${c.firedAtSec === null ? '-' : `${c.firedAtSec.toFixed(1)} s`}${c.durationSec ? ` for ${c.durationSec} s` : ''}${c.crash ? `: ${describeCrash(c.crash)}` : ''}${c.error ? `: ${c.error}` : ''}`);
   const v = r.rollups;
   if (!v.checked) {
     lines.push('  rollups      not checked (--no-verify)');

@@ -2,6 +2,7 @@
 // JSON output and the HTML report.
 import type { ChaosEvent } from './ChaosPlan.ts';
 import type { CostEstimate } from './costModel.ts';
+import type { ConsumerCrash } from './StackControlClient.ts';
 import type { LatencySummary } from './LatencyHistogram.ts';
 import type { SecondSample } from './Timeline.ts';
 import type { RecordFormat } from '../producers/index.ts';
@@ -38,6 +39,8 @@ export interface LoadTestOptions {
   target?: LoadTarget;
   /** Records the producer SDK puts (target kinesis): sluice's compressed aggregates, or KPL's. The HTTP ingest's are its server's choice. @default 'compressed' */
   recordFormat?: RecordFormat;
+  /** The stack is a deployed one (`--target aws`): HTTP requests are signed with SigV4 and clients take the SDK's default credential chain, whatever the endpoint. @default false */
+  deployed?: boolean;
   /** Allow an endpoint that is not loopback. @default false */
   allowRemote?: boolean;
   /** Check that the rollups reach the exact totals. @default true */
@@ -137,7 +140,7 @@ export interface LoadTestReport {
   /** Malformed records mixed in, and how many of them the quarantine holds. */
   poison: { sent: number; quarantined: number | null };
   /** The faults injected, each with when it began (seconds from the start). */
-  chaos: Array<ChaosEvent & { firedAtSec: number | null; error?: string }>;
+  chaos: Array<ChaosEvent & { firedAtSec: number | null; error?: string; crash?: ConsumerCrash }>;
   costPerMillionEventsUsd: number | null;
   cost: CostEstimate | null;
   /** With `compare: 'naive'`: the naive baseline's run on the same schedule and seed. */

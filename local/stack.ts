@@ -20,11 +20,13 @@ import { loadConfig, registeredSubscribers, type AggregatorBatchReport, type Reg
 import type { EmbeddedEngine } from './database/index.ts';
 import type { EventSourceRunnerOptions, RunnerStats } from './runner/index.ts';
 import {
-  StackPart, removePartsFile, waitForLeftoverParts, writePartsFile,
+  PartFailedError, StackPart, SupervisedPart, removePartsFile, waitForLeftoverParts, writePartsFile,
   type ConsumerPartConfig, type CpuMicros, type DatabasePartConfig, type FirehosePartConfig, type IngestPartConfig, type KinesisPartConfig,
 } from './process/index.ts';
 import { StackLock } from './StackLock.ts';
 import { PipelineHealthMeter } from './PipelineHealthMeter.ts';
+import { StackControl } from './StackControl.ts';
+import { startNaiveBaseline } from './naiveBaseline.ts';
 
 export const LOCAL_ACCOUNT = '000000000000';
 export const LOCAL_DB_CLUSTER_ARN = `arn:aws:rds:${LOCAL_REGION}:${LOCAL_ACCOUNT}:cluster:sluice-local`;
@@ -53,6 +55,12 @@ export interface LocalStackOptions {
   ports?: Partial<Record<keyof typeof DEFAULT_DEV_PORTS, number>>;
   /** Shards of the stream, created on first start. Default 4 (a new on-demand stream). */
   shardCount?: number;
+  /**
+   * How long the Data API keeps a transaction no call uses before rolling it back.
+   * Default Aurora's 3 minutes: a consumer killed inside its transaction holds the
+   * rows it wrote that long. Tests shorten it.
+   */
+  transactionIdleTimeoutMs?: number;
   /** Serve the Data API and Firehose fault-injection admin APIs (tests only). Default false. */
   faultInjection?: boolean;
   /** The configuration (rollups the aggregator keeps and the query API reads, subscribers). Default: loadConfig() (./sluice.config.json or the defaults). */
@@ -82,8 +90,10 @@ export interface DataApiHandle {
 export interface ConsumerHandle {
   /** The runner's numbers as last reported (about every second). */
   readonly stats: RunnerStats | undefined;
-  /** Its process is up. */
+  /** Its process is up (not while it restarts after a crash, nor once given up). */
   readonly running: boolean;
+  /** Times its process died and was started again. */
+  readonly restarts: number;
   /** Resolves once its runner has read every shard to its tip with nothing in flight. */
   waitIdle(): Promise<void>;
   stop(): Promise<void>;
@@ -93,8 +103,8 @@ export interface LocalStack {
   /** The variables that point SDKs, the CLI and the handlers at this stack. */
   readonly env: Record<string, string>;
   readonly dataDir: string;
-  /** Every process of the stack, in start order. */
-  readonly parts: readonly StackPart[];
+  /** Every process of the stack, in start order (a consumer's is its current process). */
+  readonly parts: readonly (StackPart | SupervisedPart)[];
   /** Every registered consumer that started, by name: the aggregator, the archiver, the configured subscribers. */
   readonly runners: Readonly<Record<string, ConsumerHandle>> & { readonly aggregator: ConsumerHandle; readonly archiver: ConsumerHandle };
   /** Configured subscribers not running (their file did not load, or their process exited), with why; the rest of the stack goes on. */
@@ -118,7 +128,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
   const dataDir = resolve(options.dataDir ?? '.sluice');
   mkdirSync(dataDir, { recursive: true });
   const stops: (() => Promise<void>)[] = [];
-  const parts: StackPart[] = [];
+  const parts: (StackPart | SupervisedPart)[] = [];
   /** Servers the parts run (the embedded PostgreSQL), listed beside them for tools that measure the stack. */
   const servers: { name: string; pid: number }[] = [];
   const recordParts = () => writePartsFile(dataDir, [...parts.map((p) => ({ name: p.name, pid: p.pid })), ...servers]);
@@ -139,6 +149,22 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       if (stopping) return;
       const reason = `${name} (pid ${part.pid}) exited`;
       if (onExit) onExit(reason);
+      else fail(reason);
+    });
+    recordParts();
+    return part;
+  };
+  /**
+   * A consumer's part, restarted when its process dies; `onGiveUp` (else failing the
+   * stack) once it died too often. The parts file follows its new process ids.
+   */
+  const startConsumerPart = async (name: string, config: ConsumerPartConfig, onGiveUp?: (reason: string) => void) => {
+    const part = await SupervisedPart.start(name, 'consumer', config, { log, onNewProcess: recordParts });
+    parts.push(part);
+    stops.push(() => part.stop());
+    void part.whenGivenUp().then((reason) => {
+      if (stopping) return;
+      if (onGiveUp) onGiveUp(reason);
       else fail(reason);
     });
     recordParts();
@@ -169,6 +195,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       secretArn: LOCAL_DB_SECRET_ARN,
       databaseName: RESOURCE_NAMES.database,
       faultInjection: options.faultInjection ?? false,
+      ...(options.transactionIdleTimeoutMs !== undefined ? { transactionIdleTimeoutMs: options.transactionIdleTimeoutMs } : {}),
       region: LOCAL_REGION,
       } satisfies DatabasePartConfig),
       // The archive's layout is the deployed one (core ARCHIVE_LAYOUT): GZIP objects, the
@@ -227,7 +254,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     // subscribers) runs the same way, each in its own process: its entry file, its
     // mapping, its own position.
     mkdirSync(join(dataDir, 'runner'), { recursive: true });
-    const consumer = (sub: RegisteredSubscriber) => startPart(sub.builtIn ? sub.name : sub.functionName, 'consumer', {
+    const consumerConfig = (sub: RegisteredSubscriber): ConsumerPartConfig => ({
       subscriber: sub,
       config,
       env: { ...env, ...sub.environment },
@@ -235,7 +262,8 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       checkpointPath: join(dataDir, 'runner', `${sub.functionName}.json`),
       onFailureDir: join(dataDir, 'runner', `${sub.functionName}-failures`),
       ...(options.runnerOverrides ? { runnerOverrides: options.runnerOverrides } : {}),
-    } satisfies ConsumerPartConfig, sub.builtIn ? undefined : (reason) => {
+    });
+    const consumer = (sub: RegisteredSubscriber) => startConsumerPart(sub.builtIn ? sub.name : sub.functionName, consumerConfig(sub), sub.builtIn ? undefined : (reason) => {
       subscriberErrors[sub.name] = reason;
       log(`subscriber ${sub.name} stopped: ${reason}; the rest of the stack goes on`);
     });
@@ -246,8 +274,8 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
       } satisfies IngestPartConfig),
       ...registered.filter((sub) => sub.builtIn).map(consumer),
     ]);
-    const consumerParts: Record<string, StackPart> = {};
-    registered.filter((sub) => sub.builtIn).forEach((sub, i) => { consumerParts[sub.name] = started[i]!; });
+    const consumerParts: Record<string, SupervisedPart> = {};
+    registered.filter((sub) => sub.builtIn).forEach((sub, i) => { consumerParts[sub.name] = started[i] as SupervisedPart; });
     // A configured subscriber that cannot start is reported; the others, and the stack, go on.
     const configured = registered.filter((sub) => !sub.builtIn);
     const results = await Promise.allSettled(configured.map(consumer));
@@ -284,6 +312,34 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     env[ENV.queryUrl] = queryServer.url;
     log(`query      ${queryServer.url} (GET /v1/query, /openapi.json; dashboard at /)`);
 
+    // The control API (SLUICE_CONTROL_URL) for tools in other processes: the parts, the
+    // consumer-crash fault (with faults on), the naive baseline's consumer on demand.
+    let naive: Promise<{ pid: number; stream: string; table: string }> | undefined;
+    const control = await StackControl.start({
+      parts: () => parts.map((p) => ({
+        name: p.name, pid: p.pid, running: p.running, restarts: p instanceof SupervisedPart ? p.restarts : 0, consumer: p instanceof SupervisedPart,
+      })),
+      ...(options.faultInjection ? {
+        crashConsumer: (name, moment, deadlineMs) => {
+          const part = parts.find((p): p is SupervisedPart => p instanceof SupervisedPart && p.name === name);
+          return part ? part.crash(moment, deadlineMs) : Promise.reject(new PartFailedError(`no consumer named ${name}`));
+        },
+      } : {}),
+      startNaiveBaseline: () => {
+        naive ??= startNaiveBaseline({
+          env, rdsData, target, shardCount: options.shardCount ?? 4,
+          startConsumer: (sub) => startConsumerPart(sub.name, consumerConfig(sub), (reason) => {
+            subscriberErrors[sub.name] = reason;
+          }),
+        });
+        naive.catch(() => { naive = undefined; });
+        return naive;
+      },
+    });
+    stops.push(() => control.close());
+    env[ENV.controlUrl] = control.url;
+    log(`control    ${control.url} (GET /_sluice/parts${options.faultInjection ? ', POST /_sluice/faults/consumer-crash' : ''})`);
+
     // Ready means every part answers a real request through the same clients users have.
     const kinesisClient = new KinesisClient(awsClientConfig(env, 'kinesis'));
     const firehoseClient = new FirehoseClient(awsClientConfig(env, 'firehose'));
@@ -303,9 +359,10 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     writeEnvFile(dataDir, env);
     stops.push(async () => rmSync(join(dataDir, STACK_ENV_FILE), { force: true }));
 
-    const handle = (part: StackPart): ConsumerHandle => ({
+    const handle = (part: SupervisedPart): ConsumerHandle => ({
       get stats() { return part.stats as RunnerStats | undefined; },
       get running() { return part.running; },
+      get restarts() { return part.restarts; },
       waitIdle: () => part.request<void>('waitIdle'),
       stop: () => part.stop(),
     });
@@ -340,11 +397,11 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
  * Waits for every start, not just the first failure, so a part still starting when
  * another failed is registered and stopped with the rest.
  */
-async function together<T extends readonly Promise<StackPart>[]>(starts: T): Promise<{ [K in keyof T]: StackPart }> {
+async function together<T extends readonly Promise<StackPart | SupervisedPart>[]>(starts: T): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
   const settled = await Promise.allSettled(starts);
   const failure = settled.find((r) => r.status === 'rejected');
   if (failure) throw (failure as PromiseRejectedResult).reason;
-  return settled.map((r) => (r as PromiseFulfilledResult<StackPart>).value) as { [K in keyof T]: StackPart };
+  return settled.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [K in keyof T]: Awaited<T[K]> };
 }
 
 function redact(url: string): string {

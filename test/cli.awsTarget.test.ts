@@ -13,6 +13,7 @@ import { ENV, STACK_ENV_FILE } from '../core/index.ts';
 import { startStack, type LocalStack } from '../local/index.ts';
 import { runCli } from './support/cli.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { startSigV4Gate, type SigV4Gate } from './support/sigv4.ts';
 
 const RECORDED = readFileSync(new URL('./fixtures/describe-stacks.xml', import.meta.url), 'utf8');
 const MISSING = (name: string) => `<ErrorResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
@@ -28,6 +29,8 @@ describe('--target aws', () => {
   let dataDir: string;
   let decoyDir: string;
   let cloudFormation: http.Server;
+  // Stands where the deployed API would: IAM authorization, each request's SigV4 verified.
+  let gate: SigV4Gate;
   const calls: Array<{ params: URLSearchParams; headers: http.IncomingHttpHeaders }> = [];
   let env: NodeJS.ProcessEnv;
 
@@ -41,9 +44,13 @@ describe('--target aws', () => {
     // A local stack file that would send everything nowhere if it were read.
     writeFileSync(join(decoyDir, STACK_ENV_FILE), `${ENV.streamName}=not-this-stream\n${ENV.kinesisEndpoint}=http://127.0.0.1:9\n${ENV.rdsDataEndpoint}=http://127.0.0.1:9\n${ENV.dbClusterArn}=arn:aws:rds:us-east-1:000000000000:cluster:decoy\n`);
 
+    gate = await startSigV4Gate(new URL(stack.env[ENV.ingestUrl]!).origin, {
+      [creds.AWS_ACCESS_KEY_ID]: { secretAccessKey: creds.AWS_SECRET_ACCESS_KEY, sessionToken: creds.AWS_SESSION_TOKEN },
+    }, { service: 'execute-api', region: 'eu-west-1' });
+    // sluice-signed: the same stack behind the gate.
     const answer = (stackName: string) => RECORDED
       .replaceAll('{{STACK}}', stackName).replaceAll('{{STACK_LOWER}}', stackName.toLowerCase())
-      .replaceAll('{{INGEST_URL}}', stack.env[ENV.ingestUrl]!).replaceAll('{{STREAM}}', stack.env[ENV.streamName]!)
+      .replaceAll('{{INGEST_URL}}', stackName === 'sluice-signed' ? `${gate.url}${new URL(stack.env[ENV.ingestUrl]!).pathname}` : stack.env[ENV.ingestUrl]!).replaceAll('{{STREAM}}', stack.env[ENV.streamName]!)
       .replaceAll('{{DELIVERY_STREAM}}', stack.env[ENV.deliveryStreamName]!).replaceAll('{{CLUSTER_ARN}}', stack.env[ENV.dbClusterArn]!)
       .replaceAll('{{SECRET_ARN}}', stack.env[ENV.dbSecretArn]!).replaceAll('{{DATABASE}}', stack.env[ENV.dbName]!);
     cloudFormation = http.createServer((req, res) => {
@@ -53,7 +60,7 @@ describe('--target aws', () => {
         const params = new URLSearchParams(body);
         calls.push({ params, headers: req.headers });
         const name = params.get('StackName') ?? '';
-        const found = params.get('Action') === 'DescribeStacks' && name === 'sluice-staging';
+        const found = params.get('Action') === 'DescribeStacks' && (name === 'sluice-staging' || name === 'sluice-signed');
         res.writeHead(found ? 200 : 400, { 'content-type': 'text/xml' });
         res.end(found ? answer(name) : MISSING(name));
       });
@@ -72,6 +79,7 @@ describe('--target aws', () => {
   }, 120_000);
   afterAll(async () => {
     await new Promise<void>((ok) => (cloudFormation ? cloudFormation.close(() => ok()) : ok()));
+    await gate?.close();
     await stack?.stop();
     await scratch?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -121,6 +129,18 @@ describe('--target aws', () => {
     const report = JSON.parse(r.stdout) as { accepted: number; sent: number; rollups: { matched: boolean } };
     expect(report.accepted).toBe(report.sent);
     expect(report.rollups.matched).toBe(true);
+  }, 120_000);
+
+  it('load-tests the stack\'s HTTP API with every request signed, verified by the API\'s gate', async () => {
+    const r = await runCli(['loadtest', '--target', 'aws', '--stack', 'sluice-signed', '--http', '--rate', '100', '--duration', '1', '--types', '2', '--json'], { env });
+
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { endpoint: string; accepted: number; sent: number; rollups: { matched: boolean } };
+    expect(report.endpoint.startsWith(gate.url)).toBe(true);
+    expect(report.accepted).toBe(100);
+    expect(report.rollups.matched).toBe(true);
+    expect(gate.verdicts.length).toBeGreaterThan(0);
+    expect(gate.verdicts.every((v) => v.ok)).toBe(true);
   }, 120_000);
 
   it('names a missing stack and the way to deploy it, exit 1', async () => {

@@ -18,6 +18,7 @@ import { defineSubscriber, validateConfig, type SubscriberEvent } from '../consu
 import { startStack, type LocalStack, type OnFailureRecord } from '../local/index.ts';
 import { expectedMinuteRollups, makeEvents } from './support/events.ts';
 import { scratchDatabaseUrl, type ScratchDatabase } from './support/database.ts';
+import { until } from './support/processes.ts';
 
 /** An event as any producer writes it: its JSON. */
 const json = (e: object) => Buffer.from(JSON.stringify(e));
@@ -188,8 +189,11 @@ describe('subscribers registered in the configuration, on the local stack', () =
     }
     const ids = new Set(deliveries().flatMap((d) => d.events.map((e) => e.id)));
     expect(events.filter((e) => !ids.has(e.id))).toEqual([]);
-    // The exiter's process died on its first batch: reported, and nothing else stopped.
-    expect(stack.subscriberErrors.exiter).toMatch(/sluice-exiter \(pid \d+\) exited/);
+    // The exiter's process dies on its first batch, each time it is restarted: given up
+    // after the fourth exit in a minute, reported, and nothing else stopped.
+    await until(() => stack.subscriberErrors.exiter !== undefined, 'the exiter given up');
+    expect(stack.subscriberErrors.exiter).toMatch(/^sluice-exiter \(pid \d+\) exited \(code \d+\), 4 times in 60 s: given up, not restarted$/);
+    expect(stack.runners.exiter!.restarts).toBe(3);
     expect(stack.runners.exiter!.running).toBe(false);
     expect(stack.runners.aggregator.running).toBe(true);
     const crasher = stack.runners.crasher!.stats!;

@@ -9,7 +9,7 @@ export type CpuMicros = Record<string, number>;
 
 export type ToPart =
   | { type: 'start'; config: unknown }
-  | { type: 'request'; id: number; name: string }
+  | { type: 'request'; id: number; name: string; args?: unknown }
   | { type: 'stop' };
 
 export type FromPart =

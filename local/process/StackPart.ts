@@ -23,6 +23,7 @@ export class StackPart {
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly exited: Promise<void>;
   private stopping: Promise<void> | undefined;
+  private exit: string | undefined;
 
   private constructor(readonly name: string, private readonly child: ChildProcess, readonly info: Record<string, string | number>) {
     this.exited = new Promise((resolve) => {
@@ -43,6 +44,7 @@ export class StackPart {
       }
     });
     child.once('exit', (code, signal) => {
+      this.exit = signal ?? `code ${code}`;
       for (const p of this.pending.values()) p.reject(new PartFailedError(`${name} exited (${signal ?? `code ${code}`})`));
       this.pending.clear();
     });
@@ -84,12 +86,17 @@ export class StackPart {
     this.listeners.set(name, [...this.listeners.get(name) ?? [], listener]);
   }
 
-  request<T>(name: string): Promise<T> {
+  /** How the process exited (`SIGKILL`, `code 1`), or undefined while it runs. */
+  get exitDescription(): string | undefined {
+    return this.exit;
+  }
+
+  request<T>(name: string, args?: unknown): Promise<T> {
     if (!this.running) return Promise.reject(new PartFailedError(`${this.name} is not running`));
     const id = ++this.nextId;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      send(this.child, { type: 'request', id, name });
+      send(this.child, { type: 'request', id, name, ...(args === undefined ? {} : { args }) });
     });
   }
 

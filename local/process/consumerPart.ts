@@ -4,9 +4,10 @@
 // limits on a consumer's concurrent invocations hold across its shards, and a
 // subscriber that crashes takes only its own process down.
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type StackEnv } from '../../core/index.ts';
+import { ENV, awsClientConfig, requireEnv, type ConsumerMapping, type CrashMoment, type StackEnv } from '../../core/index.ts';
 import type { RegisteredSubscriber, SluiceConfig } from '../../consumers/index.ts';
 import { EventSourceRunner, type EventSourceRunnerOptions } from '../runner/index.ts';
+import { CrashSwitch } from './CrashSwitch.ts';
 import { instantiateSubscriber } from './instantiateSubscriber.ts';
 import type { PartChannel, RunningPart } from './RunningPart.ts';
 
@@ -31,11 +32,14 @@ export async function startConsumerPart(config: ConsumerPartConfig, channel: Par
   const consumer = await instantiateSubscriber(subscriber, { env, config: config.config, report: (name, value) => channel.emit(name, value) });
   const kinesis = new KinesisClient(awsClientConfig(env, 'kinesis'));
   const m = config.mapping;
+  // The consumer-crash fault: the process kills itself inside a batch once the parent
+  // has heard where (SupervisedPart.crash), and the parent restarts it.
+  const crash = new CrashSwitch((point) => channel.emit('crashing', point, () => process.kill(process.pid, 'SIGKILL')));
   const runner = new EventSourceRunner({
     kinesis,
     streamName: requireEnv(env, ENV.streamName),
     functionName: subscriber.functionName,
-    handler: consumer.handler,
+    handler: crash.wrap(consumer.handler),
     batchSize: m.batchSize,
     maximumBatchingWindowInSeconds: m.maximumBatchingWindowInSeconds,
     parallelizationFactor: m.parallelizationFactor,
@@ -51,7 +55,13 @@ export async function startConsumerPart(config: ConsumerPartConfig, channel: Par
   runner.start();
   return {
     info: {},
-    requests: { waitIdle: () => runner.waitIdle() },
+    requests: {
+      waitIdle: () => runner.waitIdle(),
+      armCrash: async (args) => {
+        const { moment, deadlineMs } = args as { moment: CrashMoment; deadlineMs: number };
+        crash.arm(moment, deadlineMs);
+      },
+    },
     stats: () => runner.stats,
     async stop() {
       await runner.stop();

@@ -19,6 +19,8 @@ export interface DatabasePartConfig {
   secretArn: string;
   databaseName: string;
   faultInjection: boolean;
+  /** The Data API's transaction idle timeout. Default Aurora's. */
+  transactionIdleTimeoutMs?: number;
   region: string;
 }
 
@@ -36,6 +38,7 @@ export async function startDatabasePart(config: DatabasePartConfig): Promise<Run
     dataApi = await DataApiServer.start({
       database, port: config.port, resourceArn: config.resourceArn, secretArn: config.secretArn,
       databaseName: config.databaseName, faultInjection: config.faultInjection,
+      ...(config.transactionIdleTimeoutMs !== undefined ? { transactionIdleTimeoutMs: config.transactionIdleTimeoutMs } : {}),
     });
     const client = new RDSDataClient({ endpoint: dataApi.endpoint, region: config.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
     const { applied } = await migrate(client, { resourceArn: config.resourceArn, secretArn: config.secretArn, database: config.databaseName });

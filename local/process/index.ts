@@ -2,6 +2,8 @@
 // machine's cores, and how each part stops when the stack does or dies.
 export { forkEntry } from './forkEntry.ts';
 export { StackPart } from './StackPart.ts';
+export { SupervisedPart, DEFAULT_RESTART_POLICY } from './SupervisedPart.ts';
+export type { RestartPolicy } from './SupervisedPart.ts';
 export { PartFailedError } from './errors.ts';
 export { processTreeCpuMicros } from './processCpu.ts';
 export { isLiveProcess } from './liveProcess.ts';

@@ -12,7 +12,10 @@ const ORPHAN_STOP_TIMEOUT_MS = 30_000;
 const role = process.argv[2] as PartRole;
 const name = process.argv[3] ?? role;
 // A parent gone between the check and the write is not an error: the part stops on 'disconnect'.
-const send = (m: FromPart) => { if (process.connected) process.send!(m, undefined, {}, () => {}); };
+const send = (m: FromPart, sent: () => void = () => {}) => {
+  if (process.connected) process.send!(m, undefined, {}, () => sent());
+  else sent();
+};
 
 // Terminal signals reach the whole process group; the parent decides how the stack stops.
 process.on('SIGINT', () => {});
@@ -43,7 +46,7 @@ async function onMessage(m: ToPart): Promise<void> {
   if (m.type === 'start') {
     try {
       const starter = await starterFor(role);
-      part = await starter(m.config as never, { emit: (event, value) => send({ type: 'event', name: event, value }) });
+      part = await starter(m.config as never, { emit: (event, value, sent) => send({ type: 'event', name: event, value }, sent) });
       send({ type: 'ready', info: part.info });
       const report = () => send({ type: 'stats', cpu: { [name]: cpuMicros(), ...part?.extraCpu?.() }, stats: part?.stats?.() });
       report();
@@ -58,7 +61,7 @@ async function onMessage(m: ToPart): Promise<void> {
       send({ type: 'answer', id: m.id, error: `no request ${m.name}` });
       return;
     }
-    handler().then(
+    handler(m.args).then(
       (value) => send({ type: 'answer', id: m.id, value: value ?? null }),
       (err: unknown) => send({ type: 'answer', id: m.id, error: err instanceof Error ? err.message : String(err) }),
     );
