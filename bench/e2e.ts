@@ -5,7 +5,7 @@
 // acknowledgement latency. It measures the CPU of every process of the stack (Linux
 // /proc), so it can run against any checkout: `--root DIR` benchmarks that tree's
 // bin/sluice.mjs (e.g. main, for the "before" figures) with this tree's reader.
-//   npm run bench:e2e [-- --events N] [-- --rate R --duration S] [-- --root DIR] [-- --json]
+//   npm run bench:e2e [-- --events N] [-- --rate R --duration S] [-- --root DIR] [-- --send-args "--workers 1"] [-- --json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -15,7 +15,7 @@ import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, awsClientConfig, parseEnvFile } from '../core/index.ts';
 import { QUERY_PORT_OFFSET, processTreeCpuMicros, readPartsFile } from '../local/index.ts';
 import { queryRollups } from '../query/index.ts';
-import { seededRandom } from '../loadtest/index.ts';
+import { BENCH_TYPES as TYPES, benchCountPerType as countPerType, benchEventLines as makeEvents } from './benchEvents.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : undefined; };
@@ -25,7 +25,7 @@ const rate = Number(flag('rate') ?? 30_000);
 const duration = Number(flag('duration') ?? 30);
 const root = resolve(flag('root') ?? '.');
 const skipLoadtest = args.includes('--no-loadtest');
-const TYPES = ['bench.page_view', 'bench.click', 'bench.order', 'bench.signup', 'bench.search'];
+const sendArgs = (flag('send-args') ?? '').split(' ').filter(Boolean);
 const SETTLE_TIMEOUT_MS = 600_000;
 
 interface PhaseCpu { seconds: number; byPart: Record<string, number> }
@@ -55,13 +55,13 @@ async function main(): Promise<void> {
     note(`sluice send of ${events} events (${(fileBytes / events).toFixed(0)} B each)`);
     const cpuBefore = stackCpu(dataDir, dev.pid!);
     const t0 = Date.now();
-    const send = runCli(root, ['send', file, '--json'], env);
+    const send = runCli(root, ['send', file, '--json', ...sendArgs], env);
     let sendCpuMicros = 0;
     const sendCpuWatch = setInterval(() => { sendCpuMicros = processTreeCpuMicros(send.child.pid!) ?? sendCpuMicros; }, 200);
     const sendOut = await send.done;
     clearInterval(sendCpuWatch);
     const sendSeconds = (Date.now() - t0) / 1000;
-    const sendSummary = JSON.parse(sendOut.stdout.trim().split('\n').pop() ?? '{}') as { format?: string; kinesisRecords?: number; kinesisBytes?: number };
+    const sendSummary = JSON.parse(sendOut.stdout.trim().split('\n').pop() ?? '{}') as { format?: string; kinesisRecords?: number; kinesisBytes?: number; workers?: number };
     if (sendOut.code !== 0) throw new Error(`sluice send exited ${sendOut.code}: ${sendOut.stderr.slice(-500)}`);
     const perType = countPerType(events);
     for (;;) {
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     result.send = {
       events, eventBytes: Math.round(fileBytes / events), sendSeconds, acceptedPerSecond: Math.round(events / sendSeconds),
       exactTotalsSeconds: e2eSeconds, endToEndPerSecond: Math.round(events / e2eSeconds),
-      format: sendSummary.format ?? 'kpl (main has no choice)', kinesisRecords: sendSummary.kinesisRecords, kinesisBytes: sendSummary.kinesisBytes,
+      format: sendSummary.format ?? 'kpl (main has no choice)', sendArgs, workers: sendSummary.workers, kinesisRecords: sendSummary.kinesisRecords, kinesisBytes: sendSummary.kinesisBytes,
       cpuPercentOfCore: sendCpu.byPart,
     };
 
@@ -114,6 +114,8 @@ interface SendFigures {
   events: number; eventBytes: number; sendSeconds: number; acceptedPerSecond: number;
   exactTotalsSeconds: number; endToEndPerSecond: number;
   format: string; kinesisRecords: number | undefined; kinesisBytes: number | undefined;
+  /** What --send-args passed on, and the worker threads send says it used (none before it had them). */
+  sendArgs: string[]; workers: number | undefined;
   cpuPercentOfCore: Record<string, number>;
 }
 
@@ -136,29 +138,6 @@ function readable(r: { send?: SendFigures; loadtest?: LoadtestFigures }): string
     lines.push(`     cpu % of a core: ${Object.entries(l.cpuPercentOfCore).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   }
   return lines.join('\n');
-}
-
-/** ~140-byte events: five types, two dimensions, a small payload, timestamps within the last hour. */
-function makeEvents(n: number): string {
-  const random = seededRandom(42);
-  const countries = ['JP', 'US', 'DE', 'FR', 'BR', 'IN'];
-  const devices = ['ios', 'android', 'web'];
-  const now = Date.now();
-  const lines = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    lines[i] = JSON.stringify({
-      type: TYPES[i % TYPES.length],
-      ts: now - Math.floor(random() * 3_600_000),
-      dims: { country: countries[Math.floor(random() * countries.length)], device: devices[Math.floor(random() * devices.length)] },
-      value: 1 + Math.floor(random() * 100),
-      payload: { ref: Math.floor(random() * 36 ** 8).toString(36), n: Math.floor(random() * 1e6) },
-    });
-  }
-  return lines.join('\n') + '\n';
-}
-
-function countPerType(n: number): number[] {
-  return TYPES.map((_, t) => Math.floor(n / TYPES.length) + (t < n % TYPES.length ? 1 : 0));
 }
 
 /** CPU (µs) of each process of the stack: its parts when it lists them, else the one `sluice dev` process with its children. */

@@ -35,7 +35,7 @@ export { PLACEHOLDER_CREDENTIALS, localEndpointCredentials, chainFindsCredential
 export { isLoopbackUrl } from './loopback.ts';
 export { listenOnLoopback, closeServer } from './localServer.ts';
 export type { StackEnv } from './env.ts';
-export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, archiveLineText, readArchiveLine } from './archiveLine.ts';
+export { ARCHIVE_LAYOUT, ARCHIVE_ENVELOPE_KEYS, ARCHIVE_ERROR_KEY, ArchiveLineEncoder, archiveLineText, readArchiveLine } from './archiveLine.ts';
 export type { ArchiveEnvelope, ArchiveLineContent } from './archiveLine.ts';
 export { AGGREGATOR_MAPPING, ARCHIVER_MAPPING, SUBSCRIBER_MAPPING, MAX_DATABASE_WRITERS, NAIVE_BASELINE, RESOURCE_NAMES, subscriberFunctionName } from './mappings.ts';
 export type { ConsumerMapping } from './mappings.ts';

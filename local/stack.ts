@@ -270,7 +270,7 @@ export async function startStack(options: LocalStackOptions = {}): Promise<Local
     const registered = registeredSubscribers(config, options.configDir);
     const [ingest, ...started] = await together([
       startPart('ingest', 'ingest', {
-        env, port: options.ports?.ingest ?? 0, compression: (options.ingestRecordFormat ?? 'compressed') === 'compressed',
+        env, port: options.ports?.ingest ?? 0, recordFormat: options.ingestRecordFormat ?? 'compressed',
       } satisfies IngestPartConfig),
       ...registered.filter((sub) => sub.builtIn).map(consumer),
     ]);

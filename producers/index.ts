@@ -2,7 +2,7 @@
 // typed errors, and the HTTP ingest front door (POST /v1/events).
 export { KinesisProducer } from './KinesisProducer.ts';
 export { PRODUCER_DEFAULTS } from './ProducerDefaults.ts';
-export { DEFAULT_RECORD_FORMAT, compressionFor, recordFormatFromEnv } from './RecordFormat.ts';
+export { COMPRESSED_RECORD_LEVEL, DEFAULT_RECORD_FORMAT, compressionFor, recordFormatFromEnv } from './RecordFormat.ts';
 export type { RecordFormat } from './RecordFormat.ts';
 export { ShardPacker } from './ShardPacker.ts';
 export type { PackingOptions } from './PackingSettings.ts';

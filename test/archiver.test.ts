@@ -7,8 +7,9 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import {
-  FIREHOSE, archiveLineText, derivedEventId, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
+  ArchiveLineEncoder, FIREHOSE, archiveLineText, derivedEventId, encodeAggregatedRecord, encodeCompressedRecord, normalizeEvent, serializeEvent, type SluiceEvent,
   type ArchiveEnvelope,
 } from '../core/index.ts';
 import { createArchiverHandler, type ArchiverDeps } from '../consumers/index.ts';
@@ -116,6 +117,27 @@ describe('archiver consumer', () => {
       arrival: new Date(Math.round(r.kinesis.approximateArrivalTimestamp * 1000)).toISOString(),
     }, serializeEvent(sent[i]!).toString()).trimEnd()));
     expect(JSON.parse(lines[3]!)).toMatchObject({ shardId: 'shardId-000000000000', sequenceNumber: '1003', subSequenceNumber: 0, partitionKey: 'pk3', event: sent[3] });
+  });
+
+  it('writes every event byte for byte as the producer wrote it, in sluice\'s layout or any other JSON layout', async () => {
+    const { server, client } = await firehose();
+    const own = [
+      normalizeEvent({ type: 'click', dims: { page: 'Zürich', city: '東京' }, payload: { note: 'ü€😀 "quoted" \\ back\tslash', n: [1, 2.5e-7, null] } }),
+      normalizeEvent({ type: 'order', value: -0.1, payload: '\u2028' }),
+    ].map((e) => serializeEvent(e));
+    const foreign = [
+      '{"type":"click", "id":"f-1", "ts":1700000000000, "value":3, "dims":{"page":"p"}}',
+      '{"id":"f-2","type":"click","ts":"2024-01-01T00:00:00Z","value":1,"payload":{"é":"\\u00e9"}}',
+    ].map((t) => Buffer.from(t, 'utf8'));
+    const data = [...own, ...foreign];
+    const agg = encodeCompressedRecord({ partitionKeyTable: ['k'], explicitHashKeyTable: [], records: data.map((d) => ({ partitionKeyIndex: 0, data: d })) });
+    const record = kinesisRecord(agg, 3);
+
+    await handlerFor(client)({ Records: [record] }, context());
+    const lines = await archivedLines(server);
+
+    const arrival = new Date(Math.round(record.kinesis.approximateArrivalTimestamp * 1000)).toISOString();
+    expect(lines).toEqual(data.map((d, i) => archiveLineText({ shardId: 'shardId-000000000000', sequenceNumber: '1003', subSequenceNumber: i, partitionKey: 'pk3', arrival }, d.toString('utf8')).trimEnd()));
   });
 
   it('numbers the events of a KPL aggregate by their sub-sequence number', async () => {
@@ -281,6 +303,24 @@ describe('archiver entry and observability', () => {
     const emf = findEmf(written);
     expect(emf).toMatchObject({ RecordsIn: 3, EventsArchived: 3, ErrorLinesArchived: 0, BatchFailures: 0, service: 'archiver' });
     expect(emf!._aws.CloudWatchMetrics[0]!.Namespace).toBe('sluice');
+  });
+});
+
+describe('archive line bytes', () => {
+  const text = fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string());
+
+  it('ArchiveLineEncoder gives the bytes of archiveLineText for any envelope and one-line event JSON', () => {
+    fc.assert(fc.property(
+      text, fc.stringMatching(/^\d{1,40}$/), fc.nat(), text, text, fc.jsonValue(), fc.nat({ max: 8 }),
+      (shardId, sequenceNumber, subSequenceNumber, partitionKey, arrival, event, pad) => {
+        const json = JSON.stringify(event);
+        const bytes = Buffer.concat([Buffer.alloc(pad, 0x20), Buffer.from(json, 'utf8'), Buffer.alloc(pad, 0x20)]);
+
+        const line = new ArchiveLineEncoder({ shardId, sequenceNumber, partitionKey, arrival }).line(subSequenceNumber, bytes, pad, bytes.length - pad);
+
+        expect(line).toEqual(Buffer.from(archiveLineText({ shardId, sequenceNumber, subSequenceNumber, partitionKey, arrival }, json), 'utf8'));
+      },
+    ), { numRuns: 500 });
   });
 });
 

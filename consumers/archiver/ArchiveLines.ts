@@ -6,9 +6,9 @@
 // error line carrying the raw bytes, so nothing is dropped silently.
 import type { KinesisStreamRecord } from 'aws-lambda';
 import {
-  ARCHIVE_ERROR_KEY, archiveLineText, EventValidationError, FIREHOSE, parseEntryJson, parseStreamEvent, readRecordEvents,
+  ARCHIVE_ERROR_KEY, ArchiveLineEncoder, EventValidationError, FIREHOSE, parseEntryJson, parseStreamEvent, readRecordEvents, scanEvent,
 } from '../../core/index.ts';
-import type { ArchiveEnvelope, EntryReader, RecordFaultKind, StreamEvent } from '../../core/index.ts';
+import type { EntryReader, RecordFaultKind, StreamEvent } from '../../core/index.ts';
 import type { ArchiveLine } from './types.ts';
 
 const NEWLINE = 0x0a;
@@ -45,19 +45,21 @@ export function errorLine(record: KinesisStreamRecord, reason: ArchiveErrorReaso
   return Buffer.from(JSON.stringify(body) + '\n', 'utf8');
 }
 
-/** Event JSON as one line: the raw bytes when they are single-line JSON, else the compact re-serialization. */
-function eventJson(buf: Buffer, start: number, end: number, parsed: unknown): string {
-  const data = buf.subarray(start, end);
-  if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return JSON.stringify(parsed);
-  return data.toString('utf8');
+/** The event's JSON as one line: the raw bytes when they are single-line JSON, else the compact re-serialization. */
+function eventJson(data: Buffer, parsed: unknown): Buffer {
+  if (data.indexOf(NEWLINE) >= 0 || data.indexOf(0x0d) >= 0) return Buffer.from(JSON.stringify(parsed), 'utf8');
+  return data;
 }
 
-/** One event's JSON (one line), where it sits in the record, and the bytes it was read from. */
+/** One event's JSON (one line, UTF-8), where it sits in the record, and the bytes it was read from. */
 interface EventLine {
-  json: string;
+  json: Buffer;
   subSequenceNumber: number;
   data: Buffer;
 }
+
+/** scanEvent validates every dimension either way; building none saves a string per value. */
+const NO_DIMS: ReadonlySet<string> = new Set();
 
 /**
  * The archive keeps events as their producer wrote them. An event that leaves `id`,
@@ -67,9 +69,12 @@ interface EventLine {
  * only bytes that are not JSON become error lines.
  */
 const readEventLine: EntryReader<EventLine> = (buf, start, end, entry) => {
-  const json = parseEntryJson(buf, start, end);
   const data = buf.subarray(start, end);
-  const asWritten = (): EventLine => ({ json: eventJson(buf, start, end, json), subSequenceNumber: entry.subSequenceNumber, data });
+  // sluice's own layout (core's scanEvent) is one line of valid UTF-8 JSON with id, ts
+  // and value: its bytes go into the line as they are, without a JSON.parse.
+  if (scanEvent(buf, start, end, NO_DIMS) !== undefined) return { json: data, subSequenceNumber: entry.subSequenceNumber, data };
+  const json = parseEntryJson(buf, start, end);
+  const asWritten = (): EventLine => ({ json: eventJson(data, json), subSequenceNumber: entry.subSequenceNumber, data });
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return asWritten();
   const o = json as Record<string, unknown>;
   if (o.id !== undefined && o.ts !== undefined && o.value !== undefined) return asWritten();
@@ -81,7 +86,7 @@ const readEventLine: EntryReader<EventLine> = (buf, start, end, entry) => {
     throw err;
   }
   const settled = { id: event.id, ...o, ts: o.ts ?? event.ts, value: o.value ?? event.value, derived: event.derived };
-  return { json: JSON.stringify(settled), subSequenceNumber: entry.subSequenceNumber, data };
+  return { json: Buffer.from(JSON.stringify(settled), 'utf8'), subSequenceNumber: entry.subSequenceNumber, data };
 };
 
 /** Kinesis approximateArrivalTimestamp (seconds, millisecond fraction) as ISO-8601. */
@@ -111,11 +116,11 @@ export function archiveLinesOf(record: KinesisStreamRecord, recordIndex: number)
     const message = f.kind === 'not-json' ? 'user record is not JSON' : f.kind === 'not-utf8' ? 'user record is not valid UTF-8' : f.reason;
     out.errors.push({ line: errorLine(record, ERROR_REASON[f.kind], message, f.raw, f.subSequenceNumber >= 0 ? f.subSequenceNumber : undefined), recordIndex });
   }
-  const envelope: Omit<ArchiveEnvelope, 'subSequenceNumber'> = {
+  const lines = new ArchiveLineEncoder({
     shardId: position.shardId, sequenceNumber: k.sequenceNumber, partitionKey: k.partitionKey, arrival: arrivalIso(record),
-  };
+  });
   for (const { json, subSequenceNumber, data } of events) {
-    const line = Buffer.from(archiveLineText({ ...envelope, subSequenceNumber }, json), 'utf8');
+    const line = lines.line(subSequenceNumber, json);
     if (line.length > FIREHOSE.maxRecordBytes) {
       out.errors.push({ line: errorLine(record, 'line-too-large', `event line of ${line.length} bytes exceeds the Firehose record limit of ${FIREHOSE.maxRecordBytes} bytes`, data, subSequenceNumber), recordIndex });
     } else {
