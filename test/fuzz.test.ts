@@ -14,7 +14,7 @@ import { DescribeStreamSummaryCommand, KinesisClient } from '@aws-sdk/client-kin
 import { DescribeDeliveryStreamCommand, FirehoseClient } from '@aws-sdk/client-firehose';
 import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { ENV, RESOURCE_NAMES, awsClientConfig } from '../core/index.ts';
-import { startStack, type LocalStack } from '../local/index.ts';
+import { LOCAL_DB_CLUSTER_ARN, LOCAL_DB_SECRET_ARN, startStack, type LocalStack } from '../local/index.ts';
 
 let stack: LocalStack;
 beforeAll(async () => {
@@ -161,6 +161,22 @@ const method = fc.oneof(fc.constant('POST'), fc.constant('POST'), fc.constantFro
 const RUNS = { numRuns: 150 };
 
 describe('the local stack under fuzzing', () => {
+  it('refuses parameters or a parameter set that is not a list with a JSON 400, changing nothing (a case fuzzing found)', async () => {
+    const dataApi = stack.env[ENV.rdsDataEndpoint]!;
+    const coords = { resourceArn: LOCAL_DB_CLUSTER_ARN, secretArn: LOCAL_DB_SECRET_ARN };
+    const cases: [string, Record<string, unknown>][] = [
+      ['/BatchExecute', { ...coords, sql: 'SELECT :a', parameterSets: [-3.4e-313, { ' ': null }, ['x']] }],
+      ['/BatchExecute', { ...coords, sql: 'SELECT :a', parameterSets: [[{ name: 'a', value: { longValue: 1 } }], 'x'] }],
+      ['/Execute', { ...coords, sql: 'SELECT :a', parameters: { name: 'a', value: { longValue: 1 } } }],
+    ];
+    for (const [path, body] of cases) {
+      const answer = await request(dataApi, { method: 'POST', path, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) });
+      expectWellAnswered(answer, `${path} ${JSON.stringify(body)}`);
+      expect(answer.status).toBe(400);
+      expect((JSON.parse(answer.body.toString('utf8')) as { message: string }).message).toMatch(/must be a list/);
+    }
+  });
+
   it('answers every request to the four endpoints with a 2xx or a JSON 4xx, keeps serving, and stays within bounded memory', async () => {
     const ingestUrl = new URL(stack.env[ENV.ingestUrl]!);
     const endpoints = {

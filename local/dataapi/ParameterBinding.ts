@@ -44,7 +44,12 @@ interface TypedValue {
 /** Binds one parameter set to a parsed statement. */
 export function bindParameters(parsed: ParsedSql, parameters: readonly WireSqlParameter[] | undefined): BoundStatement {
   const byName = new Map<string, TypedValue>();
-  for (const p of parameters ?? []) {
+  // The wire is JSON from any client: a set that is not a list is the caller's error.
+  const list: readonly WireSqlParameter[] = parameters ?? [];
+  if (!Array.isArray(list as unknown)) {
+    throw new DataApiError('BadRequestException', 'parameters must be a list of SqlParameter (each set of parameterSets too)');
+  }
+  for (const p of list) {
     if (typeof p?.name !== 'string' || p.name === '') throw new DataApiError('BadRequestException', 'Parameter name must be specified');
     if (byName.has(p.name)) throw new DataApiError('BadRequestException', `Duplicate parameter name: ${p.name}`);
     byName.set(p.name, typedValue(p));
