@@ -19,7 +19,9 @@ let second: Awaited<ReturnType<typeof startCli>>;
 
 afterAll(async () => {
   await Promise.all(running.map(kill9));
-  rmSync(dataDir, { recursive: true, force: true });
+  // The stack's parts stop on their own once their parent is gone, and may still be
+  // writing (PostgreSQL's shutdown) while the directory is removed: retry until quiet.
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
 });
 
 type TypeAnswer = { rows: { bucket: string; count: number; sum: number; min: number; max: number }[]; totals: { count: number; sum: number } };

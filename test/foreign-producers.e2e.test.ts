@@ -26,7 +26,9 @@ const running: ChildProcess[] = [];
 
 afterAll(async () => {
   await Promise.all(running.map(kill9));
-  rmSync(dataDir, { recursive: true, force: true });
+  // The stack's parts stop on their own once their parent is gone, and may still be
+  // writing (PostgreSQL's shutdown) while the directory is removed: retry until quiet.
+  rmSync(dataDir, { recursive: true, force: true, maxRetries: 20, retryDelay: 250 });
 });
 
 interface Totals { count: number; sum: number }
